@@ -1,0 +1,65 @@
+# The two commands of the README: `make run` and `make test`. Both create .venv when missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help run test lint types unit integration concurrency e2e template bench openapi layer-requirements clean
+
+help:
+	@echo "make run    - the whole system locally (MiniStack + dev OIDC issuer), demo program loaded"
+	@echo "make test   - everything: lint, types, unit, integration, concurrency, template, e2e"
+	@echo "make bench  - DynamoDB calls, items, capacity units and latency ratios per operation"
+	@echo "make openapi - export docs/openapi.json from the code"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/loyalty-local up
+
+test: $(STAMP) lint types layer-requirements-check
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+
+concurrency: $(STAMP)
+	$(BIN)/python -m pytest -q tests/concurrency
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+template: $(STAMP)
+	$(BIN)/python -m pytest -q tests/template
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+openapi: $(STAMP)
+	$(BIN)/python -m loyalty_local.openapi > docs/openapi.json
+	@echo "wrote docs/openapi.json"
+
+# The layer's requirements come from pyproject's runtime dependencies, never by hand.
+layer-requirements: $(STAMP)
+	$(BIN)/python -m loyalty_local.requirements > layers/loyalty/requirements.txt
+
+layer-requirements-check: $(STAMP)
+	@diff <($(BIN)/python -m loyalty_local.requirements) layers/loyalty/requirements.txt \
+	  || (echo "layers/loyalty/requirements.txt is stale: run make layer-requirements" && exit 1)
+
+clean:
+	rm -rf $(VENV) .aws-sam .local .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,12 @@
+"""Lambda `order_events`: OrderPaid (and later OrderCompleted, OrderRefunded) from EventBridge."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from loyalty.api.http import logger, utc_now
+from loyalty.api.order_events import handle_order_event
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_order_event(event, utc_now())

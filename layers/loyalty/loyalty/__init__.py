@@ -1,0 +1,1 @@
+"""Loyalty engine: the shared layer (domain rules, DynamoDB store, use cases, HTTP plumbing)."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by handlers: claims, the error envelope, request parsing."""

@@ -1,0 +1,128 @@
+"""The HTTP resolver every API function uses: validation on, one error envelope, claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..domain.errors import Forbidden, LoyaltyError, Unauthorized
+from .errors import envelope, status_of
+
+logger = Logger(service="loyalty")
+
+MEMBER_ID = r"^[A-Za-z0-9_.:@-]{1,64}$"
+IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,64}$"
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def error_response(code: str, message: str, status: int, details: dict[str, Any] | None = None) -> Response[Any]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(envelope(code, message, details), ensure_ascii=False),
+    )
+
+
+def json_response(status: int, body: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body, ensure_ascii=False))
+
+
+def build_resolver(routers: Sequence[Router]) -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+    for router in routers:
+        app.include_router(router)
+
+    @app.exception_handler(LoyaltyError)
+    def _domain_error(exc: LoyaltyError) -> Response[Any]:
+        return error_response(exc.code, exc.message, status_of(exc), exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response[Any]:
+        errors = [
+            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            for err in exc.errors()
+        ]
+        return error_response("VALIDATION_FAILED", "the request is not valid", 422, {"errors": errors})
+
+    @app.not_found
+    def _not_found(exc: Exception) -> Response[Any]:
+        return error_response("NOT_FOUND", "no such route", 404)
+
+    return app
+
+
+def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:
+    """The Lambda entry of an HTTP function: refuse what the resolver would turn into a 500."""
+
+    @logger.inject_lambda_context(log_event=False, clear_state=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        early = _refuse_unreadable(event)
+        if early is not None:
+            return early
+        return app.resolve(event, context)
+
+    return handler
+
+
+def _refuse_unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    body = event.get("body")
+    content_type = headers.get("content-type", "")
+    problem = None
+    if body and content_type and "json" not in content_type.lower():
+        problem = "the body must be application/json"
+    elif body and event.get("isBase64Encoded"):
+        import base64
+
+        try:
+            base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            problem = "the body must be UTF-8 JSON"
+    if problem is None:
+        return None
+    return {
+        "statusCode": 422,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(envelope("VALIDATION_FAILED", problem)),
+        "isBase64Encoded": False,
+    }
+
+
+# ----- claims ---------------------------------------------------------------------------------
+
+
+def _claims(app: Any) -> dict[str, str]:
+    try:
+        claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    except AttributeError:
+        claims = {}
+    if not claims.get("sub") or not claims.get("program") or claims.get("scope") not in {"member", "admin"}:
+        raise Unauthorized("a valid token is required")
+    return claims
+
+
+def member_of(app: Any) -> tuple[str, str]:
+    """(program, member) of a member token."""
+    claims = _claims(app)
+    if claims["scope"] != "member":
+        raise Forbidden("this route is for members")
+    return claims["program"], claims["sub"]
+
+
+def admin_of(app: Any) -> tuple[str, str]:
+    """(program, operator) of an admin token."""
+    claims = _claims(app)
+    if claims["scope"] != "admin":
+        raise Forbidden("this route needs the admin scope")
+    return claims["program"], claims["sub"]

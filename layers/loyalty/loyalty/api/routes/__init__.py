@@ -1,0 +1,1 @@
+"""Routes, grouped by the Lambda function that serves them."""

@@ -1,0 +1,30 @@
+"""Function `earn`: points on spend from trusted back offices."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+
+from ...domain.earn import OrderLine
+from ...services.context import services
+from ...services.earn import earn_order
+from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, utc_now
+from .schemas import EarnBody
+
+router = Router()
+
+
+@router.post("/v1/admin/members/<member_id>/earn", summary="Earn points for a paid order")
+def post_earn(
+    member_id: Annotated[str, Path(pattern=MEMBER_ID)],
+    body: EarnBody,
+    idempotency_key: Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY)],
+) -> Any:
+    program, actor = admin_of(router)
+    items = [OrderLine(i.amount_fen, i.category, i.sku) for i in body.items] if body.items else None
+    receipt = earn_order(services(), program_id=program, member=member_id, order_id=body.order_id,
+                         amount_fen=body.amount_fen, items=items, paid_at=body.paid_at, now=utc_now(),
+                         source=f"admin:{actor}")
+    return json_response(receipt.status, receipt.body)

@@ -1,0 +1,59 @@
+"""Domain errors. Each carries a machine-readable code; the HTTP status for a code lives in
+one table in :mod:`loyalty.api.errors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LoyaltyError(Exception):
+    code = "INTERNAL"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class ValidationFailed(LoyaltyError):
+    code = "VALIDATION_FAILED"
+
+
+class IdempotencyKeyReused(LoyaltyError):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class NotFound(LoyaltyError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(LoyaltyError):
+    code = "FORBIDDEN"
+
+
+class Unauthorized(LoyaltyError):
+    code = "UNAUTHORIZED"
+
+
+class TierRequired(LoyaltyError):
+    code = "TIER_REQUIRED"
+
+
+class InsufficientPoints(LoyaltyError):
+    code = "INSUFFICIENT_POINTS"
+
+
+class OutOfStock(LoyaltyError):
+    code = "OUT_OF_STOCK"
+
+
+class LimitReached(LoyaltyError):
+    code = "LIMIT_REACHED"
+
+
+class Conflict(LoyaltyError):
+    code = "CONFLICT"
+
+
+class RateLimited(LoyaltyError):
+    code = "RATE_LIMITED"

@@ -1,0 +1,191 @@
+"""The program document: every number of a loyalty program is configuration, validated here.
+
+Multipliers are decimals written as in the document ("1.2"); they are never stored as floats:
+the document is stored as JSON text and the arithmetic uses exact fractions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+
+# A multiplier such as 1.2 arrives from YAML as a float; converting through str keeps "1.2"
+# exact instead of 1.1999999999999999555910790149937.
+Multiplier = Annotated[
+    Decimal,
+    Field(gt=0, le=100, max_digits=8, decimal_places=4),
+    PlainSerializer(lambda d: str(d), return_type=str),
+]
+
+Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _floats_as_text(cls, value: Any) -> Any:
+        if isinstance(value, float):
+            return str(value)
+        return value
+
+
+class EarnRules(_Model):
+    points_per_yuan: Multiplier = Decimal(1)
+    first_order_bonus: int = Field(default=500, ge=0, le=1_000_000)
+    category_multipliers: dict[str, Multiplier] = Field(default_factory=dict)
+    max_points_per_order: int | None = Field(default=None, gt=0)
+
+
+class Campaign(_Model):
+    """A multiplier during [starts_at, ends_at), local times of the program's time zone."""
+
+    id: Code
+    name: str = Field(min_length=1, max_length=80)
+    multiplier: Multiplier
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    categories: list[str] = Field(default_factory=list, description="empty: every purchase")
+
+    @model_validator(mode="after")
+    def _window(self) -> Campaign:
+        if self.starts_at.tzinfo is not None or self.ends_at.tzinfo is not None:
+            raise ValueError("campaign times are local times of the program; write them without an offset")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class Tier(_Model):
+    code: Code
+    name: str = Field(min_length=1, max_length=40)
+    threshold: int = Field(ge=0, description="qualifying points that reach this tier")
+    keep_threshold: int | None = Field(default=None, ge=0, description="to keep it at review; default threshold")
+    multiplier: Multiplier = Decimal(1)
+    points_per_yuan_cash: int = Field(default=100, gt=0, description="points worth 1 CNY as cash")
+    expiry: Literal["never"] | None = Field(default=None, description="override of the expiry policy")
+
+    @property
+    def keep(self) -> int:
+        return self.threshold if self.keep_threshold is None else self.keep_threshold
+
+
+QualifyingSource = Literal["earn", "bonus", "checkin", "behaviour", "adjust"]
+DEFAULT_QUALIFYING: tuple[QualifyingSource, ...] = ("earn", "bonus", "checkin", "behaviour")
+
+
+class TierRules(_Model):
+    period_months: int = Field(default=12, ge=1, le=60)
+    downgrade: Literal["one_level", "to_qualifying"] = "one_level"
+    grace_days: int = Field(default=0, ge=0, le=366)
+    counts: list[QualifyingSource] = Field(default_factory=lambda: list(DEFAULT_QUALIFYING))
+    birthday_month_multiplier: Multiplier = Decimal(1)
+
+
+class ExpiryPolicy(_Model):
+    policy: Literal["rolling", "fixed_year_end", "never"] = "rolling"
+    months: int = Field(default=12, ge=1, le=120, description="rolling: months after the earn date")
+    to_month_end: bool = True
+    years_after: int = Field(default=1, ge=0, le=10, description="fixed_year_end: Dec 31 of year N + this")
+    reminder_days: list[int] = Field(default_factory=lambda: [30, 7])
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _reminders(cls, value: list[int]) -> list[int]:
+        if any(d <= 0 or d > 366 for d in value):
+            raise ValueError("reminder days are between 1 and 366")
+        return sorted(set(value), reverse=True)
+
+
+class PendingRules(_Model):
+    return_window_days: int = Field(default=7, ge=0, le=90)
+
+
+class Program(_Model):
+    id: Code
+    name: str = Field(min_length=1, max_length=80)
+    timezone: str = "Asia/Shanghai"
+    earn: EarnRules = EarnRules()
+    campaigns: list[Campaign] = Field(default_factory=list)
+    tiers: list[Tier] = Field(min_length=1)
+    tier_rules: TierRules = TierRules()
+    expiry: ExpiryPolicy = ExpiryPolicy()
+    pending: PendingRules = PendingRules()
+    # Sections later capabilities add (check-in, behaviours, partners) are kept as given
+    # and validated by their own models, so an older engine does not reject a newer document.
+    extensions: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _tiers_ordered(self) -> Program:
+        thresholds = [t.threshold for t in self.tiers]
+        if thresholds[0] != 0:
+            raise ValueError("the first tier starts at 0 qualifying points")
+        if any(b <= a for a, b in itertools.pairwise(thresholds)):
+            raise ValueError("tier thresholds must strictly increase")
+        codes = [t.code for t in self.tiers]
+        if len(set(codes)) != len(codes):
+            raise ValueError("tier codes must be unique")
+        ids = [c.id for c in self.campaigns]
+        if len(set(ids)) != len(ids):
+            raise ValueError("campaign ids must be unique")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def local_date(self, now: dt.datetime) -> dt.date:
+        return self.local_time(now).date()
+
+    def local_time(self, now: dt.datetime) -> dt.datetime:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        return now.astimezone(self.zone)
+
+    def tier(self, code: str) -> Tier:
+        for tier in self.tiers:
+            if tier.code == code:
+                return tier
+        # A tier removed from the document: treat its members as the lowest tier.
+        return self.tiers[0]
+
+    @property
+    def lowest_tier(self) -> Tier:
+        return self.tiers[0]
+
+    def tier_index(self, code: str) -> int:
+        return self.tiers.index(self.tier(code))
+
+    def tier_for(self, qualifying: int) -> Tier:
+        reached = self.tiers[0]
+        for tier in self.tiers:
+            if qualifying >= tier.threshold:
+                reached = tier
+        return reached
+
+    def next_tier(self, code: str) -> Tier | None:
+        index = self.tier_index(code)
+        return self.tiers[index + 1] if index + 1 < len(self.tiers) else None
+
+    def to_document(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def parse_program(document: Any) -> Program:
+    """Validate a program document (a mapping, as parsed from YAML or JSON)."""
+    return Program.model_validate(document)

@@ -1,0 +1,108 @@
+"""Reads of a member's account and ledger, and operators' adjustments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..domain.account import MemberState
+from ..domain.errors import ValidationFailed
+from ..domain.expiry import NEVER, expires_on
+from ..domain.lots import allocate, spendable
+from ..domain.program import Program
+from ..domain.tiers import apply_qualifying, open_account, qualifies
+from ..store.table import LotWrite
+from .context import Services
+from .writes import Decision, EntryBuilder, Receipt, write_member
+
+EXPIRING_SHOWN = 3
+
+
+def account_view(program: Program, state: MemberState, now: dt.datetime) -> dict[str, Any]:
+    account = open_account(state.account, program, now)
+    today = program.local_date(now)
+    tier = program.tier(account.tier)
+    nxt = program.next_tier(tier.code)
+    upcoming = sorted(
+        (lot for lot in state.lots if lot.remaining > 0 and lot.expires_on != NEVER and lot.expires_on >= today),
+        key=lambda lot: lot.expires_on,
+    )
+    return {
+        "member_id": account.member,
+        "program": account.program,
+        "balance": spendable(state.lots, today) - account.debt,
+        "pending": account.pending,
+        "qualifying_points": account.qualifying,
+        "tier": {
+            "code": tier.code,
+            "name": tier.name,
+            "multiplier": str(tier.multiplier),
+            "since": account.tier_since.isoformat() if account.tier_since else None,
+            "review_on": account.review_on.isoformat() if account.review_on else None,
+        },
+        "next_tier": (
+            {"code": nxt.code, "name": nxt.name, "points_needed": max(0, nxt.threshold - account.qualifying)}
+            if nxt
+            else None
+        ),
+        "expiring": [{"on": lot.expires_on.isoformat(), "points": lot.remaining} for lot in upcoming[:EXPIRING_SHOWN]],
+        "lifetime": {"earned": account.earned, "redeemed": account.redeemed, "expired": account.expired},
+    }
+
+
+def get_account(svc: Services, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
+    program = svc.programs.get(program_id)
+    return account_view(program, svc.store.load_member(program_id, member), now)
+
+
+def get_ledger(svc: Services, program_id: str, member: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    svc.programs.get(program_id)
+    try:
+        entries, next_cursor = svc.store.ledger_page(program_id, member, limit=limit, cursor=cursor)
+    except ValueError as exc:
+        raise ValidationFailed("invalid cursor", {"field": "cursor"}) from exc
+    return {"entries": entries, "next_cursor": next_cursor}
+
+
+def adjust(
+    svc: Services,
+    *,
+    program_id: str,
+    member: str,
+    points: int,
+    reason: str,
+    idempotency_key: str,
+    actor: str,
+    now: dt.datetime,
+) -> Receipt:
+    """A signed correction by an operator; a negative one never takes the balance below zero
+    and draws from the lots that expire first."""
+    if points == 0:
+        raise ValidationFailed("points must not be 0", {"field": "points"})
+    program = svc.programs.get(program_id)
+    request_key = f"adjust:{idempotency_key}"
+    payload = {"points": points, "reason": reason}
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        today = program.local_date(now)
+        book = EntryBuilder(now, account.balance, request_key)
+        if points > 0:
+            expiry = expires_on(program, program.tier(account.tier), today)
+            held = {lot.expires_on: lot.remaining for lot in state.lots}
+            lots = [LotWrite(expiry, held.get(expiry, 0), held.get(expiry, 0) + points)]
+            book.add("adjust", points, reason, None, ((expiry, points),), actor=actor)
+            gained = points if qualifies(program, "adjust") else 0
+            after = apply_qualifying(account, program, gained, today)
+        else:
+            draws = allocate(state.lots, -points, today)
+            lots = [LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws]
+            book.add("adjust", points, reason, None, tuple((d.expires_on, -d.take) for d in draws), actor=actor)
+            after = account
+        after = after.evolve(balance=account.balance + points, adjusted=account.adjusted + points)
+        entry = book.entries[-1]
+        body = {"member_id": member, "entry_id": entry.id, "points": points, "balance": after.balance}
+        return Decision(after=after, status=201, body=body, lots=lots, entries=book.entries)
+
+    return write_member(svc, program=program_id, member=member, request_key=request_key,
+                        payload=payload, now=now, decide=decide)

@@ -1,0 +1,133 @@
+"""The catalog and redemptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..domain.account import MemberState
+from ..domain.errors import NotFound, OutOfStock, ValidationFailed
+from ..domain.lots import allocate, spendable
+from ..domain.rewards import Reward, RewardSpec, check_redeemable, is_redeemable
+from ..domain.tiers import open_account
+from ..store.table import LotWrite, ProgramItemConflict, WriteConflict
+from .context import Services
+from .writes import Decision, EntryBuilder, Receipt, Retry, new_id, write_member
+
+
+def _reward(item: dict[str, Any]) -> Reward:
+    fields = {k: item[k] for k in Reward.model_fields if k in item}
+    return Reward.model_validate(fields)
+
+
+def list_rewards(svc: Services, program_id: str) -> list[Reward]:
+    svc.programs.get(program_id)  # an unknown program is a 404, not an empty catalog
+    return sorted((_reward(i) for i in svc.store.list_rewards(program_id)), key=lambda r: (r.points, r.id))
+
+
+def catalog_for_member(svc: Services, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
+    program = svc.programs.get(program_id)
+    state = svc.store.load_member(program_id, member, with_pending=False)
+    account = open_account(state.account, program, now)
+    points = spendable(state.lots, program.local_date(now))
+    return {
+        "rewards": [
+            {**reward_view(r), "redeemable": is_redeemable(program, account, r, points)}
+            for r in list_rewards(svc, program_id)
+            if r.active
+        ]
+    }
+
+
+def reward_view(reward: Reward) -> dict[str, Any]:
+    return reward.model_dump(mode="json")
+
+
+def create_reward(svc: Services, program_id: str, reward_id: str, spec: RewardSpec) -> dict[str, Any]:
+    program = svc.programs.get(program_id)
+    _check_tier(program.tiers, spec)
+    reward = Reward(id=reward_id, rev=1, redeemed=0, **spec.model_dump())
+    try:
+        svc.store.put_reward(program_id, reward.model_dump(exclude_none=True), expected_rev=None)
+    except WriteConflict as exc:
+        raise ValidationFailed("a reward with this id exists; use PUT to change it", {"reward_id": reward_id}) from exc
+    return reward_view(reward)
+
+
+def replace_reward(svc: Services, program_id: str, reward_id: str, spec: RewardSpec) -> dict[str, Any]:
+    program = svc.programs.get(program_id)
+    _check_tier(program.tiers, spec)
+    current = svc.store.get_reward(program_id, reward_id)
+    if current is None:
+        raise NotFound("no such reward", {"reward_id": reward_id})
+    old = _reward(current)
+    reward = Reward(id=reward_id, rev=old.rev + 1, redeemed=old.redeemed, **spec.model_dump())
+    try:
+        svc.store.put_reward(program_id, reward.model_dump(exclude_none=True), expected_rev=old.rev)
+    except WriteConflict as exc:
+        from ..domain.errors import Conflict
+
+        raise Conflict("the reward changed meanwhile; read it and try again", {"reward_id": reward_id}) from exc
+    return reward_view(reward)
+
+
+def _check_tier(tiers: Any, spec: RewardSpec) -> None:
+    if spec.min_tier is not None and spec.min_tier not in {t.code for t in tiers}:
+        raise ValidationFailed("min_tier is not a tier of this program", {"field": "min_tier", "value": spec.min_tier})
+
+
+def redeem(
+    svc: Services,
+    *,
+    program_id: str,
+    member: str,
+    reward_id: str,
+    quantity: int,
+    idempotency_key: str,
+    now: dt.datetime,
+) -> Receipt:
+    program = svc.programs.get(program_id)
+    request_key = f"redeem:{idempotency_key}"
+    payload = {"reward_id": reward_id, "quantity": quantity}
+
+    def decide(state: MemberState) -> Decision:
+        item = svc.store.get_reward(program_id, reward_id)
+        if item is None:
+            raise NotFound("no such reward", {"reward_id": reward_id})
+        reward = _reward(item)
+        account = open_account(state.account, program, now)
+        check_redeemable(program, account, reward, quantity)
+        if reward.stock is not None and reward.stock < quantity:
+            raise OutOfStock("out of stock", {"reward_id": reward_id, "stock": reward.stock})
+        cost = reward.points * quantity
+        today = program.local_date(now)
+        draws = allocate(state.lots, cost, today)
+        redemption_id = new_id(now)
+        book = EntryBuilder(now, account.balance, request_key)
+        book.add("redeem", -cost, f"redeemed {reward.name}", redemption_id,
+                 tuple((d.expires_on, -d.take) for d in draws), reward_id=reward_id, quantity=quantity)
+        counts = dict(account.reward_counts)
+        counts[reward_id] = counts.get(reward_id, 0) + quantity
+        after = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost, reward_counts=counts)
+
+        def on_conflict(exc: ProgramItemConflict) -> None:
+            old = exc.item or svc.store.get_reward(program_id, reward_id) or {}
+            stock = old.get("stock")
+            if stock is not None and int(stock) < quantity:
+                raise OutOfStock("out of stock", {"reward_id": reward_id, "stock": int(stock)})
+            raise Retry()
+
+        return Decision(
+            after=after,
+            status=201,
+            body={"redemption_id": redemption_id, "reward_id": reward_id, "quantity": quantity,
+                  "points": cost, "balance": after.balance},
+            lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
+            entries=book.entries,
+            program_items=[svc.store.reward_take_op(program_id, reward_id, quantity=quantity, rev=reward.rev,
+                                                     finite_stock=reward.stock is not None)],
+            on_program_conflict=on_conflict,
+        )
+
+    return write_member(svc, program=program_id, member=member, request_key=request_key,
+                        payload=payload, now=now, decide=decide)

@@ -1,0 +1,165 @@
+"""The one way a member's partition changes: read once, decide, write once with the request
+key in the same transaction; on a lost race re-read and decide again, a bounded number of times."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ulid import ULID
+
+from ..domain.account import Account, EntryType, LedgerEntry, MemberState
+from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError
+from ..store.table import (
+    LotWrite,
+    MemberChange,
+    PendingWrite,
+    ProgramItemConflict,
+    RequestAlreadyApplied,
+    StoredRequest,
+    WriteConflict,
+    fingerprint,
+)
+from .context import Services
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+@dataclass
+class Decision:
+    """What a use case decided from one read: the account after, lots and entries to write,
+    and the answer to give (stored with the request key, returned again on a retry)."""
+
+    after: Account
+    body: dict[str, Any]
+    status: int = 200
+    lots: list[LotWrite] = field(default_factory=list)
+    pending: list[PendingWrite] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+    program_items: list[dict[str, Any]] = field(default_factory=list)
+    # Called when a program-level item's condition failed: raise a domain error (e.g. out of
+    # stock) or return to re-read and decide again.
+    on_program_conflict: Callable[[ProgramItemConflict], None] | None = None
+
+
+class Retry(Exception):
+    """Raised by a decision to re-read and decide again (e.g. a cached price went stale)."""
+
+
+def new_id(now: dt.datetime) -> str:
+    return str(ULID.from_datetime(now))
+
+
+class EntryBuilder:
+    """Ledger entries of one change, with running balances."""
+
+    def __init__(self, now: dt.datetime, balance: int, request_key: str | None) -> None:
+        self.now = now
+        self.balance = balance
+        self.request_key = request_key
+        self.entries: list[LedgerEntry] = []
+
+    def add(self, type_: EntryType, points: int, reason: str, ref: str | None = None,
+            lots: tuple[tuple[dt.date, int], ...] = (), **details: Any) -> LedgerEntry:
+        self.balance += points
+        entry = LedgerEntry(
+            id=new_id(self.now),
+            type=type_,
+            points=points,
+            balance_after=self.balance,
+            reason=reason,
+            ref=ref,
+            created_at=self.now,
+            lots=lots,
+            request_key=self.request_key,
+            details={k: v for k, v in details.items() if v is not None},
+        )
+        self.entries.append(entry)
+        return entry
+
+
+def replay(stored: StoredRequest, expected_fingerprint: str) -> Receipt:
+    if stored.fingerprint != expected_fingerprint:
+        raise IdempotencyKeyReused(
+            "this key was used before with another request", {"key": stored.key}
+        )
+    return Receipt(stored.status, stored.body, replayed=True)
+
+
+def write_member(
+    svc: Services,
+    *,
+    program: str,
+    member: str,
+    request_key: str,
+    payload: Any,
+    now: dt.datetime,
+    decide: Callable[[MemberState], Decision],
+) -> Receipt:
+    expected = fingerprint(payload)
+    ttl = int(now.timestamp()) + svc.settings.request_ttl_days * 86400
+    attempts = svc.settings.max_write_attempts
+    for attempt in range(attempts):
+        state = svc.store.load_member(program, member)
+        try:
+            decision = decide(state)
+        except Retry:
+            _backoff(attempt)
+            continue
+        except LoyaltyError:
+            # A replay must get the first answer even when the request would now be refused
+            # (a redeem retried after it spent the last points is not "insufficient").
+            stored = svc.store.get_request(program, member, request_key)
+            if stored is not None:
+                return replay(stored, expected)
+            raise
+        before = state.account
+        after = decision.after.evolve(version=before.version + 1)
+        change = MemberChange(
+            before=before,
+            after=after,
+            lots=decision.lots,
+            pending=decision.pending,
+            entries=decision.entries,
+            request_key=request_key,
+            fingerprint=expected,
+            response_status=decision.status,
+            response=decision.body,
+            request_ttl=ttl,
+            program_items=decision.program_items,
+        )
+        try:
+            svc.store.commit(change)
+        except RequestAlreadyApplied:
+            stored = svc.store.get_request(program, member, request_key)
+            if stored is None:  # written and gone (TTL) between the two calls: decide again
+                continue
+            return replay(stored, expected)
+        except ProgramItemConflict as exc:
+            if decision.on_program_conflict is None:
+                raise
+            try:
+                decision.on_program_conflict(exc)
+            except Retry:
+                _backoff(attempt)
+                continue
+            raise WriteConflict("program item changed") from exc  # a handler must raise
+        except WriteConflict:
+            _backoff(attempt)
+            continue
+        return Receipt(decision.status, decision.body)
+    raise Conflict("the account is busy; try again", {"attempts": attempts})
+
+
+def _backoff(attempt: int) -> None:
+    # Full jitter: contenders spread out instead of colliding again in lock step.
+    time.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))

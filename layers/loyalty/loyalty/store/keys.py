@@ -1,0 +1,60 @@
+"""Key shapes of the single table. One partition per member; program-wide items live under
+the program's own partition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+ACCOUNT = "ACCOUNT"
+LOT_PREFIX = "LOT#"
+PENDING_PREFIX = "PENDING#"
+TX_PREFIX = "TX#"
+REQ_PREFIX = "REQ#"
+CONFIG_CURRENT = "CONFIG#CURRENT"
+REWARD_PREFIX = "REWARD#"
+
+# Number of shards of each due-index partition: sweeps read shards in parallel and no
+# single index partition takes every due item of a busy day.
+DUE_SHARDS = 16
+
+
+def member_pk(program: str, member: str) -> str:
+    return f"P#{program}#M#{member}"
+
+
+def program_pk(program: str) -> str:
+    return f"P#{program}"
+
+
+def lot_sk(expires_on: dt.date) -> str:
+    return f"{LOT_PREFIX}{expires_on.isoformat()}"
+
+
+def pending_sk(order_id: str) -> str:
+    return f"{PENDING_PREFIX}{order_id}"
+
+
+def tx_sk(entry_id: str) -> str:
+    return f"{TX_PREFIX}{entry_id}"
+
+
+def req_sk(key: str) -> str:
+    return f"{REQ_PREFIX}{key}"
+
+
+def config_sk(version: int) -> str:
+    return f"CONFIG#v{version:06d}"
+
+
+def reward_sk(reward_id: str) -> str:
+    return f"{REWARD_PREFIX}{reward_id}"
+
+
+def shard_of(member: str) -> int:
+    return int.from_bytes(hashlib.sha256(member.encode()).digest()[:2], "big") % DUE_SHARDS
+
+
+def due_pk(kind: str, program: str, shard: int) -> str:
+    """Partition of the sparse due index: ``kind`` is EXPIRE, ACTIVATE or REVIEW."""
+    return f"{kind}#{program}#{shard:02d}"

@@ -1,0 +1,526 @@
+"""DynamoDB access for the single table. Every change to a member is one TransactWriteItems
+whose conditions fail if anything it was computed from has changed."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from ..domain.account import Account, LedgerEntry, MemberState, PendingLot
+from ..domain.lots import Lot
+from . import keys
+
+_NEVER = "9999-12-31"
+
+
+class WriteConflict(Exception):
+    """Something the change was computed from has changed: re-read and try again."""
+
+
+class RequestAlreadyApplied(Exception):
+    """The request key of the change is already stored: the request was applied before."""
+
+
+class ProgramItemConflict(Exception):
+    """A program-level item (reward stock, price) did not match what the change expected."""
+
+    def __init__(self, index: int, item: dict[str, Any] | None) -> None:
+        super().__init__(index)
+        self.index = index
+        self.item = item
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    key: str
+    fingerprint: str
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LotWrite:
+    expires_on: dt.date
+    before: int  # 0 when the lot item does not exist
+    after: int
+
+
+@dataclass(frozen=True)
+class PendingWrite:
+    lot: PendingLot
+    exists_before: bool
+    delete: bool
+
+
+@dataclass
+class MemberChange:
+    """One atomic change of a member's partition (plus optional program-level items)."""
+
+    before: Account
+    after: Account
+    lots: list[LotWrite] = field(default_factory=list)
+    pending: list[PendingWrite] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+    request_key: str | None = None
+    fingerprint: str = ""
+    response_status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+    request_ttl: int = 0  # epoch seconds
+    program_items: list[dict[str, Any]] = field(default_factory=list)  # raw Update ops
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return default if value is None else int(value)
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; the domain speaks ints."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def fingerprint(payload: Any) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Store:
+    def __init__(self, table_name: str, *, client: Any = None) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        # The resource's client serializes plain Python values (FACTS.md); created once, lazily.
+        if self._client is None:
+            self._client = boto3.resource(
+                "dynamodb", config=Config(retries={"max_attempts": 3, "mode": "standard"})
+            ).meta.client
+        return self._client
+
+    # ----- member reads ------------------------------------------------------------------
+
+    def load_member(self, program: str, member: str, *, with_pending: bool = True) -> MemberState:
+        """Account, lots and pending lots in one strongly consistent Query (SK ACCOUNT..PENDING#~)."""
+        upper = keys.PENDING_PREFIX + "\uffff" if with_pending else keys.LOT_PREFIX + "\uffff"
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {":pk": keys.member_pk(program, member), ":lo": keys.ACCOUNT, ":hi": upper},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.client.query(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        account = Account(program=program, member=member)
+        lots: list[Lot] = []
+        pending: list[PendingLot] = []
+        for item in items:
+            sk = item["SK"]
+            if sk == keys.ACCOUNT:
+                account = _account_from_item(program, member, item)
+            elif sk.startswith(keys.LOT_PREFIX):
+                lots.append(Lot(dt.date.fromisoformat(item["expires_on"]), _int(item["remaining"])))
+            elif sk.startswith(keys.PENDING_PREFIX):
+                pending.append(_pending_from_item(item))
+        return MemberState(account=account, lots=lots, pending_lots=pending)
+
+    def get_request(self, program: str, member: str, key: str) -> StoredRequest | None:
+        item = self.client.get_item(
+            TableName=self.table_name,
+            Key={"PK": keys.member_pk(program, member), "SK": keys.req_sk(key)},
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None
+        return StoredRequest(
+            key=key,
+            fingerprint=item["fingerprint"],
+            status=_int(item["status"]),
+            body=json.loads(item["response"]),
+        )
+
+    def ledger_page(
+        self, program: str, member: str, *, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :tx)",
+            "ExpressionAttributeValues": {":pk": keys.member_pk(program, member), ":tx": keys.TX_PREFIX},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = {"PK": keys.member_pk(program, member), "SK": _decode_cursor(cursor)}
+        page = self.client.query(**kwargs)
+        entries = [_entry_view(_plain(item)) for item in page["Items"]]
+        last = page.get("LastEvaluatedKey")
+        return entries, (_encode_cursor(last["SK"]) if last else None)
+
+    # ----- member writes -----------------------------------------------------------------
+
+    def commit(self, change: MemberChange) -> None:
+        after = change.after
+        pk = keys.member_pk(after.program, after.member)
+        ops: list[dict[str, Any]] = []
+        request_index = -1
+        if change.request_key is not None:
+            request_index = len(ops)
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": {
+                            "PK": pk,
+                            "SK": keys.req_sk(change.request_key),
+                            "fingerprint": change.fingerprint,
+                            "status": change.response_status,
+                            "response": json.dumps(change.response, ensure_ascii=False, sort_keys=True),
+                            "ttl": change.request_ttl,
+                        },
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        ops.append(self._account_op(pk, change))
+        for lot in change.lots:
+            ops.append(self._lot_op(pk, after, lot))
+        for pending in change.pending:
+            ops.append(self._pending_op(pk, after, pending))
+        for n, entry in enumerate(change.entries):
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": {"PK": pk, "SK": f"{keys.TX_PREFIX}{after.version:010d}#{n}", **_entry_item(entry)},
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        first_program_item = len(ops)
+        for op in change.program_items:
+            ops.append({"Update": {"TableName": self.table_name, **op}})
+        self._transact(ops, request_index=request_index, first_program_item=first_program_item)
+
+    def _transact(self, ops: list[dict[str, Any]], *, request_index: int = -1, first_program_item: int | None = None) -> None:
+        token = hashlib.sha256(json.dumps(ops, sort_keys=True, default=str).encode()).hexdigest()[:36]
+        try:
+            self.client.transact_write_items(TransactItems=ops, ClientRequestToken=token)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = [r.get("Code") for r in reasons]
+            if 0 <= request_index < len(codes) and codes[request_index] == "ConditionalCheckFailed":
+                raise RequestAlreadyApplied() from exc
+            if first_program_item is not None:
+                for index in range(first_program_item, len(codes)):
+                    if codes[index] == "ConditionalCheckFailed":
+                        raise ProgramItemConflict(index - first_program_item, reasons[index].get("Item")) from exc
+            raise WriteConflict(",".join(str(c) for c in codes)) from exc
+
+    def _account_op(self, pk: str, change: MemberChange) -> dict[str, Any]:
+        item = {"PK": pk, "SK": keys.ACCOUNT, **_account_item(change.after)}
+        after = change.after
+        if after.review_on is not None:
+            item["due_pk"] = keys.due_pk("REVIEW", after.program, keys.shard_of(after.member))
+            item["due_sk"] = f"{after.review_on.isoformat()}#{after.member}"
+        if change.before.exists:
+            return {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": item,
+                    "ConditionExpression": "#v = :v",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":v": change.before.version},
+                }
+            }
+        return {"Put": {"TableName": self.table_name, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+
+    def _lot_op(self, pk: str, account: Account, lot: LotWrite) -> dict[str, Any]:
+        key = {"PK": pk, "SK": keys.lot_sk(lot.expires_on)}
+        guard: dict[str, Any] = (
+            {"ConditionExpression": "remaining = :before", "ExpressionAttributeValues": {":before": lot.before}}
+            if lot.before
+            else {"ConditionExpression": "attribute_not_exists(PK)"}
+        )
+        if lot.after == 0:
+            # Empty lots are deleted: they leave the due index and the member's Query.
+            return {"Delete": {"TableName": self.table_name, "Key": key, **guard}}
+        item: dict[str, Any] = {**key, "remaining": lot.after, "expires_on": lot.expires_on.isoformat()}
+        if lot.expires_on.isoformat() != _NEVER:
+            item["due_pk"] = keys.due_pk("EXPIRE", account.program, keys.shard_of(account.member))
+            item["due_sk"] = f"{lot.expires_on.isoformat()}#{pk}"
+        return {"Put": {"TableName": self.table_name, "Item": item, **guard}}
+
+    def _pending_op(self, pk: str, account: Account, write: PendingWrite) -> dict[str, Any]:
+        lot = write.lot
+        key = {"PK": pk, "SK": keys.pending_sk(lot.order_id)}
+        guard = {"ConditionExpression": "attribute_exists(PK)" if write.exists_before else "attribute_not_exists(PK)"}
+        if write.delete:
+            return {"Delete": {"TableName": self.table_name, "Key": key, **guard}}
+        item = {
+            **key,
+            "order_id": lot.order_id,
+            "points": lot.points,
+            "bonus": lot.bonus,
+            "available_on": lot.available_on.isoformat(),
+            "expires_on": lot.expires_on.isoformat(),
+            "qualifying": lot.qualifying,
+            "amount_fen": lot.amount_fen,
+            "refunded_fen": lot.refunded_fen,
+            "due_pk": keys.due_pk("ACTIVATE", account.program, keys.shard_of(account.member)),
+            "due_sk": f"{lot.available_on.isoformat()}#{pk}#{lot.order_id}",
+        }
+        return {"Put": {"TableName": self.table_name, "Item": item, **guard}}
+
+    # ----- sweeps ------------------------------------------------------------------------
+
+    def due_items(self, kind: str, program: str, shard: int, until: dt.date, *, limit: int = 500,
+                  cursor: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Items of the sparse due index whose date is on or before ``until`` (inclusive)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": "DueIndex",
+            "KeyConditionExpression": "due_pk = :p AND due_sk < :u",
+            "ExpressionAttributeValues": {":p": keys.due_pk(kind, program, shard), ":u": (until + dt.timedelta(days=1)).isoformat()},
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = cursor
+        page = self.client.query(**kwargs)
+        return [_plain(i) for i in page["Items"]], page.get("LastEvaluatedKey")
+
+    # ----- program documents -------------------------------------------------------------
+
+    def get_program_document(self, program: str) -> tuple[int, dict[str, Any]] | None:
+        item = self.client.get_item(
+            TableName=self.table_name,
+            Key={"PK": keys.program_pk(program), "SK": keys.CONFIG_CURRENT},
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None
+        return _int(item["version"]), json.loads(item["document"])
+
+    def put_program_document(self, program: str, document: dict[str, Any], *, expected_version: int,
+                             updated_at: dt.datetime, updated_by: str) -> int:
+        """Store a new version; fails with WriteConflict if someone else stored one first."""
+        version = expected_version + 1
+        body = json.dumps(document, ensure_ascii=False, sort_keys=True)
+        pk = keys.program_pk(program)
+        meta = {"version": version, "document": body, "updated_at": updated_at.isoformat(), "updated_by": updated_by}
+        current: dict[str, Any] = {"Put": {"TableName": self.table_name, "Item": {"PK": pk, "SK": keys.CONFIG_CURRENT, **meta}}}
+        if expected_version:
+            current["Put"]["ConditionExpression"] = "#v = :v"
+            current["Put"]["ExpressionAttributeNames"] = {"#v": "version"}
+            current["Put"]["ExpressionAttributeValues"] = {":v": expected_version}
+        else:
+            current["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        history = {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": {"PK": pk, "SK": keys.config_sk(version), **meta},
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+        self._transact([current, history])
+        return version
+
+    # ----- rewards -----------------------------------------------------------------------
+
+    def list_rewards(self, program: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :r)",
+            "ExpressionAttributeValues": {":pk": keys.program_pk(program), ":r": keys.REWARD_PREFIX},
+        }
+        while True:
+            page = self.client.query(**kwargs)
+            items.extend(_plain(i) for i in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get_reward(self, program: str, reward_id: str) -> dict[str, Any] | None:
+        item = self.client.get_item(
+            TableName=self.table_name,
+            Key={"PK": keys.program_pk(program), "SK": keys.reward_sk(reward_id)},
+            ConsistentRead=True,
+        ).get("Item")
+        return _plain(item) if item else None
+
+    def put_reward(self, program: str, reward: dict[str, Any], *, expected_rev: int | None) -> None:
+        """Create (expected_rev None: must not exist) or replace at a known revision."""
+        item = {"PK": keys.program_pk(program), "SK": keys.reward_sk(reward["id"]), **reward}
+        op: dict[str, Any] = {"TableName": self.table_name, "Item": item}
+        if expected_rev is None:
+            op["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            op["ConditionExpression"] = "rev = :rev"
+            op["ExpressionAttributeValues"] = {":rev": expected_rev}
+        try:
+            self.client.put_item(**op)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise WriteConflict("reward changed") from exc
+            raise
+
+    def reward_take_op(self, program: str, reward_id: str, *, quantity: int, rev: int, finite_stock: bool) -> dict[str, Any]:
+        """Update of a reward inside a redemption: the price revision it was quoted at is still
+        current and, for finite stock, enough is left."""
+        values: dict[str, Any] = {":q": quantity, ":rev": rev}
+        condition = "rev = :rev"
+        update = "ADD redeemed :q"
+        if finite_stock:
+            condition += " AND stock >= :q"
+            update += " SET stock = stock - :q"
+        return {
+            "Key": {"PK": keys.program_pk(program), "SK": keys.reward_sk(reward_id)},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+
+
+# ----- item <-> domain ---------------------------------------------------------------------
+
+
+def _date(value: Any) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _account_from_item(program: str, member: str, item: dict[str, Any]) -> Account:
+    created = item.get("created_at")
+    return Account(
+        program=program,
+        member=member,
+        version=_int(item["version"]),
+        balance=_int(item.get("balance")),
+        pending=_int(item.get("pending")),
+        debt=_int(item.get("debt")),
+        earned=_int(item.get("earned")),
+        redeemed=_int(item.get("redeemed")),
+        expired=_int(item.get("expired")),
+        adjusted=_int(item.get("adjusted")),
+        tier=item.get("tier", ""),
+        tier_since=_date(item.get("tier_since")),
+        review_on=_date(item.get("review_on")),
+        qualifying=_int(item.get("qualifying")),
+        qualifying_fen=_int(item.get("qualifying_fen")),
+        orders=_int(item.get("orders")),
+        reward_counts={k: int(v) for k, v in (item.get("reward_counts") or {}).items()},
+        features=json.loads(item["features"]) if item.get("features") else {},
+        created_at=dt.datetime.fromisoformat(created) if created else None,
+    )
+
+
+def _account_item(account: Account) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "member_id": account.member,
+        "version": account.version,
+        "balance": account.balance,
+        "pending": account.pending,
+        "debt": account.debt,
+        "earned": account.earned,
+        "redeemed": account.redeemed,
+        "expired": account.expired,
+        "adjusted": account.adjusted,
+        "tier": account.tier,
+        "qualifying": account.qualifying,
+        "qualifying_fen": account.qualifying_fen,
+        "orders": account.orders,
+        "reward_counts": dict(account.reward_counts),
+        # JSON text: feature state may hold nested values and must never carry floats.
+        "features": json.dumps(account.features, sort_keys=True, separators=(",", ":")),
+    }
+    if account.tier_since:
+        item["tier_since"] = account.tier_since.isoformat()
+    if account.review_on:
+        item["review_on"] = account.review_on.isoformat()
+    if account.created_at:
+        item["created_at"] = account.created_at.isoformat()
+    return item
+
+
+def _pending_from_item(item: dict[str, Any]) -> PendingLot:
+    return PendingLot(
+        order_id=item["order_id"],
+        points=_int(item["points"]),
+        bonus=_int(item.get("bonus")),
+        available_on=dt.date.fromisoformat(item["available_on"]),
+        expires_on=dt.date.fromisoformat(item["expires_on"]),
+        qualifying=_int(item.get("qualifying")),
+        amount_fen=_int(item.get("amount_fen")),
+        refunded_fen=_int(item.get("refunded_fen")),
+    )
+
+
+def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": entry.id,
+        "type": entry.type,
+        "points": entry.points,
+        "balance_after": entry.balance_after,
+        "reason": entry.reason,
+        "created_at": entry.created_at.isoformat(),
+        "lots": [{"expires_on": d.isoformat(), "points": p} for d, p in entry.lots],
+    }
+    if entry.ref is not None:
+        item["ref"] = entry.ref
+    if entry.request_key is not None:
+        item["request_key"] = entry.request_key
+    if entry.details:
+        item["details"] = json.dumps(entry.details, sort_keys=True, ensure_ascii=False)
+    return item
+
+
+def _entry_view(item: dict[str, Any]) -> dict[str, Any]:
+    view = {
+        "id": item["id"],
+        "type": item["type"],
+        "points": item["points"],
+        "balance_after": item["balance_after"],
+        "reason": item.get("reason", ""),
+        "ref": item.get("ref"),
+        "created_at": item["created_at"],
+        "lots": item.get("lots", []),
+    }
+    if item.get("details"):
+        view["details"] = json.loads(item["details"])
+    return view
+
+
+def _encode_cursor(sk: str) -> str:
+    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        sk = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("invalid cursor") from exc
+    if not sk.startswith(keys.TX_PREFIX):
+        raise ValueError("invalid cursor")
+    return sk

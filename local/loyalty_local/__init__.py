@@ -1,0 +1,1 @@
+"""Dev-only tools: the local stack, tokens, invoking functions, OpenAPI export. Not in the layer."""

@@ -1,0 +1,81 @@
+"""Shared fixtures: an in-process DynamoDB (moto) with the table of template.yaml, the demo
+program loaded, and helpers to call the real handlers with real-shaped events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pathlib
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from loyalty.domain.program import parse_program
+from loyalty.services.context import Services, reset_services, services
+from moto import mock_aws
+
+from .support.template import ROOT, create_table_kwargs
+
+TABLE = "loyalty-test"
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def demo_document() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "programs" / "demo.yaml").read_text())
+
+
+def demo_program() -> Any:
+    return parse_program(demo_document())
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Never reach a real account: fake credentials, a fixed region, no endpoint overrides.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-east-1")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "loyalty-test")
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+    reset_services()
+
+
+@pytest.fixture
+def table() -> Iterator[Any]:
+    """An empty table shaped exactly as template.yaml declares it."""
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        client.create_table(**create_table_kwargs(TABLE))
+        reset_services()
+        yield client
+        reset_services()
+
+
+@pytest.fixture
+def svc(table: Any) -> Services:
+    """Services over the table with the demo program stored."""
+    s = services()
+    s.store.put_program_document("demo", demo_program().to_document(), expected_version=0,
+                                 updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated_by="test")
+    return s
+
+
+def snapshot(client: Any) -> list[dict[str, Any]]:
+    """Every item of the table, sorted: compare before and after to prove nothing was written."""
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": TABLE}
+    while True:
+        page = client.scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
+
+
+__all__ = ["ROOT", "SHANGHAI", "TABLE", "demo_document", "demo_program", "os", "pathlib", "snapshot"]
