@@ -117,9 +117,6 @@ class Program(_Model):
     tier_rules: TierRules = TierRules()
     expiry: ExpiryPolicy = ExpiryPolicy()
     pending: PendingRules = PendingRules()
-    # Sections later capabilities add (check-in, behaviours, partners) are kept as given
-    # and validated by their own models, so an older engine does not reject a newer document.
-    extensions: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("timezone")
     @classmethod
