@@ -12,9 +12,10 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from moto import mock_aws
+
 from loyalty.domain.program import parse_program
 from loyalty.services.context import Services, reset_services, services
-from moto import mock_aws
 
 from .support.template import ROOT, create_table_kwargs
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from loyalty.api.http import logger, utc_now
 from loyalty.api.order_events import handle_order_event
 

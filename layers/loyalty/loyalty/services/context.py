@@ -12,12 +12,14 @@ from pydantic import BaseModel, Field
 
 from ..domain.errors import NotFound
 from ..domain.program import Program, parse_program
+from ..store.queue import EventBus, WorkQueue
 from ..store.table import Store
 
 
 class Settings(BaseModel):
     table_name: str = Field(min_length=1)
     event_bus_name: str = "default"
+    sweep_queue_url: str = ""
     program_cache_seconds: float = Field(default=60, ge=0)
     request_ttl_days: int = Field(default=7, ge=4, description="partners retry for days")
     max_write_attempts: int = Field(default=12, ge=1, le=50)
@@ -27,6 +29,7 @@ class Settings(BaseModel):
         return cls(
             table_name=os.environ.get("TABLE_NAME", ""),
             event_bus_name=os.environ.get("EVENT_BUS_NAME", "default"),
+            sweep_queue_url=os.environ.get("SWEEP_QUEUE_URL", ""),
             program_cache_seconds=float(os.environ.get("PROGRAM_CACHE_SECONDS", "60")),
             request_ttl_days=int(os.environ.get("REQUEST_TTL_DAYS", "7")),
             max_write_attempts=int(os.environ.get("MAX_WRITE_ATTEMPTS", "12")),
@@ -66,6 +69,20 @@ class Services:
     settings: Settings
     store: Store
     programs: ProgramCache
+    _queue: WorkQueue | None = None
+    _bus: EventBus | None = None
+
+    @property
+    def queue(self) -> WorkQueue:
+        if self._queue is None:
+            self._queue = WorkQueue(self.settings.sweep_queue_url)
+        return self._queue
+
+    @property
+    def bus(self) -> EventBus:
+        if self._bus is None:
+            self._bus = EventBus(self.settings.event_bus_name)
+        return self._bus
 
 
 @lru_cache(maxsize=1)

@@ -58,3 +58,11 @@ def shard_of(member: str) -> int:
 def due_pk(kind: str, program: str, shard: int) -> str:
     """Partition of the sparse due index: ``kind`` is EXPIRE, ACTIVATE or REVIEW."""
     return f"{kind}#{program}#{shard:02d}"
+
+
+def member_of_pk(pk: str) -> str:
+    """The member id of a member partition key ``P#{program}#M#{member}``."""
+    _, _, member = pk.partition("#M#")
+    if not member:
+        raise ValueError(f"not a member partition: {pk!r}")
+    return member

@@ -1,0 +1,68 @@
+"""SQS and EventBridge clients (boto3 stays in this package)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import boto3
+
+
+class WorkQueue:
+    """Fan-out of sweep work: messages are JSON objects, sent in batches of 10."""
+
+    def __init__(self, url: str, *, client: Any = None) -> None:
+        self.url = url
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("sqs")
+        return self._client
+
+    def send(self, messages: Sequence[dict[str, Any]]) -> int:
+        sent = 0
+        for start in range(0, len(messages), 10):
+            batch = messages[start : start + 10]
+            response = self.client.send_message_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(n), "MessageBody": json.dumps(m, sort_keys=True)} for n, m in enumerate(batch)],
+            )
+            if response.get("Failed"):
+                raise RuntimeError(f"SQS refused {len(response['Failed'])} messages: {response['Failed'][:1]}")
+            sent += len(batch)
+        return sent
+
+
+class EventBus:
+    """Domain events out to the program's EventBridge bus (PutEvents, 10 per call)."""
+
+    def __init__(self, name: str, *, source: str = "loyalty", client: Any = None) -> None:
+        self.name = name
+        self.source = source
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = boto3.client("events")
+        return self._client
+
+    def publish(self, events: Sequence[tuple[str, dict[str, Any]]]) -> int:
+        """events: (detail_type, detail) pairs. Consumers de-duplicate on detail["event_id"]."""
+        sent = 0
+        for start in range(0, len(events), 10):
+            batch = events[start : start + 10]
+            response = self.client.put_events(
+                Entries=[
+                    {"EventBusName": self.name, "Source": self.source, "DetailType": kind,
+                     "Detail": json.dumps(detail, sort_keys=True, ensure_ascii=False)}
+                    for kind, detail in batch
+                ]
+            )
+            if response.get("FailedEntryCount"):
+                raise RuntimeError(f"EventBridge refused {response['FailedEntryCount']} events")
+            sent += len(batch)
+        return sent

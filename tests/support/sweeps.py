@@ -1,0 +1,65 @@
+"""Run a sweep end to end in-process: the Scheduler event into sweep_dispatch, then SQS batches
+from the (moto) queue into sweep_worker until the queue is empty, as Lambda's poller would."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+
+from loyalty.services.context import Services
+
+from .events import LambdaContext, load_function
+
+
+class Sweeper:
+    def __init__(self, svc: Services) -> None:
+        self.sqs = boto3.client("sqs")
+        self.url = self.sqs.create_queue(QueueName="sweeps-test")["QueueUrl"]
+        svc.settings.sweep_queue_url = self.url
+        svc._queue = None
+        self.batches: list[dict[str, Any]] = []  # worker responses
+        self.messages: list[dict[str, Any]] = []  # every message body processed
+
+    def run(self, sweep: str, date: str | None = None, program: str = "demo", *, max_batches: int = 10_000) -> dict[str, Any]:
+        event: dict[str, Any] = {"sweep": sweep, "program": program}
+        if date:
+            event["date"] = date
+        dispatched = load_function("sweep_dispatch").handler(event, LambdaContext())
+        self.drain(max_batches=max_batches)
+        return dispatched
+
+    def drain(self, *, max_batches: int = 10_000) -> None:
+        for _ in range(max_batches):
+            received = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+            records = received.get("Messages", [])
+            if not records:
+                return
+            response = load_function("sweep_worker").handler(self._sqs_event(records), LambdaContext())
+            self.batches.append(response)
+            failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+            for record in records:
+                if record["MessageId"] not in failed:
+                    self.messages.append(json.loads(record["Body"]))
+                    self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=record["ReceiptHandle"])
+        raise AssertionError("the sweep did not finish")
+
+    def _sqs_event(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "Records": [
+                {
+                    "messageId": r["MessageId"],
+                    "receiptHandle": r["ReceiptHandle"],
+                    "body": r["Body"],
+                    "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0",
+                                   "SenderId": "test", "ApproximateFirstReceiveTimestamp": "0"},
+                    "messageAttributes": {},
+                    "md5OfBody": r["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:sweeps-test",
+                    "awsRegion": "ap-east-1",
+                }
+                for r in records
+            ]
+        }
