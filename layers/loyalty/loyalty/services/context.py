@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +16,8 @@ from ..domain.errors import NotFound
 from ..domain.program import Program, parse_program
 from ..store.queue import EventBus, WorkQueue
 from ..store.table import Store
+
+T = TypeVar("T")
 
 
 class Settings(BaseModel):
@@ -36,32 +40,49 @@ class Settings(BaseModel):
         )
 
 
-@dataclass
-class ProgramCache:
-    """Program documents change rarely and every operation needs one: keep each for a short
-    while per container (as Powertools Parameters would), so the hot path reads only the member."""
+class TtlCache(Generic[T]):
+    """Values that change rarely and are needed on every call, kept for a short while per
+    container (as Powertools Parameters would) so the hot path reads only the member. Whatever
+    is served from here must be re-checked by a condition of the write that relies on it."""
 
-    store: Store
-    max_age: float
-    _entries: dict[str, tuple[float, int, Program]] = field(default_factory=dict)
+    def __init__(self, max_age: float, load: Callable[[str], T | None]) -> None:
+        self.max_age = max_age
+        self._load = load
+        self._entries: dict[str, tuple[float, T]] = {}
+
+    def get(self, key: str) -> T | None:
+        cached = self._entries.get(key)
+        if cached and time.monotonic() - cached[0] < self.max_age:
+            return cached[1]
+        value = self._load(key)
+        if value is not None:
+            self._entries[key] = (time.monotonic(), value)
+        return value
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+class ProgramCache:
+    def __init__(self, store: Store, max_age: float) -> None:
+        self.store = store
+        self._cache: TtlCache[tuple[int, Program]] = TtlCache(max_age, self._load)
+
+    def _load(self, program_id: str) -> tuple[int, Program] | None:
+        stored = self.store.get_program_document(program_id)
+        return None if stored is None else (stored[0], parse_program(stored[1]))
 
     def get(self, program_id: str) -> Program:
         return self.get_versioned(program_id)[1]
 
     def get_versioned(self, program_id: str) -> tuple[int, Program]:
-        cached = self._entries.get(program_id)
-        if cached and time.monotonic() - cached[0] < self.max_age:
-            return cached[1], cached[2]
-        stored = self.store.get_program_document(program_id)
-        if stored is None:
+        found = self._cache.get(program_id)
+        if found is None:
             raise NotFound(f"program {program_id!r} does not exist", {"program": program_id})
-        version, document = stored
-        program = parse_program(document)
-        self._entries[program_id] = (time.monotonic(), version, program)
-        return version, program
+        return found
 
     def forget(self, program_id: str) -> None:
-        self._entries.pop(program_id, None)
+        self._cache.forget(program_id)
 
 
 @dataclass
@@ -69,6 +90,7 @@ class Services:
     settings: Settings
     store: Store
     programs: ProgramCache
+    rewards: TtlCache[dict[str, Any]]
     _queue: WorkQueue | None = None
     _bus: EventBus | None = None
 
@@ -89,7 +111,12 @@ class Services:
 def services() -> Services:
     settings = Settings.from_env()
     store = Store(settings.table_name)
-    return Services(settings=settings, store=store, programs=ProgramCache(store, settings.program_cache_seconds))
+    return Services(
+        settings=settings,
+        store=store,
+        programs=ProgramCache(store, settings.program_cache_seconds),
+        rewards=TtlCache(settings.program_cache_seconds, lambda key: store.get_reward(*key.split("/", 1))),
+    )
 
 
 def reset_services() -> None:

@@ -64,6 +64,7 @@ def replace_reward(svc: Services, program_id: str, reward_id: str, spec: RewardS
     reward = Reward(id=reward_id, rev=old.rev + 1, redeemed=old.redeemed, **spec.model_dump())
     try:
         svc.store.put_reward(program_id, reward.model_dump(exclude_none=True), expected_rev=old.rev)
+        svc.rewards.forget(f"{program_id}/{reward_id}")
     except WriteConflict as exc:
         from ..domain.errors import Conflict
 
@@ -90,15 +91,17 @@ def redeem(
     request_key = f"redeem:{idempotency_key}"
     payload = {"reward_id": reward_id, "quantity": quantity}
 
+    cache_key = f"{program_id}/{reward_id}"
+
     def decide(state: MemberState) -> Decision:
-        item = svc.store.get_reward(program_id, reward_id)
+        # The reward comes from a short cache: the transaction's condition on its revision (and
+        # stock) rejects a stale copy, and the conflict handler then reads it afresh.
+        item = svc.rewards.get(cache_key)
         if item is None:
             raise NotFound("no such reward", {"reward_id": reward_id})
         reward = _reward(item)
         account = open_account(state.account, program, now)
         check_redeemable(program, account, reward, quantity)
-        if reward.stock is not None and reward.stock < quantity:
-            raise OutOfStock("out of stock", {"reward_id": reward_id, "stock": reward.stock})
         cost = reward.points * quantity
         today = program.local_date(now)
         draws = allocate(state.lots, cost, today)
@@ -111,9 +114,10 @@ def redeem(
         after = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost, reward_counts=counts)
 
         def on_conflict(exc: ProgramItemConflict) -> None:
-            old = exc.item or svc.store.get_reward(program_id, reward_id) or {}
-            stock = old.get("stock")
-            if stock is not None and int(stock) < quantity:
+            svc.rewards.forget(cache_key)
+            current = svc.store.get_reward(program_id, reward_id) or {}
+            stock = current.get("stock")
+            if current.get("rev") == reward.rev and stock is not None and int(stock) < quantity:
                 raise OutOfStock("out of stock", {"reward_id": reward_id, "stock": int(stock)})
             raise Retry()
 
