@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from loyalty.api.http import build_resolver
-from loyalty.api.routes import account, admin, earn, redeem
+from loyalty.api.routes import account, admin, earn, redeem, tiers
 
-ROUTERS = [account.router, earn.router, redeem.router, admin.router]
+ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router]
 
 
 def openapi_document() -> dict[str, object]:

@@ -58,14 +58,16 @@ def http_event(
 ) -> dict[str, Any]:
     """An API Gateway HTTP API (payload v2) event, built from events/http/template.json."""
     event = copy.deepcopy(event_file("http/template.json"))
-    event["routeKey"] = route_key or f"{method} {path}"
+    event["routeKey"] = event["requestContext"]["routeKey"] = route_key or f"{method} {path}"
     event["rawPath"] = path
     event["rawQueryString"] = "&".join(f"{k}={v}" for k, v in (query or {}).items())
     if query:
         event["queryStringParameters"] = dict(query)
     else:
         event.pop("queryStringParameters", None)
-    event["headers"] = {"content-type": "application/json", **{k.lower(): v for k, v in (headers or {}).items()}}
+    # API Gateway always sends the template's headers (host, authorization, forwarding...).
+    event["headers"] = {**event["headers"], "content-type": "application/json",
+                        **{k.lower(): v for k, v in (headers or {}).items()}}
     event["requestContext"]["http"]["method"] = method
     event["requestContext"]["http"]["path"] = path
     if path_parameters:

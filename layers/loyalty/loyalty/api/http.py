@@ -26,6 +26,19 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def request_time(app: Any) -> dt.datetime:
+    """When API Gateway received the request (requestContext.timeEpoch): the moment a member's
+    tap belongs to, so a check-in at 23:59:59.9 stays on its day however late the function runs.
+    The clock when the event carries none."""
+    try:
+        epoch_ms = int(app.current_event.request_context.time_epoch)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return utc_now()
+    if epoch_ms <= 0:
+        return utc_now()
+    return dt.datetime.fromtimestamp(epoch_ms // 1000, dt.UTC) + dt.timedelta(milliseconds=epoch_ms % 1000)
+
+
 def error_response(code: str, message: str, status: int, details: dict[str, Any] | None = None) -> Response[Any]:
     return Response(
         status_code=status,

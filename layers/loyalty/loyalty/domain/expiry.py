@@ -34,3 +34,27 @@ def expires_on(program: Program, tier: Tier, earned_on: dt.date) -> dt.date:
 
 def is_spendable(expiry: dt.date, today: dt.date) -> bool:
     return expiry >= today
+
+
+def expired_by(expiry: dt.date, today: dt.date) -> bool:
+    """The sweep of ``today`` removes what is left of a lot whose last day is over."""
+    return not is_spendable(expiry, today)
+
+
+def reminder_due(expiry: dt.date, today: dt.date, lead_days: list[int], sent: int | None,
+                 catch_up_days: int) -> int | None:
+    """Which reminder (days before ``expiry``) is due today for a lot, or None.
+
+    A reminder is due from its day (``expiry - days``) for ``catch_up_days`` more days, in case
+    sweeps were missed. When several are due (the 30-day one was missed and the 7-day one has
+    come), only the closest is sent; a reminder is never sent after a closer one (``sent``: the
+    smallest lead already sent for this expiry day)."""
+    if expiry == NEVER or expiry < today:
+        return None
+    due = [d for d in lead_days if 0 <= (today - (expiry - dt.timedelta(days=d))).days <= catch_up_days]
+    if not due:
+        return None
+    closest = min(due)
+    if sent is not None and sent <= closest:
+        return None
+    return closest

@@ -41,6 +41,7 @@ class EarnRules(_Model):
     first_order_bonus: int = Field(default=500, ge=0, le=1_000_000)
     category_multipliers: dict[str, Multiplier] = Field(default_factory=dict)
     max_points_per_order: int | None = Field(default=None, gt=0)
+    signup_bonus: int = Field(default=0, ge=0, le=1_000_000, description="once per member, on member.registered")
 
 
 class Campaign(_Model):
@@ -83,9 +84,13 @@ DEFAULT_QUALIFYING: tuple[QualifyingSource, ...] = ("earn", "bonus", "checkin", 
 class TierRules(_Model):
     period_months: int = Field(default=12, ge=1, le=60)
     downgrade: Literal["one_level", "to_qualifying"] = "one_level"
-    grace_days: int = Field(default=0, ge=0, le=366)
+    grace_days: int = Field(default=0, ge=0, le=366, description="days after a failed review to still reach keep")
     counts: list[QualifyingSource] = Field(default_factory=lambda: list(DEFAULT_QUALIFYING))
     birthday_month_multiplier: Multiplier = Decimal(1)
+    qualify_on: Literal["points", "spend_fen"] = Field(
+        default="points", description="what tier thresholds count: qualifying points, or money paid in fen"
+    )
+    reminder_days: int = Field(default=30, ge=0, le=366, description="TierWillDowngrade lead time; 0: none")
 
 
 class ExpiryPolicy(_Model):
@@ -107,6 +112,80 @@ class PendingRules(_Model):
     return_window_days: int = Field(default=7, ge=0, le=90)
 
 
+class RefundRules(_Model):
+    """What a refund takes back once the order's points are no longer (all) pending.
+
+    within_balance: claw back what the balance holds, stop at 0 and record the shortfall;
+    unlimited: the rest becomes debt that later earns repay first; only_pending: cancel pending
+    points only, never touch available ones (the shortfall is recorded)."""
+
+    negative_balance: Literal["within_balance", "unlimited", "only_pending"] = "within_balance"
+
+
+LadderDay = Annotated[int, Field(ge=1, le=366)]
+LadderPoints = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class MakeupRules(_Model):
+    """Make-up check-ins (补签): a missed day of the current month, restored at a cost."""
+
+    monthly_limit: int = Field(default=2, ge=0, le=31, description="make-ups per member and calendar month")
+    cards_per_month: int = Field(default=1, ge=0, le=31, description="free make-up cards each month, used first")
+    cost_points: int = Field(default=20, ge=0, le=1_000_000, description="points a make-up costs once the cards are used")
+    # Not `cost_points: null`: stored documents drop nulls, and the default would come back.
+    points_allowed: bool = Field(default=True, description="false: a make-up needs a card")
+
+
+class CheckinRules(_Model):
+    daily_points: int = Field(default=5, ge=0, le=1_000_000)
+    ladder: dict[LadderDay, LadderPoints] = Field(
+        default_factory=lambda: {7: 50}, description="streak day -> bonus points on that day"
+    )
+    cycle: bool = Field(
+        default=True,
+        description="after its last day the ladder starts again (day 14 pays as day 7); "
+        "else no more rewards until a missed day resets the streak",
+    )
+    makeup: MakeupRules = MakeupRules()
+
+    @property
+    def ladder_length(self) -> int:
+        return max(self.ladder, default=0)
+
+
+class Behaviour(_Model):
+    points: int = Field(ge=0, le=1_000_000)
+    once: bool = Field(default=False, description="once per member, ever")
+    daily_cap: int | None = Field(default=None, ge=1, le=1000, description="credited actions per local day")
+    monthly_cap: int | None = Field(default=None, ge=1, le=10_000, description="credited actions per calendar month")
+    member_reportable: bool = Field(default=False, description="members may report it themselves (POST /v1/me/actions)")
+
+
+class RateLimit(_Model):
+    max_calls: int = Field(default=10, ge=1, le=10_000)
+    per_seconds: int = Field(default=60, ge=1, le=86_400)
+
+
+def _demo_behaviours() -> dict[str, Behaviour]:
+    return {
+        "profile_completed": Behaviour(points=100, once=True),
+        "review": Behaviour(points=50, daily_cap=3),
+        "share": Behaviour(points=10, daily_cap=5, member_reportable=True),
+        "invite": Behaviour(points=200, monthly_cap=10),
+    }
+
+
+class BehaviourRules(_Model):
+    actions: dict[Code, Behaviour] = Field(default_factory=_demo_behaviours)
+    daily_points_cap: int = Field(
+        default=1000, ge=0, le=10_000_000, description="behaviour points per member and local day, all actions"
+    )
+    rate_limit: RateLimit = Field(
+        default_factory=RateLimit,
+        description="a member's own check-ins, make-ups and reported actions per window; beyond it: 429",
+    )
+
+
 class Program(_Model):
     id: Code
     name: str = Field(min_length=1, max_length=80)
@@ -117,6 +196,9 @@ class Program(_Model):
     tier_rules: TierRules = TierRules()
     expiry: ExpiryPolicy = ExpiryPolicy()
     pending: PendingRules = PendingRules()
+    checkin: CheckinRules = CheckinRules()
+    behaviours: BehaviourRules = BehaviourRules()
+    refunds: RefundRules = RefundRules()
 
     @field_validator("timezone")
     @classmethod

@@ -1,13 +1,129 @@
-"""Tier rules: upgrades at once on the earn that crosses a threshold (possibly several levels);
-the new multiplier applies from the next earn; the tier's period starts on the upgrade day."""
+"""Tier rules (会员等级).
+
+Qualifying amounts (成长值): ``Account.qualifying`` (points) and ``Account.qualifying_fen``
+(money paid) count what the member earned in the current qualifying year, which starts at the
+last review (or, at the lowest tier, on the first qualifying earn). The program's ``qualify_on``
+says which of the two the thresholds measure. Redemptions and expiry never reduce them; refunds
+and qualifying negative adjustments do (:func:`remove_qualifying`).
+
+Upgrades happen at once, on the write that crosses a threshold (possibly several levels); the
+new multiplier applies from the next earn. An upgrade starts the tier's period on the upgrade
+day (review ``period_months`` later). It does not reset the qualifying year, so the points keep
+counting toward the next tier; but retention counts only what was earned *in the tier's
+period*, so the points that earned a tier do not also keep it.
+
+Review (保级) when the period ends: keep the tier if the period's amount reaches the tier's
+``keep``; else down one level (``one_level``) or to the tier the period's amount reaches
+(``to_qualifying``, still at least one level down), optionally after ``grace_days`` during which
+reaching ``keep`` still keeps it. A new period starts on the old period's end either way, and the
+qualifying year resets to what was earned on or after that day (earns between the period end
+and a late or grace-delayed review belong to the new period: they are never lost).
+
+Pure functions: the services read the account once, call these, and write the result.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any, Literal
 
 from .account import Account
 from .expiry import add_months
-from .program import Program
+from .program import Program, Tier
+
+FEATURE = "tier"
+PROFILE = "profile"
+# A review that finds the next review already due again (a sweep missed more than a whole
+# period) reviews again, at most this many times in one write.
+MAX_CATCH_UP = 24
+
+Outcome = Literal["kept", "down", "grace", "reset"]
+
+
+# ----- per-account tier state (Account.features["tier"]) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class TierState:
+    period_points: int = 0  # earned since the tier's period began (retention counts these)
+    period_fen: int = 0
+    next_points: int = 0  # earned on or after the period's end while its review is pending
+    next_fen: int = 0
+    grace_from: dt.date | None = None  # in grace: the end of the period under review
+    remind_on: dt.date | None = None  # a TierWillDowngrade is due on this day (before review_on)
+    reminded: dt.date | None = None  # the review date the last reminder was about
+
+    @classmethod
+    def of(cls, account: Account) -> TierState:
+        raw: dict[str, Any] | None = account.features.get(FEATURE)
+        if raw is None:
+            # Accounts written before this state existed: everything counted so far is the period's.
+            return cls(period_points=account.qualifying, period_fen=account.qualifying_fen)
+
+        def day(key: str) -> dt.date | None:
+            value = raw.get(key)
+            return dt.date.fromisoformat(value) if value else None
+
+        return cls(
+            period_points=int(raw.get("period_points", 0)),
+            period_fen=int(raw.get("period_fen", 0)),
+            next_points=int(raw.get("next_points", 0)),
+            next_fen=int(raw.get("next_fen", 0)),
+            grace_from=day("grace_from"),
+            remind_on=day("remind_on"),
+            reminded=day("reminded"),
+        )
+
+    def store(self, account: Account) -> Account:
+        raw: dict[str, Any] = {
+            "period_points": self.period_points,
+            "period_fen": self.period_fen,
+        }
+        for key in ("next_points", "next_fen"):
+            if getattr(self, key):
+                raw[key] = getattr(self, key)
+        for key in ("grace_from", "remind_on", "reminded"):
+            value = getattr(self, key)
+            if value is not None:
+                raw[key] = value.isoformat()
+        return account.evolve(features={**account.features, FEATURE: raw})
+
+
+def measure(program: Program, points: int, fen: int) -> int:
+    """The amount thresholds are compared with: points, or fen if the program qualifies on spend."""
+    return fen if program.tier_rules.qualify_on == "spend_fen" else points
+
+
+def unit(program: Program) -> str:
+    return "fen" if program.tier_rules.qualify_on == "spend_fen" else "points"
+
+
+def year_amount(account: Account, program: Program) -> int:
+    return measure(program, account.qualifying, account.qualifying_fen)
+
+
+def period_amount(account: Account, program: Program) -> int:
+    state = TierState.of(account)
+    return measure(program, state.period_points, state.period_fen)
+
+
+def period_end(account: Account) -> dt.date | None:
+    """The end of the period now running (in grace: of the period under review)."""
+    return TierState.of(account).grace_from or account.review_on
+
+
+def sweep_due_on(account: Account) -> dt.date | None:
+    """The next day the tier sweep has work on this account (its date in the sparse due index):
+    a pending reminder, else the review. None: nothing to review (lowest tier, nothing earned)."""
+    if account.review_on is None:
+        return None
+    remind = TierState.of(account).remind_on
+    return min(remind, account.review_on) if remind else account.review_on
+
+
+# ----- opening and earning -----------------------------------------------------------------------
 
 
 def open_account(account: Account, program: Program, now: dt.datetime) -> Account:
@@ -25,15 +141,307 @@ def qualifies(program: Program, entry_type: str) -> bool:
     return entry_type in program.tier_rules.counts
 
 
-def apply_qualifying(account: Account, program: Program, points: int, today: dt.date) -> Account:
-    """Add qualifying points and move up at once if a higher threshold is reached."""
-    qualifying = account.qualifying + points
-    updated = account.evolve(qualifying=qualifying)
-    reached = program.tier_for(qualifying)
+def apply_qualifying(account: Account, program: Program, points: int, today: dt.date, *, fen: int = 0) -> Account:
+    """Add qualifying points (and paid fen) and move up at once if a higher threshold is reached."""
+    if points < 0 or fen < 0:
+        raise ValueError("qualifying amounts only grow here; see remove_qualifying")
+    if not points and not fen:
+        return account
+    state = TierState.of(account)
+    end = period_end(account)
+    if end is not None and today >= end:
+        # The period is over and its review pending (later today, or at the end of a grace):
+        # these belong to the next period. In grace they also still count toward keeping.
+        state = replace(state, next_points=state.next_points + points, next_fen=state.next_fen + fen)
+        if state.grace_from is not None:
+            state = replace(state, period_points=state.period_points + points, period_fen=state.period_fen + fen)
+            account = account.evolve(qualifying=account.qualifying + points,
+                                     qualifying_fen=account.qualifying_fen + fen)
+        account = state.store(account)
+        reached = program.tier_for(measure(program, state.next_points, state.next_fen))
+        if program.tier_index(reached.code) > program.tier_index(account.tier):
+            # An upgrade on the new period's amount ends the old period without its review.
+            return _start_period(_close_year(account), program, reached, today, today)
+        return account
+    state = replace(state, period_points=state.period_points + points, period_fen=state.period_fen + fen)
+    updated = state.store(account.evolve(qualifying=account.qualifying + points,
+                                         qualifying_fen=account.qualifying_fen + fen))
+    reached = program.tier_for(year_amount(updated, program))
     if program.tier_index(reached.code) > program.tier_index(account.tier):
-        updated = updated.evolve(
-            tier=reached.code,
-            tier_since=today,
-            review_on=add_months(today, program.tier_rules.period_months),
-        )
+        return _start_period(updated, program, reached, today, today)
+    if updated.review_on is None:
+        # The lowest tier's qualifying year starts with its first qualifying earn.
+        return _schedule(updated, program, today)
     return updated
+
+
+def remove_qualifying(account: Account, points: int, today: dt.date, *, fen: int = 0) -> Account:
+    """A refund (or a qualifying negative adjustment) takes its amounts back from the year and
+    the period, never below 0 (in grace also from the next period, which counted them too). The
+    tier does not move now: the review at the period's end decides."""
+    if points < 0 or fen < 0:
+        raise ValueError("give the amounts to remove as positive numbers")
+    state = TierState.of(account)
+    state = replace(state, period_points=max(0, state.period_points - points),
+                    period_fen=max(0, state.period_fen - fen))
+    if state.grace_from is not None and today >= state.grace_from:
+        state = replace(state, next_points=max(0, state.next_points - points),
+                        next_fen=max(0, state.next_fen - fen))
+    return state.store(account.evolve(qualifying=max(0, account.qualifying - points),
+                                      qualifying_fen=max(0, account.qualifying_fen - fen)))
+
+
+# ----- periods --------------------------------------------------------------------------------------
+
+
+def _close_year(account: Account) -> Account:
+    """The qualifying year ends: it continues with what was earned after the period's end."""
+    state = TierState.of(account)
+    account = account.evolve(qualifying=state.next_points, qualifying_fen=state.next_fen)
+    return TierState(period_points=state.next_points, period_fen=state.next_fen).store(account)
+
+
+def _schedule(account: Account, program: Program, start: dt.date) -> Account:
+    """The review (and its reminder) of a period starting on ``start``."""
+    rules = program.tier_rules
+    state = TierState.of(account)
+    lowest = program.tier_index(account.tier) == 0
+    if lowest and not account.qualifying and not account.qualifying_fen:
+        # Nothing to review and nothing to reset: the next qualifying earn starts a year.
+        return replace(state, remind_on=None, grace_from=None).store(account.evolve(review_on=None))
+    review_on = add_months(start, rules.period_months)
+    remind_on = None
+    if not lowest and rules.reminder_days:
+        remind_on = review_on - dt.timedelta(days=rules.reminder_days)
+    return replace(state, remind_on=remind_on, grace_from=None).store(account.evolve(review_on=review_on))
+
+
+def _start_period(account: Account, program: Program, tier: Tier, start: dt.date, today: dt.date) -> Account:
+    """Move to ``tier`` (an upgrade or an operator's choice) with a fresh period from ``start``."""
+    state = TierState.of(account)
+    state = replace(state, period_points=0, period_fen=0, next_points=0, next_fen=0, grace_from=None)
+    account = state.store(account.evolve(tier=tier.code, tier_since=today))
+    return _schedule(account, program, start)
+
+
+def _drop_target(program: Program, tier: Tier, amount: int) -> Tier:
+    """Where a failed review takes a member: one level down, or (to_qualifying) the tier the
+    period's amount reaches; at least one level down either way, so a program whose keep is
+    above its entry threshold still drops a member who missed it."""
+    below = program.tiers[program.tier_index(tier.code) - 1]
+    if program.tier_rules.downgrade == "to_qualifying":
+        reached = program.tier_for(amount)
+        if program.tier_index(reached.code) < program.tier_index(below.code):
+            return reached
+    return below
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review: what was decided and on what."""
+
+    review_on: dt.date  # the day it was due (the period's end, or the end of its grace)
+    outcome: Outcome
+    tier_from: str
+    tier_to: str
+    amount: int  # the period's qualifying amount
+    keep: int  # what keeping the tier needed
+    account: Account  # after the review
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "review_on": self.review_on.isoformat(),
+            "outcome": self.outcome,
+            "tier_from": self.tier_from,
+            "tier_to": self.tier_to,
+            "amount": self.amount,
+            "keep": self.keep,
+        }
+
+
+def review_once(account: Account, program: Program, today: dt.date) -> Review | None:
+    """The review due on or before ``today``, if any (one step; see :func:`review`)."""
+    due = account.review_on
+    if due is None or due > today:
+        return None
+    rules = program.tier_rules
+    state = TierState.of(account)
+    tier = program.tier(account.tier)
+    index = program.tier_index(tier.code)
+    amount = measure(program, state.period_points, state.period_fen)
+    ended = state.grace_from or due  # the new period starts where the old one ended
+    if index == 0:
+        outcome: Outcome = "reset"
+        target = tier
+    elif amount >= tier.keep:
+        outcome, target = "kept", tier
+    elif rules.grace_days and state.grace_from is None:
+        grace_until = due + dt.timedelta(days=rules.grace_days)
+        # The member hears at once how much is missing and by when (the reminder of the grace).
+        in_grace = replace(state, grace_from=due, remind_on=due if rules.reminder_days else None)
+        after = in_grace.store(account.evolve(review_on=grace_until))
+        return Review(due, "grace", tier.code, tier.code, amount, tier.keep, after)
+    else:
+        outcome, target = "down", _drop_target(program, tier, amount)
+    after = _close_year(account)
+    if target.code != tier.code:
+        after = after.evolve(tier=target.code, tier_since=due)
+    after = _schedule(after, program, ended)
+    # Amounts earned after the period's end may already reach a higher tier than the result.
+    after = upgrade_if_reached(after, program, today)
+    return Review(due, outcome, tier.code, after.tier, amount, tier.keep, after)
+
+
+def upgrade_if_reached(account: Account, program: Program, today: dt.date) -> Account:
+    """The upgrade the qualifying year already reaches (after a review, or a program that
+    lowered a threshold). While a period's review is pending, the review decides first."""
+    end = period_end(account)
+    if end is not None and today >= end:
+        return account
+    reached = program.tier_for(year_amount(account, program))
+    if program.tier_index(reached.code) > program.tier_index(account.tier):
+        return _start_period(account, program, reached, today, today)
+    return account
+
+
+def review(account: Account, program: Program, today: dt.date) -> list[Review]:
+    """Every review due on or before ``today``, in order (a sweep that missed a whole period
+    catches up). Empty when nothing is due: running a day twice changes nothing."""
+    done: list[Review] = []
+    for _ in range(MAX_CATCH_UP):
+        step = review_once(account, program, today)
+        if step is None:
+            break
+        done.append(step)
+        account = step.account
+    return done
+
+
+@dataclass(frozen=True)
+class Reminder:
+    review_on: dt.date
+    tier: str
+    drops_to: str
+    needed: int  # 0: on track, nothing to send
+    account: Account  # after (the reminder recorded as sent)
+
+
+def remind(account: Account, program: Program, today: dt.date) -> Reminder | None:
+    """The TierWillDowngrade due on or before ``today``: once per review date, recorded in the
+    account in the same write as everything else."""
+    state = TierState.of(account)
+    if state.remind_on is None or state.remind_on > today or account.review_on is None:
+        return None
+    tier = program.tier(account.tier)
+    after = replace(state, remind_on=None, reminded=account.review_on).store(account)
+    if program.tier_index(tier.code) == 0:
+        return Reminder(account.review_on, tier.code, tier.code, 0, after)
+    amount = measure(program, state.period_points, state.period_fen)
+    drops_to = _drop_target(program, tier, amount)
+    return Reminder(account.review_on, tier.code, drops_to.code, max(0, tier.keep - amount), after)
+
+
+def set_tier(account: Account, program: Program, code: str, today: dt.date) -> Account:
+    """An operator's choice: the tier from today, with a fresh period (a pending review is
+    superseded; the qualifying year carries on, or restarts if its period had already ended)."""
+    end = period_end(account)
+    if end is not None and today >= end:
+        account = _close_year(account)
+    return _start_period(account, program, program.tier(code), today, today)
+
+
+# ----- progress and benefits ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    next_tier: Tier | None
+    next_needed: int
+    keep_needed: int | None  # None: nothing to keep (the lowest tier)
+    keep_by: dt.date | None
+    unit: str
+
+
+def progress(account: Account, program: Program, today: dt.date) -> Progress:
+    """How far to the next tier, and what keeping this one still needs by when (the progress
+    bar and the 保级 message)."""
+    tier = program.tier(account.tier or program.lowest_tier.code)
+    nxt = program.next_tier(tier.code)
+    state = TierState.of(account)
+    end = period_end(account)
+    # After the period's end (its review pending) upgrades count the new period's amount.
+    if end is not None and today >= end:
+        year = measure(program, state.next_points, state.next_fen)
+    else:
+        year = year_amount(account, program)
+    next_needed = max(0, nxt.threshold - year) if nxt else 0
+    if program.tier_index(tier.code) == 0:
+        return Progress(nxt, next_needed, None, None, unit(program))
+    keep_needed = max(0, tier.keep - measure(program, state.period_points, state.period_fen))
+    return Progress(nxt, next_needed, keep_needed, account.review_on, unit(program))
+
+
+def birthday(account: Account) -> dt.date | None:
+    value = (account.features.get(PROFILE) or {}).get("birthday")
+    return dt.date.fromisoformat(value) if value else None
+
+
+def birthday_multiplier(account: Account, program: Program, on: dt.date) -> Fraction:
+    """The birthday-month multiplier of an earn on ``on`` (a local date of the program)."""
+    born = birthday(account)
+    if born is None or born.month != on.month:
+        return Fraction(1)
+    return Fraction(program.tier_rules.birthday_month_multiplier)
+
+
+def with_birthday(account: Account, born: dt.date, actor: str, at: dt.datetime, reason: str | None = None) -> Account:
+    profile = dict(account.features.get(PROFILE) or {})
+    profile.update(birthday=born.isoformat(), birthday_set_by=actor, birthday_set_at=at.isoformat())
+    if reason:
+        profile["birthday_reason"] = reason
+    return account.evolve(features={**account.features, PROFILE: profile})
+
+
+# ----- events -----------------------------------------------------------------------------------------
+
+
+def tier_changed(program: Program, before: Account, after: Account, *, cause: str, at: dt.datetime,
+                 reason: str | None = None, ref: str | None = None) -> tuple[str, dict[str, Any]] | None:
+    """The TierChanged event of a write, if it moved the member's tier. Its id names the account
+    version that made the change, so a consumer can drop a repeat."""
+    old = before.tier or program.lowest_tier.code
+    if after.tier == old:
+        return None
+    direction = "up" if program.tier_index(after.tier) > program.tier_index(old) else "down"
+    detail: dict[str, Any] = {
+        "event_id": f"{after.program}:{after.member}:tier:{after.version}",
+        "program": after.program,
+        "member_id": after.member,
+        "from": old,
+        "to": after.tier,
+        "direction": direction,
+        "cause": cause,
+        "since": after.tier_since.isoformat() if after.tier_since else None,
+        "review_on": after.review_on.isoformat() if after.review_on else None,
+        "multiplier": str(program.tier(after.tier).multiplier),
+        "occurred_at": at.isoformat(),
+    }
+    if reason:
+        detail["reason"] = reason
+    if ref:
+        detail["ref"] = ref
+    return "TierChanged", detail
+
+
+def will_downgrade(program: Program, account: Account, reminder: Reminder, at: dt.datetime) -> tuple[str, dict[str, Any]]:
+    return "TierWillDowngrade", {
+        "event_id": f"{account.program}:{account.member}:keep:{reminder.review_on.isoformat()}",
+        "program": account.program,
+        "member_id": account.member,
+        "tier": reminder.tier,
+        "drops_to": reminder.drops_to,
+        "review_on": reminder.review_on.isoformat(),
+        "points_needed": reminder.needed,
+        "unit": unit(program),
+        "occurred_at": at.isoformat(),
+    }

@@ -10,9 +10,11 @@ from ..domain.errors import ValidationFailed
 from ..domain.expiry import NEVER, expires_on
 from ..domain.lots import allocate, spendable
 from ..domain.program import Program
-from ..domain.tiers import apply_qualifying, open_account, qualifies
+from ..domain.tiers import apply_qualifying, open_account, qualifies, remove_qualifying
 from ..store.table import LotWrite
 from .context import Services
+from .credit import lot_writes
+from .tiers import tier_view
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 EXPIRING_SHOWN = 3
@@ -21,8 +23,6 @@ EXPIRING_SHOWN = 3
 def account_view(program: Program, state: MemberState, now: dt.datetime) -> dict[str, Any]:
     account = open_account(state.account, program, now)
     today = program.local_date(now)
-    tier = program.tier(account.tier)
-    nxt = program.next_tier(tier.code)
     upcoming = sorted(
         (lot for lot in state.lots if lot.remaining > 0 and lot.expires_on != NEVER and lot.expires_on >= today),
         key=lambda lot: lot.expires_on,
@@ -32,19 +32,7 @@ def account_view(program: Program, state: MemberState, now: dt.datetime) -> dict
         "program": account.program,
         "balance": spendable(state.lots, today) - account.debt,
         "pending": account.pending,
-        "qualifying_points": account.qualifying,
-        "tier": {
-            "code": tier.code,
-            "name": tier.name,
-            "multiplier": str(tier.multiplier),
-            "since": account.tier_since.isoformat() if account.tier_since else None,
-            "review_on": account.review_on.isoformat() if account.review_on else None,
-        },
-        "next_tier": (
-            {"code": nxt.code, "name": nxt.name, "points_needed": max(0, nxt.threshold - account.qualifying)}
-            if nxt
-            else None
-        ),
+        **tier_view(program, account, today),  # qualifying_points, tier, next_tier, keep, profile
         "expiring": [{"on": lot.expires_on.isoformat(), "points": lot.remaining} for lot in upcoming[:EXPIRING_SHOWN]],
         "lifetime": {"earned": account.earned, "redeemed": account.redeemed, "expired": account.expired},
     }
@@ -89,8 +77,7 @@ def adjust(
         book = EntryBuilder(now, account.balance, request_key)
         if points > 0:
             expiry = expires_on(program, program.tier(account.tier), today)
-            held = {lot.expires_on: lot.remaining for lot in state.lots}
-            lots = [LotWrite(expiry, held.get(expiry, 0), held.get(expiry, 0) + points)]
+            lots = lot_writes(state.lots, [(expiry, points)])
             book.add("adjust", points, reason, None, ((expiry, points),), actor=actor)
             gained = points if qualifies(program, "adjust") else 0
             after = apply_qualifying(account, program, gained, today)
@@ -98,7 +85,8 @@ def adjust(
             draws = allocate(state.lots, -points, today)
             lots = [LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws]
             book.add("adjust", points, reason, None, tuple((d.expires_on, -d.take) for d in draws), actor=actor)
-            after = account
+            # A program that counts adjustments toward tiers counts corrections both ways.
+            after = remove_qualifying(account, -points, today) if qualifies(program, "adjust") else account
         after = after.evolve(balance=account.balance + points, adjusted=account.adjusted + points)
         entry = book.entries[-1]
         body = {"member_id": member, "entry_id": entry.id, "points": points, "balance": after.balance}

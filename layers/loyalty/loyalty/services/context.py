@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..domain.errors import NotFound
 from ..domain.program import Program, parse_program
+from ..store.partners import PartnerStore
 from ..store.queue import EventBus, WorkQueue
 from ..store.table import Store
 
@@ -27,6 +28,8 @@ class Settings(BaseModel):
     program_cache_seconds: float = Field(default=60, ge=0)
     request_ttl_days: int = Field(default=7, ge=4, description="partners retry for days")
     max_write_attempts: int = Field(default=12, ge=1, le=50)
+    partner_secrets_path: str = Field(default="/loyalty/partners", pattern=r"^/[A-Za-z0-9_./-]+$")
+    delivery_queue_url: str = ""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,6 +40,8 @@ class Settings(BaseModel):
             program_cache_seconds=float(os.environ.get("PROGRAM_CACHE_SECONDS", "60")),
             request_ttl_days=int(os.environ.get("REQUEST_TTL_DAYS", "7")),
             max_write_attempts=int(os.environ.get("MAX_WRITE_ATTEMPTS", "12")),
+            partner_secrets_path=os.environ.get("PARTNER_SECRETS_PATH", "/loyalty/partners"),
+            delivery_queue_url=os.environ.get("DELIVERY_QUEUE_URL", ""),
         )
 
 
@@ -93,6 +98,21 @@ class Services:
     rewards: TtlCache[dict[str, Any]]
     _queue: WorkQueue | None = None
     _bus: EventBus | None = None
+    _partners: PartnerStore | None = None
+    _deliveries: WorkQueue | None = None
+
+    @property
+    def partners(self) -> PartnerStore:
+        if self._partners is None:
+            self._partners = PartnerStore(self.store, self.settings.partner_secrets_path)
+        return self._partners
+
+    @property
+    def deliveries(self) -> WorkQueue:
+        """Webhook deliveries to partners (a queue of its own: its retries back off for hours)."""
+        if self._deliveries is None:
+            self._deliveries = WorkQueue(self.settings.delivery_queue_url)
+        return self._deliveries
 
     @property
     def queue(self) -> WorkQueue:
@@ -110,7 +130,12 @@ class Services:
 @lru_cache(maxsize=1)
 def services() -> Services:
     settings = Settings.from_env()
-    store = Store(settings.table_name)
+    return build_services(settings, Store(settings.table_name))
+
+
+def build_services(settings: Settings, store: Store) -> Services:
+    """The one wiring of caches over a store (tests with threads pass a store whose client they
+    created before any thread starts)."""
     return Services(
         settings=settings,
         store=store,

@@ -1,17 +1,24 @@
-"""Earn on spend: the same order earns once, whichever entry point it arrives by."""
+"""Earn on spend: the same order earns once, whichever entry point it arrives by.
+
+Orders from the shop (the EventBridge OrderPaid event, partner webhooks) earn pending points
+that wait for the return window (services/pending.py releases, cancels and claws them back);
+the back-office route credits at once: it posts orders that are already settled. Either way the
+order leaves a sale record that later refunds are proportioned against."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
 
-from ..domain.account import MemberState
+from ..domain.account import MemberState, PendingLot
 from ..domain.earn import OrderLine, quote_order
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_on
-from ..domain.tiers import apply_qualifying, open_account, qualifies
-from ..store.table import LotWrite
+from ..domain.pending import SaleRecord, holds_points, release_day
+from ..domain.tiers import apply_qualifying, birthday_multiplier, open_account, qualifies
+from ..store.table import PendingWrite, SaleWrite
 from .context import Services
+from .credit import lot_writes
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 
@@ -30,7 +37,9 @@ def earn_order(
     now: dt.datetime,
     paid_at: dt.datetime | None = None,
     source: str = "admin",
+    pending: bool = False,
 ) -> Receipt:
+    """``pending``: hold the points for the program's return window (no effect when it is 0)."""
     program = svc.programs.get(program_id)
     if items and sum(i.amount_fen for i in items) > amount_fen:
         raise ValidationFailed("items add up to more than amount_fen", {"field": "items"})
@@ -40,26 +49,49 @@ def earn_order(
     def decide(state: MemberState) -> Decision:
         account = open_account(state.account, program, now)
         tier = program.tier(account.tier)
-        quote = quote_order(program, tier, amount_fen, items, paid_at or now, first_order=account.orders == 0)
+        paid = paid_at or now
+        quote = quote_order(program, tier, amount_fen, items, paid, first_order=account.orders == 0,
+                            extra_multiplier=birthday_multiplier(account, program, program.local_date(paid)))
         today = program.local_date(now)
         expiry = expires_on(program, tier, today)
         total = quote.total
-        held = {lot.expires_on: lot.remaining for lot in state.lots}
-        lots = [LotWrite(expiry, held.get(expiry, 0), held.get(expiry, 0) + total)] if total else []
+        qualifying = (quote.points if qualifies(program, "earn") else 0) + (
+            quote.bonus if qualifies(program, "bonus") else 0
+        )
+        hold = pending and total > 0 and holds_points(program)
+        sale = SaleRecord(order_id=order_id, amount_fen=amount_fen, points=quote.points, bonus=quote.bonus,
+                          qualifying=qualifying, paid_on=today, expires_on=expiry)
+        if hold:
+            release = release_day(program, today)
+            held = PendingLot(order_id, quote.points, quote.bonus, release, expiry, qualifying, amount_fen)
+            book = EntryBuilder(now, account.balance, request_key)
+            book.add("earn", 0, "order paid: points pending", order_id, (), amount_fen=amount_fen,
+                     pending=quote.points, available_on=release.isoformat(),
+                     campaigns=list(quote.campaigns) or None, source=source)
+            if quote.bonus:
+                book.add("bonus", 0, "first order bonus: pending", order_id, (), pending=quote.bonus,
+                         available_on=release.isoformat())
+            # Qualifying points wait with the points: a refunded order never moved anyone up.
+            after = account.evolve(pending=account.pending + total, orders=account.orders + 1)
+            body = {
+                "member_id": member, "order_id": order_id, "points": quote.points, "bonus": quote.bonus,
+                "balance": after.balance, "pending": after.pending, "tier": after.tier,
+                "expires_on": expiry.isoformat(), "available_on": release.isoformat(), "status": "pending",
+            }
+            return Decision(after=after, body=body, entries=book.entries,
+                            pending=[PendingWrite(held, exists_before=False, delete=False)],
+                            sales=[SaleWrite(sale, exists_before=False)])
+        lots = lot_writes(state.lots, [(expiry, total)])
         book = EntryBuilder(now, account.balance, request_key)
         lot_ref = ((expiry, quote.points),) if quote.points else ()
         book.add("earn", quote.points, "order paid", order_id, lot_ref,
                  amount_fen=amount_fen, campaigns=list(quote.campaigns) or None, source=source)
         if quote.bonus:
             book.add("bonus", quote.bonus, "first order bonus", order_id, ((expiry, quote.bonus),))
-        qualifying = (quote.points if qualifies(program, "earn") else 0) + (
-            quote.bonus if qualifies(program, "bonus") else 0
-        )
-        after = apply_qualifying(account, program, qualifying, today).evolve(
+        after = apply_qualifying(account, program, qualifying, today, fen=amount_fen).evolve(
             balance=account.balance + total,
             earned=account.earned + total,
             orders=account.orders + 1,
-            qualifying_fen=account.qualifying_fen + amount_fen,
         )
         body = {
             "member_id": member,
@@ -71,7 +103,8 @@ def earn_order(
             "expires_on": expiry.isoformat() if total else None,
             "status": "credited",
         }
-        return Decision(after=after, body=body, lots=lots, entries=book.entries)
+        return Decision(after=after, body=body, lots=lots, entries=book.entries,
+                        sales=[SaleWrite(sale, exists_before=False)])
 
     return write_member(svc, program=program_id, member=member, request_key=request_key,
                         payload=payload, now=now, decide=decide)

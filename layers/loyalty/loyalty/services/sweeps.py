@@ -34,6 +34,12 @@ class SweepKind:
     # The last due date a sweep of `date` must handle (e.g. expiry on day D handles lots that
     # expired on D-1 or before; a reminder sweep looks ahead).
     until: Callable[[dt.date], dt.date] = lambda date: date
+    # A look-ahead sweep (reminders) reads windows [since, until] of due dates instead of
+    # everything due up to `until`, so each item is read once however far ahead it looks:
+    # windows(svc, program_id, date); one page per shard and window. `dispatched` is told once
+    # the pages of a run are sent (to remember the run, so the next windows start after it).
+    windows: Callable[[Services, str, dt.date], list[tuple[dt.date, dt.date]]] | None = None
+    dispatched: Callable[[Services, str, dt.date], None] | None = None
 
 
 REGISTRY: dict[str, SweepKind] = {}
@@ -61,7 +67,11 @@ def _load_sweeps() -> None:
 
 
 # Modules that call register(); each capability adds its own line.
-SWEEP_MODULES: list[str] = []
+SWEEP_MODULES: list[str] = [
+    "loyalty.services.expiry",
+    "loyalty.services.pending",
+    "loyalty.services.tiers",
+]
 
 
 def sweep_date(svc: Services, program_id: str, date: str | None, now: dt.datetime) -> dt.date:
@@ -76,11 +86,17 @@ def sweep_date(svc: Services, program_id: str, date: str | None, now: dt.datetim
 def dispatch(svc: Services, *, sweep: str, program_id: str, date: str | None, now: dt.datetime) -> dict[str, Any]:
     kind = kind_of(sweep)
     day = sweep_date(svc, program_id, date, now)
+    spans: list[dict[str, Any]] = [{}]
+    if kind.windows is not None:
+        spans = [{"since": a.isoformat(), "until": b.isoformat()} for a, b in kind.windows(svc, program_id, day)]
     pages = [
-        {"type": "page", "sweep": kind.name, "program": program_id, "date": day.isoformat(), "shard": shard}
+        {"type": "page", "sweep": kind.name, "program": program_id, "date": day.isoformat(), "shard": shard, **span}
+        for span in spans
         for shard in range(keys.DUE_SHARDS)
     ]
     svc.queue.send(pages)
+    if kind.dispatched is not None:
+        kind.dispatched(svc, program_id, day)
     return {"sweep": kind.name, "program": program_id, "date": day.isoformat(), "pages": len(pages)}
 
 
@@ -89,20 +105,24 @@ def handle_message(svc: Services, message: dict[str, Any], now: dt.datetime) -> 
     program_id = str(message["program"])
     day = dt.date.fromisoformat(str(message["date"]))
     if message.get("type") == "page":
-        return _run_page(svc, kind, program_id, day, int(message["shard"]), message.get("cursor"))
+        span = {k: str(message[k]) for k in ("since", "until") if message.get(k)}
+        return _run_page(svc, kind, program_id, day, int(message["shard"]), message.get("cursor"), span)
     if message.get("type") == "member":
         return kind.process(svc, program_id, str(message["member"]), day, now)
     raise ValidationFailed("unknown sweep message type", {"type": message.get("type")})
 
 
 def _run_page(svc: Services, kind: SweepKind, program_id: str, day: dt.date, shard: int,
-              cursor: dict[str, Any] | None) -> dict[str, Any]:
-    items, next_cursor = svc.store.due_items(kind.due_kind, program_id, shard, kind.until(day),
-                                             limit=PAGE_SIZE, cursor=cursor)
+              cursor: dict[str, Any] | None, span: dict[str, str] | None = None) -> dict[str, Any]:
+    span = span or {}
+    since = dt.date.fromisoformat(span["since"]) if "since" in span else None
+    until = dt.date.fromisoformat(span["until"]) if "until" in span else kind.until(day)
+    items, next_cursor = svc.store.due_items(kind.due_kind, program_id, shard, until,
+                                             limit=PAGE_SIZE, cursor=cursor, since=since)
     members = sorted({keys.member_of_pk(item["PK"]) for item in items})
     base = {"sweep": kind.name, "program": program_id, "date": day.isoformat()}
     messages: list[dict[str, Any]] = [{"type": "member", **base, "member": m} for m in members]
     if next_cursor:
-        messages.append({"type": "page", **base, "shard": shard, "cursor": next_cursor})
+        messages.append({"type": "page", **base, "shard": shard, "cursor": next_cursor, **span})
     svc.queue.send(messages)
     return {"page": shard, "due_items": len(items), "members": len(members), "more": bool(next_cursor)}

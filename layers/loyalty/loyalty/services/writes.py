@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from ulid import ULID
 
@@ -20,10 +22,12 @@ from ..store.table import (
     PendingWrite,
     ProgramItemConflict,
     RequestAlreadyApplied,
+    SaleWrite,
     StoredRequest,
     WriteConflict,
     fingerprint,
 )
+from .announce import announce
 from .context import Services
 
 
@@ -46,6 +50,12 @@ class Decision:
     pending: list[PendingWrite] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
     program_items: list[dict[str, Any]] = field(default_factory=list)
+    sales: list[SaleWrite] = field(default_factory=list)
+    # Domain events (detail-type, detail) published after the commit (tier changes are added
+    # by announce() whatever the write); and a request key that depends on what was read
+    # (e.g. the review date), used instead of the caller's.
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    request_key: str | None = None
     # Called when a program-level item's condition failed: raise a domain error (e.g. out of
     # stock) or return to re-read and decide again.
     on_program_conflict: Callable[[ProgramItemConflict], None] | None = None
@@ -53,6 +63,23 @@ class Decision:
 
 class Retry(Exception):
     """Raised by a decision to re-read and decide again (e.g. a cached price went stale)."""
+
+
+class Answer(Exception):
+    """Raised by a decision that needs no write (e.g. already checked in today): the receipt
+    is the answer, and the call costs the one read it made."""
+
+    def __init__(self, receipt: Receipt) -> None:
+        super().__init__(receipt.status)
+        self.receipt = receipt
+
+
+def answer_unchanged(svc: Services, program: str, member: str, request_key: str, payload: Any,
+                     body: dict[str, Any], status: int = 200) -> NoReturn:
+    """For a decision that finds nothing to do: answer without a write, with the first answer
+    when this request was applied before (its effect is why nothing is left to do), else ``body``."""
+    stored = svc.store.get_request(program, member, request_key)
+    raise Answer(replay(stored, fingerprint(payload)) if stored else Receipt(status, body))
 
 
 def new_id(now: dt.datetime) -> str:
@@ -95,6 +122,24 @@ def replay(stored: StoredRequest, expected_fingerprint: str) -> Receipt:
     return Receipt(stored.status, stored.body, replayed=True)
 
 
+# Request keys every member write in the current context also records (see also_record).
+_ALSO_RECORD: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("also_record", default=())
+
+
+@contextmanager
+def also_record(key: str, payload: Any) -> Iterator[None]:
+    """Every member write inside the block also stores ``key`` (fingerprinted by ``payload``)
+    in its own transaction, with its answer: a partner's webhook id is recorded together with
+    the effect of whichever service it called, and that service keeps its own key (the order's,
+    shared with the other entry points) without knowing about webhooks. A later write that finds
+    ``key`` stored replays that answer. One write per block: a second one would be a replay."""
+    token = _ALSO_RECORD.set((*_ALSO_RECORD.get(), (key, fingerprint(payload))))
+    try:
+        yield
+    finally:
+        _ALSO_RECORD.reset(token)
+
+
 def write_member(
     svc: Services,
     *,
@@ -104,17 +149,22 @@ def write_member(
     payload: Any,
     now: dt.datetime,
     decide: Callable[[MemberState], Decision],
+    account_only: bool = False,
 ) -> Receipt:
+    """``account_only``: the decision needs the account item alone (not lots or pending lots)."""
     expected = fingerprint(payload)
     ttl = int(now.timestamp()) + svc.settings.request_ttl_days * 86400
     attempts = svc.settings.max_write_attempts
     for attempt in range(attempts):
-        state = svc.store.load_member(program, member)
+        state = (svc.store.load_member(program, member, account_only=True) if account_only
+                 else svc.store.load_member(program, member))
         try:
             decision = decide(state)
         except Retry:
             _backoff(attempt)
             continue
+        except Answer as answer:
+            return answer.receipt
         except LoyaltyError:
             # A replay must get the first answer even when the request would now be refused
             # (a redeem retried after it spent the last points is not "insufficient").
@@ -130,20 +180,23 @@ def write_member(
             lots=decision.lots,
             pending=decision.pending,
             entries=decision.entries,
-            request_key=request_key,
+            request_key=decision.request_key or request_key,
             fingerprint=expected,
             response_status=decision.status,
             response=decision.body,
             request_ttl=ttl,
             program_items=decision.program_items,
+            extra_requests=[(k, f) for k, f in _ALSO_RECORD.get() if k != request_key],
+            sales=decision.sales,
         )
         try:
             svc.store.commit(change)
-        except RequestAlreadyApplied:
-            stored = svc.store.get_request(program, member, request_key)
+        except RequestAlreadyApplied as applied:
+            key = applied.key or decision.request_key or request_key
+            stored = svc.store.get_request(program, member, key)
             if stored is None:  # written and gone (TTL) between the two calls: decide again
                 continue
-            return replay(stored, expected)
+            return replay(stored, dict(_ALSO_RECORD.get()).get(key, expected) if applied.key else expected)
         except ProgramItemConflict as exc:
             if decision.on_program_conflict is None:
                 raise
@@ -156,6 +209,7 @@ def write_member(
         except WriteConflict:
             _backoff(attempt)
             continue
+        announce(svc, program, before, after, decision.events, ref=decision.request_key or request_key, now=now)
         return Receipt(decision.status, decision.body)
     raise Conflict("the account is busy; try again", {"attempts": attempts})
 

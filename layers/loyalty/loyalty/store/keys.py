@@ -13,6 +13,10 @@ TX_PREFIX = "TX#"
 REQ_PREFIX = "REQ#"
 CONFIG_CURRENT = "CONFIG#CURRENT"
 REWARD_PREFIX = "REWARD#"
+# The sale an order earned on. Not "ORDER#": that would sort inside ACCOUNT..PENDING#, and every
+# member read would grow with the member's order history.
+SALE_PREFIX = "SALE#"
+SWEEP_PREFIX = "SWEEP#"
 
 # Number of shards of each due-index partition: sweeps read shards in parallel and no
 # single index partition takes every due item of a busy day.
@@ -33,6 +37,15 @@ def lot_sk(expires_on: dt.date) -> str:
 
 def pending_sk(order_id: str) -> str:
     return f"{PENDING_PREFIX}{order_id}"
+
+
+def sale_sk(order_id: str) -> str:
+    return f"{SALE_PREFIX}{order_id}"
+
+
+def sweep_sk(name: str) -> str:
+    """A sweep's mark under its program: the last day it was dispatched for."""
+    return f"{SWEEP_PREFIX}{name}"
 
 
 def tx_sk(entry_id: str) -> str:
@@ -58,6 +71,28 @@ def shard_of(member: str) -> int:
 def due_pk(kind: str, program: str, shard: int) -> str:
     """Partition of the sparse due index: ``kind`` is EXPIRE, ACTIVATE or REVIEW."""
     return f"{kind}#{program}#{shard:02d}"
+
+
+def partner_pk(partner: str) -> str:
+    """Partners are addressed by id alone (their webhook URL names no program)."""
+    return f"PARTNER#{partner}"
+
+
+PARTNER = "PARTNER"
+PARTNER_PREFIX = "PARTNER#"
+
+
+def partner_sk(partner: str) -> str:
+    """The copy of a partner under its program's partition, for listing subscribers."""
+    return f"{PARTNER_PREFIX}{partner}"
+
+
+def program_of_member_pk(pk: str) -> str:
+    """The program id of a member partition key ``P#{program}#M#{member}``."""
+    program, sep, _ = pk.removeprefix("P#").partition("#M#")
+    if not pk.startswith("P#") or not sep:
+        raise ValueError(f"not a member partition: {pk!r}")
+    return program
 
 
 def member_of_pk(pk: str) -> str:

@@ -35,6 +35,11 @@ class WorkQueue:
             sent += len(batch)
         return sent
 
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        """Hide a received message for ``seconds``: its next attempt comes no earlier (backoff)."""
+        self.client.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt_handle,
+                                              VisibilityTimeout=seconds)
+
 
 class EventBus:
     """Domain events out to the program's EventBridge bus (PutEvents, 10 per call)."""

@@ -17,6 +17,8 @@ from botocore.exceptions import ClientError
 
 from ..domain.account import Account, LedgerEntry, MemberState, PendingLot
 from ..domain.lots import Lot
+from ..domain.pending import SaleRecord
+from ..domain.tiers import sweep_due_on
 from . import keys
 
 _NEVER = "9999-12-31"
@@ -27,7 +29,12 @@ class WriteConflict(Exception):
 
 
 class RequestAlreadyApplied(Exception):
-    """The request key of the change is already stored: the request was applied before."""
+    """The request key of the change is already stored: the request was applied before.
+    ``key`` names an extra request key of the change; None means its own request key."""
+
+    def __init__(self, key: str | None = None) -> None:
+        super().__init__(key)
+        self.key = key
 
 
 class ProgramItemConflict(Exception):
@@ -61,6 +68,14 @@ class PendingWrite:
     delete: bool
 
 
+@dataclass(frozen=True)
+class SaleWrite:
+    """The sale record of an order: created by its earn, updated by its release and refunds."""
+
+    sale: SaleRecord
+    exists_before: bool
+
+
 @dataclass
 class MemberChange:
     """One atomic change of a member's partition (plus optional program-level items)."""
@@ -76,6 +91,10 @@ class MemberChange:
     response: dict[str, Any] = field(default_factory=dict)
     request_ttl: int = 0  # epoch seconds
     program_items: list[dict[str, Any]] = field(default_factory=list)  # raw Update ops
+    # (key, fingerprint): more request keys stored with the same answer (a webhook id
+    # recorded with the effect of the service it called, whose own key is the order's).
+    extra_requests: list[tuple[str, str]] = field(default_factory=list)
+    sales: list[SaleWrite] = field(default_factory=list)
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -114,9 +133,13 @@ class Store:
 
     # ----- member reads ------------------------------------------------------------------
 
-    def load_member(self, program: str, member: str, *, with_pending: bool = True) -> MemberState:
-        """Account, lots and pending lots in one strongly consistent Query (SK ACCOUNT..PENDING#~)."""
+    def load_member(self, program: str, member: str, *, with_pending: bool = True,
+                    account_only: bool = False) -> MemberState:
+        """Account, lots and pending lots in one strongly consistent Query (SK ACCOUNT..PENDING#~);
+        ``account_only``: the account item alone (the same Query, one item read)."""
         upper = keys.PENDING_PREFIX + "\uffff" if with_pending else keys.LOT_PREFIX + "\uffff"
+        if account_only:
+            upper = keys.ACCOUNT
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
@@ -205,6 +228,8 @@ class Store:
             ops.append(self._lot_op(pk, after, lot))
         for pending in change.pending:
             ops.append(self._pending_op(pk, after, pending))
+        for sale in change.sales:
+            ops.append(self._sale_op(pk, sale))
         for n, entry in enumerate(change.entries):
             ops.append(
                 {
@@ -215,12 +240,33 @@ class Store:
                     }
                 }
             )
+        extra_index: dict[int, str] = {}
+        for key, extra_fingerprint in change.extra_requests:
+            extra_index[len(ops)] = key
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": {
+                            "PK": pk,
+                            "SK": keys.req_sk(key),
+                            "fingerprint": extra_fingerprint,
+                            "status": change.response_status,
+                            "response": json.dumps(change.response, ensure_ascii=False, sort_keys=True),
+                            "ttl": change.request_ttl,
+                        },
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
         first_program_item = len(ops)
         for op in change.program_items:
             ops.append({"Update": {"TableName": self.table_name, **op}})
-        self._transact(ops, request_index=request_index, first_program_item=first_program_item)
+        self._transact(ops, request_index=request_index, first_program_item=first_program_item,
+                       extra_requests=extra_index)
 
-    def _transact(self, ops: list[dict[str, Any]], *, request_index: int = -1, first_program_item: int | None = None) -> None:
+    def _transact(self, ops: list[dict[str, Any]], *, request_index: int = -1, first_program_item: int | None = None,
+                  extra_requests: dict[int, str] | None = None) -> None:
         token = hashlib.sha256(json.dumps(ops, sort_keys=True, default=str).encode()).hexdigest()[:36]
         try:
             self.client.transact_write_items(TransactItems=ops, ClientRequestToken=token)
@@ -232,6 +278,9 @@ class Store:
             codes = [r.get("Code") for r in reasons]
             if 0 <= request_index < len(codes) and codes[request_index] == "ConditionalCheckFailed":
                 raise RequestAlreadyApplied() from exc
+            for index, key in (extra_requests or {}).items():
+                if index < len(codes) and codes[index] == "ConditionalCheckFailed":
+                    raise RequestAlreadyApplied(key) from exc
             if first_program_item is not None:
                 for index in range(first_program_item, len(codes)):
                     if codes[index] == "ConditionalCheckFailed":
@@ -241,9 +290,10 @@ class Store:
     def _account_op(self, pk: str, change: MemberChange) -> dict[str, Any]:
         item = {"PK": pk, "SK": keys.ACCOUNT, **_account_item(change.after)}
         after = change.after
-        if after.review_on is not None:
+        tier_due = sweep_due_on(after)  # the tier review, or the reminder before it
+        if tier_due is not None:
             item["due_pk"] = keys.due_pk("REVIEW", after.program, keys.shard_of(after.member))
-            item["due_sk"] = f"{after.review_on.isoformat()}#{after.member}"
+            item["due_sk"] = f"{tier_due.isoformat()}#{after.member}"
         if change.before.exists:
             return {
                 "Put": {
@@ -293,22 +343,83 @@ class Store:
         }
         return {"Put": {"TableName": self.table_name, "Item": item, **guard}}
 
+    def _sale_op(self, pk: str, write: SaleWrite) -> dict[str, Any]:
+        sale = write.sale
+        item = {
+            "PK": pk,
+            "SK": keys.sale_sk(sale.order_id),
+            "order_id": sale.order_id,
+            "amount_fen": sale.amount_fen,
+            "points": sale.points,
+            "bonus": sale.bonus,
+            "qualifying": sale.qualifying,
+            "paid_on": sale.paid_on.isoformat(),
+            "expires_on": sale.expires_on.isoformat(),
+            "refunded_fen": sale.refunded_fen,
+            "reversed": sale.reversed,
+            "reversed_qualifying": sale.reversed_qualifying,
+            "shortfall": sale.shortfall,
+        }
+        guard = "attribute_exists(PK)" if write.exists_before else "attribute_not_exists(PK)"
+        return {"Put": {"TableName": self.table_name, "Item": item, "ConditionExpression": guard}}
+
+    def get_sale(self, program: str, member: str, order_id: str) -> SaleRecord | None:
+        """The sale an order earned on (consistent: a refund proportions against it)."""
+        item = self.client.get_item(
+            TableName=self.table_name,
+            Key={"PK": keys.member_pk(program, member), "SK": keys.sale_sk(order_id)},
+            ConsistentRead=True,
+        ).get("Item")
+        return None if item is None else _sale_from_item(item)
+
     # ----- sweeps ------------------------------------------------------------------------
 
     def due_items(self, kind: str, program: str, shard: int, until: dt.date, *, limit: int = 500,
-                  cursor: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Items of the sparse due index whose date is on or before ``until`` (inclusive)."""
+                  cursor: dict[str, Any] | None = None,
+                  since: dt.date | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Items of the sparse due index whose date is on or before ``until`` (inclusive), and on
+        or after ``since`` when given (look-ahead sweeps read a window, not everything due)."""
+        values: dict[str, Any] = {":p": keys.due_pk(kind, program, shard), ":u": (until + dt.timedelta(days=1)).isoformat()}
+        condition = "due_pk = :p AND due_sk < :u"
+        if since is not None:
+            # due_sk is "{date}#...", never the bare date: BETWEEN's inclusive ends act as [since, until].
+            condition = "due_pk = :p AND due_sk BETWEEN :s AND :u"
+            values[":s"] = since.isoformat()
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": "DueIndex",
-            "KeyConditionExpression": "due_pk = :p AND due_sk < :u",
-            "ExpressionAttributeValues": {":p": keys.due_pk(kind, program, shard), ":u": (until + dt.timedelta(days=1)).isoformat()},
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
             "Limit": limit,
         }
         if cursor:
             kwargs["ExclusiveStartKey"] = cursor
         page = self.client.query(**kwargs)
         return [_plain(i) for i in page["Items"]], page.get("LastEvaluatedKey")
+
+    def get_sweep_mark(self, program: str, sweep: str) -> dt.date | None:
+        item = self.client.get_item(
+            TableName=self.table_name,
+            Key={"PK": keys.program_pk(program), "SK": keys.sweep_sk(sweep)},
+            ConsistentRead=True,
+        ).get("Item")
+        return dt.date.fromisoformat(item["through"]) if item else None
+
+    def set_sweep_mark(self, program: str, sweep: str, through: dt.date) -> bool:
+        """Remember that a sweep was dispatched through ``through``; never moves it back.
+        False when a run for a later day got there first."""
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item={"PK": keys.program_pk(program), "SK": keys.sweep_sk(sweep), "through": through.isoformat()},
+                ConditionExpression="attribute_not_exists(PK) OR through < :t",
+                ExpressionAttributeValues={":t": through.isoformat()},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     # ----- program documents -------------------------------------------------------------
 
@@ -477,6 +588,22 @@ def _pending_from_item(item: dict[str, Any]) -> PendingLot:
     )
 
 
+def _sale_from_item(item: dict[str, Any]) -> SaleRecord:
+    return SaleRecord(
+        order_id=item["order_id"],
+        amount_fen=_int(item["amount_fen"]),
+        points=_int(item["points"]),
+        bonus=_int(item.get("bonus")),
+        qualifying=_int(item.get("qualifying")),
+        paid_on=dt.date.fromisoformat(item["paid_on"]),
+        expires_on=dt.date.fromisoformat(item["expires_on"]),
+        refunded_fen=_int(item.get("refunded_fen")),
+        reversed=_int(item.get("reversed")),
+        reversed_qualifying=_int(item.get("reversed_qualifying")),
+        shortfall=_int(item.get("shortfall")),
+    )
+
+
 def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.id,
@@ -494,6 +621,23 @@ def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
     if entry.details:
         item["details"] = json.dumps(entry.details, sort_keys=True, ensure_ascii=False)
     return item
+
+
+def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
+    """A stored ledger entry (a TX# item, e.g. a stream image) as the domain sees it."""
+    plain = _plain(item)
+    return LedgerEntry(
+        id=plain["id"],
+        type=plain["type"],
+        points=plain["points"],
+        balance_after=plain["balance_after"],
+        reason=plain.get("reason", ""),
+        ref=plain.get("ref"),
+        created_at=dt.datetime.fromisoformat(plain["created_at"]),
+        lots=tuple((dt.date.fromisoformat(lot["expires_on"]), lot["points"]) for lot in plain.get("lots", [])),
+        request_key=plain.get("request_key"),
+        details=json.loads(plain["details"]) if plain.get("details") else {},
+    )
 
 
 def _entry_view(item: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from pydantic import Field
 
 from ...domain.rewards import RewardSpec
 from ...services import programs, rewards
@@ -14,11 +15,14 @@ from ..http import admin_of, json_response, utc_now
 
 router = Router()
 
-RewardId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+REWARD_ID = r"^[A-Za-z0-9_.-]{1,64}$"
+RewardId = Annotated[str, Path(pattern=REWARD_ID)]
 
 
 class NewReward(RewardSpec):
-    id: str
+    # The same shape as the path of PUT and the body of a redemption: an id outside it could
+    # be created but never replaced or redeemed.
+    id: str = Field(pattern=REWARD_ID)
 
 
 @router.get("/v1/admin/program", summary="The program document and its version")

@@ -1,0 +1,304 @@
+"""Run every registered operation against moto in-process and print what each costs.
+
+Latency: each measured call of an operation is followed by a replay of exactly the DynamoDB calls
+it made (same requests, by a plain boto3 client with no hooks) against a twin table that started
+as a copy of the real one and receives the same writes, so both see the same data. The ratio of
+the two medians is what our code adds to the calls it cannot avoid."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports the package: Powertools reads these when its Logger is built.
+for _name, _value in {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "ap-east-1",
+    "TABLE_NAME": "loyalty-bench",
+    "PROGRAM_CACHE_SECONDS": "3600",  # a warm container: program and rewards come from its cache
+    "POWERTOOLS_SERVICE_NAME": "loyalty-bench",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}.items():
+    os.environ[_name] = _value
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("AWS_PROFILE", None)
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections import Counter  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+from typing import Any  # noqa: E402
+
+import boto3  # noqa: E402
+import yaml  # noqa: E402
+from botocore import xform_name  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from bench import capacity, imports  # noqa: E402
+from bench.operations import Bench, Operation, operations  # noqa: E402
+from bench.recorder import Call, Recorder  # noqa: E402
+from loyalty.domain.program import parse_program  # noqa: E402
+from loyalty.services.context import reset_services, services  # noqa: E402
+from tests.support.template import ROOT, create_table_kwargs, table_properties  # noqa: E402
+
+TABLE = os.environ["TABLE_NAME"]
+WARMUP = 3
+INDEX_KEYS = [tuple(k["AttributeName"] for k in gsi["KeySchema"])
+              for gsi in table_properties().get("GlobalSecondaryIndexes", [])]
+
+
+@dataclass
+class Result:
+    operation: Operation
+    counted: list[Call]
+    op_ms: list[float]
+    raw_ms: list[float]
+    replay_errors: int
+
+    @property
+    def labels(self) -> Counter[str]:
+        return Counter(c.label for c in self.counted)
+
+    @property
+    def calls_text(self) -> str:
+        return " + ".join(f"{n}x {label}" for label, n in self.labels.items()) or "none"
+
+    @property
+    def items_read(self) -> int:
+        return sum(len(c.items_read()) for c in self.counted)
+
+    @property
+    def items_written(self) -> int:
+        return sum(1 for c in self.counted for action, _, _ in c.writes() if action != "ConditionCheck")
+
+    @property
+    def rcu(self) -> float:
+        return sum(c.read_units() for c in self.counted)
+
+    @property
+    def wru(self) -> int:
+        return sum(c.write_units() for c in self.counted)
+
+    @property
+    def index_wru(self) -> int:
+        return sum(c.index_write_units(INDEX_KEYS) for c in self.counted)
+
+    @property
+    def lots_written(self) -> int:
+        return sum(1 for c in self.counted for _, _, key in c.writes() if key["SK"]["S"].startswith("LOT#"))
+
+    @property
+    def p50_op(self) -> float:
+        return statistics.median(self.op_ms)
+
+    @property
+    def p50_raw(self) -> float:
+        return statistics.median(self.raw_ms)
+
+    @property
+    def ratio(self) -> float:
+        return self.p50_op / self.p50_raw if self.p50_raw else float("inf")
+
+
+# ----- running ----------------------------------------------------------------------------------
+
+
+def _twin(plain: Any, name: str) -> None:
+    """A new table with every item of the bench table."""
+    plain.create_table(**create_table_kwargs(name))
+    kwargs: dict[str, Any] = {"TableName": TABLE}
+    while True:
+        page = plain.scan(**kwargs)
+        for start in range(0, len(page["Items"]), 25):
+            batch = [{"PutRequest": {"Item": item}} for item in page["Items"][start:start + 25]]
+            plain.batch_write_item(RequestItems={name: batch})
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _retarget(value: Any, table: str) -> Any:
+    if isinstance(value, dict):
+        return {k: (table if k == "TableName" else _retarget(v, table)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_retarget(v, table) for v in value]
+    return value
+
+
+def measure(op: Operation, bench: Bench, recorder: Recorder, plain: Any, iterations: int) -> Result:
+    op.prepare(bench)
+    i = 0
+    for _ in range(WARMUP):
+        op.run(bench, i)
+        i += 1
+    with recorder.recording(sizing=True) as counted:
+        op.run(bench, i)
+    i += 1
+    twin = f"{TABLE}-twin"
+    _twin(plain, twin)
+    op_ms, raw_ms, errors = [], [], 0
+    try:
+        for _ in range(iterations):
+            gc.collect()
+            with recorder.recording() as calls:
+                start = time.perf_counter()
+                op.run(bench, i)
+                op_ms.append((time.perf_counter() - start) * 1000)
+            i += 1
+            replay = [(getattr(plain, xform_name(c.operation)), _retarget(json.loads(c.body), twin)) for c in calls]
+            gc.collect()
+            start = time.perf_counter()
+            for method, params in replay:
+                try:
+                    method(**params)
+                except ClientError:
+                    errors += 1  # the twin drifted from the table: the comparison would be unfair
+            raw_ms.append((time.perf_counter() - start) * 1000)
+    finally:
+        plain.delete_table(TableName=twin)
+    return Result(op, counted, op_ms, raw_ms, errors)
+
+
+# ----- reporting --------------------------------------------------------------------------------
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[n]) for r in rows)) for n, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def _units(value: float) -> str:
+    return f"{value:g}"
+
+
+def operations_table(results: list[Result]) -> str:
+    rows = [[
+        r.operation.name,
+        r.calls_text,
+        str(r.items_read),
+        str(r.items_written),
+        _units(r.rcu),
+        str(r.wru),
+        str(r.index_wru),
+        f"{r.p50_op:.2f}",
+        f"{r.p50_raw:.2f}",
+        f"{r.ratio:.2f}",
+    ] for r in results]
+    return _table(["operation", "DynamoDB calls", "read", "written", "RCU", "WRU", "index WRU",
+                   "p50 ms", "raw p50 ms", "ratio"], rows)
+
+
+def write_details(results: list[Result]) -> str:
+    """Why each write costs what it does: item, size (larger of before and after), units."""
+    lines = []
+    for r in results:
+        parts = []
+        for c in r.counted:
+            transactional = c.operation == "TransactWriteItems"
+            for action, table, key in c.writes():
+                ref = (table, json.dumps(key, sort_keys=True))
+                before, after = c.before.get(ref), c.after.get(ref)
+                size = max(capacity.item_size(before), capacity.item_size(after))
+                units = capacity.write_units(before, after, transactional=transactional)
+                sk = key["SK"]["S"].split("#")[0]
+                parts.append(f"{action} {sk} {size} B={units}")
+        if parts:
+            lines.append(f"  {r.operation.name}: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+def verdicts(results: list[Result]) -> list[str]:
+    out = []
+    for r in results:
+        t = r.operation.targets
+        checks = []
+        if t.calls is not None:
+            ok = dict(r.labels) == t.calls
+            want = " + ".join(f"{n}x {label}" for label, n in t.calls.items())
+            checks.append(f"calls {'met' if ok else 'NOT met'} ({r.calls_text}; target {want})")
+        if t.max_wru is not None:
+            extra = max(0, r.lots_written - 1) if t.wru_per_extra_lot else 0
+            limit = t.max_wru + t.wru_per_extra_lot * extra
+            checks.append(f"WRU {'met' if r.wru <= limit else 'NOT met'} ({r.wru} <= {limit})")
+        checks.append(f"latency {'met' if r.ratio <= t.max_latency_ratio else 'NOT met'} "
+                      f"({r.ratio:.2f} <= {t.max_latency_ratio})")
+        if r.replay_errors:
+            checks.append(f"replay drifted {r.replay_errors}x: latency ratio unreliable")
+        out.append(f"  {r.operation.name}: " + "; ".join(checks))
+    return out
+
+
+def imports_table(times: list[imports.ImportTime], target: float) -> str:
+    rows = [[
+        t.function,
+        f"{t.handler_ms:.0f}",
+        f"{t.libraries_ms:.0f}",
+        f"{t.ratio:.2f}",
+        "met" if t.ratio <= target else "NOT met",
+        f"{t.not_ours_ms:.0f}",
+        f"{t.own_ratio:.2f}",
+        ", ".join(f"{m} {ms:.0f}" for m, ms in t.own),
+        ", ".join(f"{m} {ms:.0f}" for m, ms in t.heaviest),
+    ] for t in times]
+    return _table(["handler", "import ms", "libs ms", "ratio", f"<= {target}", "not-ours ms", "ratio",
+                   "our heaviest (self ms)", "other extras (ms)"], rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--iterations", type=int, default=40, help="measured calls per operation")
+    parser.add_argument("--only", action="append", help="operation names to run (repeatable)")
+    parser.add_argument("--no-imports", action="store_true", help="skip the cold import measurements")
+    parser.add_argument("--import-rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    chosen = [op for op in operations() if not args.only or op.name in args.only]
+    with mock_aws():
+        plain = boto3.client("dynamodb")
+        plain.create_table(**create_table_kwargs(TABLE))
+        reset_services()
+        svc = services()
+        svc.store.put_program_document("demo", _demo_document(), expected_version=0,
+                                       updated_at=dt.datetime.now(dt.UTC), updated_by="bench")
+        recorder = Recorder(svc.store.client, plain)
+        bench = Bench(svc, now=dt.datetime.now(dt.UTC), runs=WARMUP + 1 + args.iterations)
+        results = []
+        for op in chosen:
+            print(f"measuring {op.name} ...", file=sys.stderr, flush=True)
+            results.append(measure(op, bench, recorder, plain, args.iterations))
+        reset_services()
+
+    print(f"\nDynamoDB per call (moto in-process, warm container; capacity from item sizes; "
+          f"latency: median of {args.iterations} calls vs the same raw calls)\n")
+    print(operations_table(results))
+    print("\nWrites (size = larger of before/after; transactional units double):")
+    print(write_details(results))
+    print("\nTargets:")
+    print("\n".join(verdicts(results)))
+    if not args.no_imports:
+        print("\nmeasuring cold imports ...", file=sys.stderr, flush=True)
+        times = [imports.measure(app, rounds=args.import_rounds) for app in imports.functions()]
+        print(f"\nCold import of each handler, fresh interpreter, median of {args.import_rounds} "
+              "(libs = boto3 + pydantic + Powertools Logger, HTTP resolver and validation params; "
+              "not-ours = every module it imports that is not loyalty.*)\n")
+        print(imports_table(times, 1.2))
+    return 0
+
+
+def _demo_document() -> dict[str, Any]:
+    document = yaml.safe_load((ROOT / "programs" / "demo.yaml").read_text())
+    return dict(parse_program(document).to_document())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

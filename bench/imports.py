@@ -1,0 +1,123 @@
+"""Cold import time of each handler module (functions/*/app.py), each in a fresh interpreter, as a
+ratio to importing its libraries alone.
+
+Two baselines: the issue's (Powertools Logger and HTTP event handler with the validation params
+our routes use, pydantic, boto3), and every module the handler pulls in that is not ours
+(third-party and stdlib, in the order it imported them), which leaves exactly the cost of our own
+modules' code. Runs alternate handler and baselines so a busy machine slows all alike; medians."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYER = ROOT / "layers" / "loyalty"
+OURS = ("loyalty",)
+
+LIBRARIES = (
+    "import boto3\n"
+    "import pydantic\n"
+    "from aws_lambda_powertools import Logger\n"
+    "from aws_lambda_powertools.event_handler import APIGatewayHttpResolver\n"
+    "from aws_lambda_powertools.event_handler.openapi import params\n"
+)
+
+_TIMED = """
+import sys, time
+sys.path[:0] = [{layer!r}, {code!r}]
+t = time.perf_counter()
+{body}
+print(time.perf_counter() - t)
+"""
+
+_HANDLER = """
+import importlib.util
+spec = importlib.util.spec_from_file_location("app", {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+assert callable(module.handler)
+"""
+
+_MODULES = """
+import importlib
+for name in {names!r}:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+"""
+
+
+@dataclass(frozen=True)
+class ImportTime:
+    function: str
+    handler_ms: float
+    libraries_ms: float  # the issue's baseline
+    not_ours_ms: float  # every module it imports that is not ours
+    heaviest: list[tuple[str, float]]  # beyond the issue's libraries, not ours: cumulative ms
+    own: list[tuple[str, float]]  # our modules with the most import time of their own (self ms)
+
+    @property
+    def ratio(self) -> float:
+        return self.handler_ms / self.libraries_ms
+
+    @property
+    def own_ratio(self) -> float:
+        return self.handler_ms / self.not_ours_ms
+
+
+def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+
+
+def _source(body: str, code_dir: Path) -> str:
+    return _TIMED.format(layer=str(LAYER), code=str(code_dir), body=body)
+
+
+def _timed(body: str, code_dir: Path) -> float:
+    return float(_run(_source(body, code_dir)).stdout.strip().splitlines()[-1]) * 1000
+
+
+def _importtime(body: str, code_dir: Path) -> list[tuple[str, float, float]]:
+    """(module, self ms, cumulative ms) in the order python -X importtime reports them."""
+    found = []
+    for line in _run(_source(body, code_dir), "-X", "importtime").stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|\s+(.*)$", line)
+        if m:
+            found.append((m.group(3).strip(), int(m.group(1)) / 1000, int(m.group(2)) / 1000))
+    return found
+
+
+def functions() -> list[Path]:
+    return sorted((ROOT / "functions").glob("*/app.py"))
+
+
+def _ours(module: str) -> bool:
+    return module.split(".")[0] in OURS
+
+
+def measure(app: Path, rounds: int = 3) -> ImportTime:
+    handler_body = _HANDLER.format(path=str(app))
+    imported = _importtime(handler_body, app.parent)  # also compiles the bytecode once, as deployed
+    not_ours_body = _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)])
+    baseline = {m for m, _, _ in _importtime(LIBRARIES, app.parent)}
+    handler, libraries, not_ours = [], [], []
+    for _ in range(rounds):
+        handler.append(_timed(handler_body, app.parent))
+        libraries.append(_timed(LIBRARIES, app.parent))
+        not_ours.append(_timed(not_ours_body, app.parent))
+    extra = sorted(((m, cum) for m, _, cum in imported if m not in baseline and not _ours(m)), key=lambda kv: -kv[1])
+    own = sorted(((m, self_ms) for m, self_ms, _ in imported if _ours(m)), key=lambda kv: -kv[1])[:3]
+    shown: list[tuple[str, float]] = []
+    for name, ms in extra:
+        if not any(name.startswith(parent + ".") for parent, _ in shown):
+            shown.append((name, ms))
+        if len(shown) == 3:
+            break
+    return ImportTime(app.parent.name, statistics.median(handler), statistics.median(libraries),
+                      statistics.median(not_ours), shown, own)

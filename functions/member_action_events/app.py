@@ -1,0 +1,13 @@
+"""Lambda `member_action_events`: MemberAction events from EventBridge."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from loyalty.api.http import logger
+from loyalty.api.member_action_events import handle_member_action
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return handle_member_action(event)

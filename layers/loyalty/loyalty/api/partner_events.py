@@ -1,0 +1,107 @@
+"""The shapes of partner events (API.md "Partner webhooks"), validated at the edge.
+
+The same five events arrive as signed webhooks (``{type, data}``) and, for orders, as
+EventBridge events whose ``detail`` is the webhook ``data`` plus ``program``: one model per
+meaning serves both. Unknown fields are ignored (partners add fields before we read them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..domain.errors import ValidationFailed
+from .routes.schemas import Fen, MemberId, OrderId, OrderItem
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    member_id: MemberId
+    # A partner belongs to one program; a payload that names another is refused.
+    program: str | None = Field(default=None, max_length=64)
+
+
+class OrderPaidData(EventData):
+    order_id: OrderId
+    amount_fen: Fen
+    items: list[OrderItem] | None = Field(default=None, max_length=200)
+    paid_at: dt.datetime | None = None
+
+
+class OrderCompletedData(EventData):
+    order_id: OrderId
+    completed_at: dt.datetime | None = None
+
+
+class OrderRefundedData(EventData):
+    order_id: OrderId
+    refund_id: OrderId
+    amount_fen: Fen = Field(description="money refunded by this refund (not the running total)")
+    refunded_at: dt.datetime | None = None
+
+
+class MemberRegisteredData(EventData):
+    registered_at: dt.datetime | None = None
+
+
+class MemberActionData(EventData):
+    action: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]*$")
+    ref: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
+
+
+EventType = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]
+
+DATA_MODELS: dict[str, type[EventData]] = {
+    "order.paid": OrderPaidData,
+    "order.completed": OrderCompletedData,
+    "order.refunded": OrderRefundedData,
+    "member.registered": MemberRegisteredData,
+    "member.action": MemberActionData,
+}
+
+# EventBridge detail-types of API.md "Events in" and the webhook type of the same meaning.
+DETAIL_TYPES: dict[str, str] = {
+    "OrderPaid": "order.paid",
+    "OrderCompleted": "order.completed",
+    "OrderRefunded": "order.refunded",
+}
+
+
+class WebhookPayload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    type: EventType
+    data: dict[str, Any]
+    timestamp: str | None = None  # the Standard Webhooks envelope field; the header is what counts
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ValidationFailed("the body must be UTF-8 JSON") from exc
+
+
+def parse_payload(document: Any) -> WebhookPayload:
+    try:
+        return WebhookPayload.model_validate(document)
+    except ValidationError as exc:
+        raise ValidationFailed("the body must be {type, data} of a known type", _errors(exc)) from exc
+
+
+def parse_data(event_type: str, data: Any) -> EventData:
+    try:
+        return DATA_MODELS[event_type].model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(f"invalid data for {event_type}", _errors(exc)) from exc
+
+
+def _errors(exc: ValidationError) -> dict[str, Any]:
+    return {
+        "errors": [
+            {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
+            for err in exc.errors(include_url=False)
+        ]
+    }

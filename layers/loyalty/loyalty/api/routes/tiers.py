@@ -1,0 +1,66 @@
+"""Function `tiers`: an operator's tier evaluation and hand-set tier; the member's birthday."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path
+from pydantic import Field
+
+from ...services import tiers
+from ...services.context import services
+from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of, utc_now
+from .schemas import Body
+
+router = Router()
+
+MemberPath = Annotated[str, Path(pattern=MEMBER_ID)]
+IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY)]
+Reason = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TierBody(Body):
+    tier: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    reason: Reason
+
+
+class ProfileBody(Body):
+    birthday: dt.date
+
+
+class AdminProfileBody(ProfileBody):
+    reason: Reason
+
+
+@router.post("/v1/admin/members/<member_id>/tier-evaluation",
+             summary="Run what the tier review has due for a member today (review, reminder, upgrade)")
+def post_evaluation(member_id: MemberPath) -> Any:
+    program, actor = admin_of(router)
+    receipt = tiers.evaluate_member(services(), program, member_id, utc_now(), actor)
+    return json_response(receipt.status, receipt.body)
+
+
+@router.put("/v1/admin/members/<member_id>/tier", summary="Set a member's tier by hand, with a reason (ledgered)")
+def put_tier(member_id: MemberPath, body: TierBody, idempotency_key: IdempotencyKey) -> Any:
+    program, actor = admin_of(router)
+    receipt = tiers.set_member_tier(services(), program_id=program, member=member_id, tier=body.tier,
+                                    reason=body.reason, idempotency_key=idempotency_key, actor=actor, now=utc_now())
+    return json_response(receipt.status, receipt.body)
+
+
+@router.put("/v1/me/profile", summary="Set my birthday (once; a change needs an operator)")
+def put_my_profile(body: ProfileBody) -> Any:
+    program, member = member_of(router)
+    receipt = tiers.set_my_birthday(services(), program_id=program, member=member, born=body.birthday, now=utc_now())
+    return json_response(receipt.status, receipt.body)
+
+
+@router.put("/v1/admin/members/<member_id>/profile", summary="Change a member's birthday, with a reason")
+def put_member_profile(member_id: MemberPath, body: AdminProfileBody, idempotency_key: IdempotencyKey) -> Any:
+    program, actor = admin_of(router)
+    receipt = tiers.set_birthday_by_operator(services(), program_id=program, member=member_id, born=body.birthday,
+                                             reason=body.reason, idempotency_key=idempotency_key, actor=actor,
+                                             now=utc_now())
+    return json_response(receipt.status, receipt.body)

@@ -1,0 +1,85 @@
+"""Domain events out (docs/events.md): what each committed ledger entry means to the world.
+
+Ledger entries become events only after they are committed (the publisher reads the table's
+stream), so an event never announces a write that was rolled back, and its ``event_id`` is the
+entry's id: a redelivered stream record yields the same event. Facts that are not ledger
+entries (PointsExpiring, TierChanged, TierWillDowngrade) are published by the sweeps and
+services that decide them, with the same envelope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .account import LedgerEntry
+
+EVENT_SOURCE = "loyalty"
+SCHEMA_VERSION = 1
+
+# Every event type out, with the one-line meaning docs/events.md expands on.
+EVENT_TYPES: dict[str, str] = {
+    "PointsEarned": "points became available (order earn, bonus, check-in, behaviour, activation)",
+    "PointsPending": "an order earned points that wait for its return window",
+    "PointsRedeemed": "points were spent on a reward",
+    "PointsExpired": "points left the balance because their lot expired",
+    "PointsAdjusted": "an operator corrected the balance",
+    "PointsReversed": "a refund cancelled pending points or clawed back available ones",
+    "PointsExpiring": "points will expire soon (reminder, from the expiry sweep)",
+    "TierChanged": "the member's tier changed (upgrade, review, manual)",
+    "TierWillDowngrade": "the member will lose the tier at review unless they earn more (reminder)",
+}
+
+_CREDITS = {"earn", "bonus", "checkin", "behaviour", "activate"}
+_REVERSALS = {"clawback", "reverse"}
+
+
+def entry_event(program: str, member: str, entry: LedgerEntry) -> tuple[str, dict[str, Any]] | None:
+    """The event of one committed ledger entry, or None when it tells nobody anything (a
+    pending earn of 0 points, e.g. an order too small to earn)."""
+    kind = _kind(entry)
+    if kind is None:
+        return None
+    detail: dict[str, Any] = {
+        **_common(entry.id, program, member, entry.created_at),
+        "entry_type": entry.type,
+        "points": entry.points,
+        "balance_after": entry.balance_after,
+        "reason": entry.reason,
+        "ref": entry.ref,
+    }
+    if entry.lots:
+        detail["lots"] = [{"expires_on": d.isoformat(), "points": p} for d, p in entry.lots]
+    if "pending" in entry.details:
+        detail["pending_points"] = int(entry.details["pending"])  # signed: a cancellation is negative
+    for name in ("source", "order_id", "refund_id", "shortfall", "debt", "reward_id", "action"):
+        if name in entry.details:
+            detail[name] = entry.details[name]
+    return kind, detail
+
+
+def _kind(entry: LedgerEntry) -> str | None:
+    pending = int(entry.details.get("pending", 0))
+    if entry.type in _CREDITS:
+        if entry.points > 0:
+            return "PointsEarned"
+        return "PointsPending" if pending > 0 else None
+    if entry.type == "redeem":
+        return "PointsRedeemed"
+    if entry.type == "expire" and entry.points:
+        return "PointsExpired"
+    if entry.type == "adjust" and entry.points:
+        return "PointsAdjusted"  # a 0-point adjust records something else (a tier set by hand)
+    if entry.type in _REVERSALS and (entry.points or pending):
+        return "PointsReversed"
+    return None
+
+
+def _common(event_id: str, program: str, member: str, at: dt.datetime) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "schema_version": SCHEMA_VERSION,
+        "program": program,
+        "member_id": member,
+        "occurred_at": at.isoformat(),
+    }

@@ -1,0 +1,83 @@
+"""Behaviour points for member actions, whichever entry point reports them (EventBridge, an
+operator, the member); and the rate of a member's own calls."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..domain.account import Account, MemberState
+from ..domain.behaviours import Counters, admit, apply_action, behaviour
+from ..domain.errors import Forbidden
+from ..domain.program import Program
+from ..domain.tiers import open_account
+from .context import Services
+from .credit import add_points, credit_lot, lot_writes
+from .writes import Decision, EntryBuilder, Receipt, write_member
+
+CAPS = "caps"
+RATE = "rate"
+
+
+def count_member_call(program: Program, account: Account, now: dt.datetime) -> Account:
+    """The account with one more call of the member in the rate window (RateLimited beyond it).
+    Written with the call's own effect, so a refused call writes nothing."""
+    window = admit(program.behaviours.rate_limit, account.features.get(RATE), now)
+    return account.evolve(features={**account.features, RATE: window})
+
+
+def action_key(action: str, ref: str) -> str:
+    return f"action:{action}:{ref}"
+
+
+def record_action(
+    svc: Services,
+    *,
+    program_id: str,
+    member: str,
+    action: str,
+    ref: str,
+    now: dt.datetime,
+    source: str,
+    by_member: bool = False,
+) -> Receipt:
+    """Credit an action's points within its caps. A capped action answers 200 with 0 points and
+    the cap that applied; its request key is stored all the same, so a retry replays it."""
+    program = svc.programs.get(program_id)
+    spec = behaviour(program.behaviours, action)
+    if by_member and not spec.member_reportable:
+        raise Forbidden("members cannot report this action", {"action": action})
+    request_key = action_key(action, ref)
+    today = program.local_date(now)
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        if by_member:
+            account = count_member_call(program, account, now)
+        outcome = apply_action(program.behaviours, Counters.load(account.features.get(CAPS)), action, today)
+        book = EntryBuilder(now, account.balance, request_key)
+        after, expiry = account, None
+        if outcome.points:
+            expiry = credit_lot(program, account, today)
+            after = add_points(program, account, outcome.points, "behaviour", today)
+        # A capped action is a 0-point entry: the ledger says why the action earned nothing, and
+        # every change of the account stays explained by its entries.
+        book.add("bonus", outcome.points, f"behaviour: {action}", ref,
+                 ((expiry, outcome.points),) if expiry else (),
+                 action=action, source=source, cap=outcome.cap.rule if outcome.cap else None)
+        after = after.evolve(features={**after.features, CAPS: outcome.counters.dump()})
+        body: dict[str, Any] = {
+            "member_id": member,
+            "action": action,
+            "ref": ref,
+            "points": outcome.points,
+            "balance": after.balance,
+            "status": "credited" if outcome.points or not spec.points else "capped",
+            "cap": {"rule": outcome.cap.rule, "limit": outcome.cap.limit} if outcome.cap else None,
+            "expires_on": expiry.isoformat() if expiry else None,
+        }
+        return Decision(after=after, body=body, lots=lot_writes(state.lots, [(expiry, outcome.points)] if expiry else []),
+                        entries=book.entries)
+
+    return write_member(svc, program=program_id, member=member, request_key=request_key,
+                        payload={"action": action, "ref": ref}, now=now, decide=decide)

@@ -1,0 +1,159 @@
+"""Check-in (签到) use cases: today's check-in, a make-up day (补签), the calendar.
+
+Today's check-in is keyed by member + local date. A second call that day is answered from the
+account (one read, no write) with the first answer and ``already_checked_in: true``; a call that
+raced the first one and lost at the request key gets the stored first answer, marked the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from ..domain import checkin as rules
+from ..domain.account import Account, MemberState
+from ..domain.checkin import CalendarMonth, CheckinState, DayAdded
+from ..domain.lots import allocate
+from ..domain.program import Program
+from ..domain.tiers import open_account
+from .actions import count_member_call
+from .context import Services
+from .credit import add_points, credit_lot, lot_writes
+from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
+
+FEATURE = "checkin"
+
+
+def checkin_key(day: dt.date) -> str:
+    return f"checkin:{day.isoformat()}"
+
+
+def makeup_key(day: dt.date) -> str:
+    return f"makeup:{day.isoformat()}"
+
+
+def _history(account: Account) -> CheckinState:
+    return CheckinState.load(account.features.get(FEATURE))
+
+
+def _book_day(book: EntryBuilder, added: DayAdded, expiry: dt.date, **details: Any) -> int:
+    """Ledger entries of a checked day: its own points (an entry even at 0, so every checked day
+    is on the ledger), then each ladder reward it paid."""
+    book.add("checkin", added.points, "check-in", added.day.isoformat(),
+             ((expiry, added.points),) if added.points else (), streak_day=added.streak_day, **details)
+    for reward in added.rewards:
+        book.add("bonus", reward.points, f"check-in streak day {reward.streak_day}", reward.day.isoformat(),
+                 ((expiry, reward.points),), source="checkin", streak_day=reward.streak_day)
+    return added.points + added.bonus
+
+
+def _already(program: Program, history: CheckinState, account: Account, today: dt.date) -> dict[str, Any]:
+    last = history.last
+    if last is not None and last.get("date") == today.isoformat():
+        return {**last, "already_checked_in": True}
+    # Today was checked by a call stamped later than another one (clocks around midnight):
+    # rebuild the day's answer from the history.
+    run = history.run_of(today)
+    streak_day = run.streak_day(today) if run else 0
+    bonus = rules.ladder_points(program.checkin, streak_day) if today in history.rewarded else 0
+    return {"date": today.isoformat(), "streak": streak_day, "points": program.checkin.daily_points,
+            "bonus": bonus, "balance": account.balance, "already_checked_in": True}
+
+
+def check_in(svc: Services, *, program_id: str, member: str, now: dt.datetime) -> Receipt:
+    program = svc.programs.get(program_id)
+    today = program.local_date(now)
+    request_key = checkin_key(today)
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        history = _history(account)
+        if history.checked(today):
+            raise Answer(Receipt(200, _already(program, history, account, today)))
+        account = count_member_call(program, account, now)
+        added = rules.check_in(program.checkin, history, today)
+        expiry = credit_lot(program, account, today)
+        book = EntryBuilder(now, account.balance, request_key)
+        credited = _book_day(book, added, expiry)
+        after = add_points(program, account, credited, "checkin", today)
+        body = {"date": today.isoformat(), "streak": added.streak_day, "points": added.points,
+                "bonus": added.bonus, "balance": after.balance, "already_checked_in": False}
+        after = after.evolve(features={**after.features, FEATURE: replace(added.state, last=body).dump()})
+        return Decision(after=after, body=body, lots=lot_writes(state.lots, [(expiry, credited)]),
+                        entries=book.entries)
+
+    receipt = write_member(svc, program=program_id, member=member, request_key=request_key,
+                           payload={"date": today.isoformat()}, now=now, decide=decide)
+    if receipt.replayed:
+        return Receipt(receipt.status, {**receipt.body, "already_checked_in": True}, replayed=True)
+    return receipt
+
+
+def make_up(svc: Services, *, program_id: str, member: str, day: dt.date, now: dt.datetime) -> Receipt:
+    """Restore a missed day of this month: a card if one is left, else points (spent from the
+    lots that expire first); the day then earns what a check-in would have, ladder included."""
+    program = svc.programs.get(program_id)
+    today = program.local_date(now)
+    request_key = makeup_key(day)
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        account = count_member_call(program, account, now)
+        joined = program.local_date(account.created_at) if account.created_at else None
+        result = rules.make_up(program.checkin, _history(account), day, today, joined)
+        book = EntryBuilder(now, account.balance, request_key)
+        changes: list[tuple[dt.date, int]] = []
+        cost = result.cost.points
+        if cost:
+            draws = allocate(state.lots, cost, today)
+            book.add("redeem", -cost, "make-up check-in", day.isoformat(),
+                     tuple((d.expires_on, -d.take) for d in draws), makeup=True)
+            changes += [(d.expires_on, -d.take) for d in draws]
+            account = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost)
+        expiry = credit_lot(program, account, today)
+        credited = _book_day(book, result.added, expiry, makeup=True)
+        changes.append((expiry, credited))
+        after = add_points(program, account, credited, "checkin", today)
+        after = after.evolve(features={**after.features, FEATURE: result.added.state.dump()})
+        body = {
+            "date": day.isoformat(),
+            "streak": result.added.state.streak(today),
+            "points": result.added.points,
+            "bonus": result.added.bonus,
+            "cost": {"card": result.cost.card, "points": cost},
+            "balance": after.balance,
+            "makeups_left": result.makeups_left,
+            "cards_left": result.cards_left,
+        }
+        return Decision(after=after, body=body, lots=lot_writes(state.lots, changes), entries=book.entries)
+
+    return write_member(svc, program=program_id, member=member, request_key=request_key,
+                        payload={"date": day.isoformat()}, now=now, decide=decide)
+
+
+def calendar(svc: Services, *, program_id: str, member: str, month: str | None, now: dt.datetime) -> dict[str, Any]:
+    program = svc.programs.get(program_id)
+    today = program.local_date(now)
+    shown = CalendarMonth.parse(month, today)
+    account = open_account(svc.store.load_member(program_id, member, with_pending=False).account, program, now)
+    view = rules.calendar(program.checkin, _history(account), shown, today)
+    makeup = program.checkin.makeup
+    return {
+        "month": rules.month_key(shown.first),
+        "today": today.isoformat(),
+        "days": [d.isoformat() for d in view.days],
+        "checked_in_today": view.checked_today,
+        "streak": view.streak,
+        "daily_points": program.checkin.daily_points,
+        "next_reward": (
+            {"streak_day": view.next.streak_day, "points": view.next.points, "in_days": view.next.in_days}
+            if view.next
+            else None
+        ),
+        "makeup": {
+            "left": view.makeups_left,
+            "cards_left": view.cards_left,
+            "cost_points": makeup.cost_points if makeup.points_allowed else None,
+        },
+    }

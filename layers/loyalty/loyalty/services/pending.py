@@ -1,0 +1,224 @@
+"""Pending points of orders: held for the return window, released when it ends (the `pending`
+sweep) or when the order completes, cancelled or clawed back pro rata when it is refunded.
+
+Every entry point (partner webhooks, EventBridge order events, the sweep) calls these functions
+with ``now`` and, when it has one of its own, a ``request_key``; without one each effect is keyed
+by the order, so the same order event changes the account once whichever way it arrives:
+``order:{id}:paid``, ``order:{id}:completed``, ``order:{id}:refund:{refund_id}``. A webhook that
+also wants its delivery id recorded wraps the call in ``writes.also_record``.
+
+The ledger tells the whole story: ``earn``/``bonus`` of 0 points with ``pending`` in their
+details when the order is paid, ``activate`` (+points into a lot) when released, ``reverse`` (0
+points, ``pending`` < 0) when a refund cancels pending points, ``clawback`` (-points out of the
+lots that expire first) when a refund comes after the release.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from ..domain.account import MemberState, PendingLot
+from ..domain.earn import OrderLine
+from ..domain.errors import NotFound
+from ..domain.pending import Policy, cancel_pending, plan_clawback, refund_share, release_lot
+from ..domain.program import Program
+from ..domain.tiers import apply_qualifying, open_account, remove_qualifying
+from ..store.table import PendingWrite, SaleWrite
+from . import sweeps
+from .context import Services
+from .credit import lot_writes
+from .earn import earn_order
+from .writes import Decision, EntryBuilder, Receipt, answer_unchanged, write_member
+
+SWEEP = "pending"
+
+
+def earn_pending(
+    svc: Services,
+    *,
+    program_id: str,
+    member: str,
+    order_id: str,
+    amount_fen: int,
+    items: list[OrderLine] | None,
+    now: dt.datetime,
+    paid_at: dt.datetime | None = None,
+    source: str = "partner",
+) -> Receipt:
+    """An order paid: its points wait in a pending lot for the program's return window (credited
+    at once when the window is 0 days). Same answer as earn_order, with ``pending`` and
+    ``available_on`` and ``status: "pending"`` when held."""
+    return earn_order(svc, program_id=program_id, member=member, order_id=order_id, amount_fen=amount_fen,
+                      items=items, now=now, paid_at=paid_at, source=source, pending=True)
+
+
+def complete_order(
+    svc: Services,
+    *,
+    program_id: str,
+    member: str,
+    order_id: str,
+    now: dt.datetime,
+    request_key: str | None = None,
+) -> Receipt:
+    """The order is complete (no return possible any more): its pending points become available
+    now. An order already released answers ``status: "available"`` and writes nothing."""
+    program = svc.programs.get(program_id)
+    key = request_key or f"order:{order_id}:completed"
+    payload = {"order_id": order_id, "event": "completed"}
+
+    def decide(state: MemberState) -> Decision:
+        lot = _pending_lot(state, order_id)
+        if lot is None:
+            sale = svc.store.get_sale(program_id, member, order_id)
+            if sale is None:
+                raise NotFound("this member has no such order", {"order_id": order_id})
+            answer_unchanged(svc, program_id, member, key, payload, {
+                "member_id": member, "order_id": order_id, "points": 0, "balance": state.account.balance,
+                "pending": state.account.pending, "status": "available",
+            })
+        return _release(program, state, lot, now, key, "order completed")
+
+    return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
+                        decide=decide)
+
+
+def refund_order(
+    svc: Services,
+    *,
+    program_id: str,
+    member: str,
+    order_id: str,
+    refund_id: str,
+    amount_fen: int,
+    now: dt.datetime,
+    policy: Policy | None = None,
+    request_key: str | None = None,
+) -> Receipt:
+    """A refund of ``amount_fen`` takes back the order's points pro rata (cumulative over the
+    order's refunds: refunding it in full, however split, takes back exactly what it earned).
+    While the points are pending they are cancelled; once released they are clawed back from the
+    lots that expire first, under ``policy`` (default: the program's ``refunds.negative_balance``):
+    ``within_balance`` stops at 0 and records the shortfall, ``unlimited`` turns the shortfall into
+    debt, ``only_pending`` takes nothing from the balance and records the shortfall. Qualifying
+    points go back by the same share (from the pending lot, or from the account)."""
+    program = svc.programs.get(program_id)
+    chosen: Policy = policy or program.refunds.negative_balance
+    key = request_key or f"order:{order_id}:refund:{refund_id}"
+    payload = {"order_id": order_id, "refund_id": refund_id, "amount_fen": amount_fen}
+
+    def decide(state: MemberState) -> Decision:
+        sale = svc.store.get_sale(program_id, member, order_id)
+        if sale is None:
+            raise NotFound("this member has no such order", {"order_id": order_id})
+        share = refund_share(sale, amount_fen)
+        account = open_account(state.account, program, now)
+        book = EntryBuilder(now, account.balance, key)
+        refunded = replace(sale, refunded_fen=share.refunded_fen, reversed=sale.reversed + share.points,
+                           reversed_qualifying=sale.reversed_qualifying + share.qualifying)
+        body: dict[str, Any] = {"member_id": member, "order_id": order_id, "refund_id": refund_id,
+                                "refund_fen": amount_fen, "refunded_fen": share.refunded_fen}
+        lot = _pending_lot(state, order_id)
+        if lot is not None:
+            left = cancel_pending(lot, share)
+            cancelled = lot.points + lot.bonus - left.points - left.bonus
+            book.add("reverse", 0, "order refunded: pending points cancelled", order_id, (),
+                     order_id=order_id, refund_id=refund_id, refund_fen=amount_fen, pending=-cancelled)
+            after = account.evolve(pending=account.pending - cancelled)
+            fully = share.refunded_fen == sale.amount_fen
+            return Decision(
+                after=after, entries=book.entries,
+                pending=[PendingWrite(left, exists_before=True, delete=fully)],
+                sales=[SaleWrite(refunded, exists_before=True)],
+                body={**body, "cancelled": cancelled, "clawed_back": 0, "shortfall": 0, "debt": 0,
+                      "balance": after.balance, "pending": after.pending, "status": "cancelled"},
+            )
+        today = program.local_date(now)
+        plan = plan_clawback(state.lots, share.points, today, chosen)
+        taken = plan.taken
+        book.add("clawback", -taken, "order refunded: points taken back", order_id,
+                 tuple((d.expires_on, -d.take) for d in plan.draws), order_id=order_id, refund_id=refund_id,
+                 refund_fen=amount_fen, policy=chosen, shortfall=plan.shortfall or None, debt=plan.debt or None)
+        after = remove_qualifying(account, share.qualifying, today, fen=amount_fen).evolve(
+            balance=account.balance - taken,
+            earned=account.earned - taken,
+            debt=account.debt + plan.debt,
+        )
+        return Decision(
+            after=after, entries=book.entries,
+            lots=lot_writes(state.lots, [(d.expires_on, -d.take) for d in plan.draws]),
+            sales=[SaleWrite(replace(refunded, shortfall=sale.shortfall + plan.shortfall - plan.debt),
+                             exists_before=True)],
+            body={**body, "cancelled": 0, "clawed_back": taken, "shortfall": plan.shortfall, "debt": plan.debt,
+                  "balance": after.balance, "pending": after.pending, "status": "clawed_back"},
+        )
+
+    return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
+                        decide=decide)
+
+
+def release_due(svc: Services, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Sweep step: release every pending lot of the member whose window is over by ``day`` (never
+    later than today: a run for a future day releases nothing early)."""
+    program = svc.programs.get(program_id)
+    until = min(day, program.local_date(now))
+    state = svc.store.load_member(program_id, member)
+    released = orders = 0
+    for due in sorted(state.pending_lots, key=lambda lot: (lot.available_on, lot.order_id)):
+        if due.available_on > until:
+            continue
+        key = f"activate:{due.order_id}"
+        payload = {"order_id": due.order_id, "event": "window_over"}
+
+        def decide(current: MemberState, order_id: str = due.order_id, key: str = key,
+                   payload: dict[str, Any] = payload) -> Decision:
+            lot = _pending_lot(current, order_id)
+            if lot is None or lot.available_on > until:  # completed or refunded meanwhile
+                answer_unchanged(svc, program_id, member, key, payload,
+                                 {"order_id": order_id, "points": 0, "status": "gone"})
+            return _release(program, current, lot, now, key, "return window over")
+
+        receipt = write_member(svc, program=program_id, member=member, request_key=key, payload=payload,
+                               now=now, decide=decide)
+        if not receipt.replayed and receipt.body.get("status") == "available":
+            released += int(receipt.body["points"])
+            orders += 1
+    return {"member": member, "released": released, "orders": orders}
+
+
+sweeps.register(sweeps.SweepKind(name=SWEEP, due_kind="ACTIVATE", process=release_due))
+
+
+# ----- shared steps ------------------------------------------------------------------------------
+
+
+def _pending_lot(state: MemberState, order_id: str) -> PendingLot | None:
+    return next((lot for lot in state.pending_lots if lot.order_id == order_id), None)
+
+
+def _release(program: Program, state: MemberState, lot: PendingLot, now: dt.datetime, key: str,
+             reason: str) -> Decision:
+    account = open_account(state.account, program, now)
+    today = program.local_date(now)
+    points = lot.points + lot.bonus
+    expiry = release_lot(lot, today)
+    book = EntryBuilder(now, account.balance, key)
+    book.add("activate", points, reason, lot.order_id, ((expiry, points),) if points else (),
+             order_id=lot.order_id, available_on=lot.available_on.isoformat())
+    paid = lot.amount_fen - lot.refunded_fen
+    after = apply_qualifying(account, program, lot.qualifying, today, fen=paid).evolve(
+        balance=account.balance + points,
+        pending=account.pending - points,
+        earned=account.earned + points,
+    )
+    return Decision(
+        after=after,
+        entries=book.entries,
+        lots=lot_writes(state.lots, [(expiry, points)]),
+        pending=[PendingWrite(lot, exists_before=True, delete=True)],
+        body={"member_id": account.member, "order_id": lot.order_id, "points": points, "balance": after.balance,
+              "pending": after.pending, "tier": after.tier, "expires_on": expiry.isoformat(),
+              "status": "available"},
+    )

@@ -1,0 +1,55 @@
+"""The sign-up bonus: once per member, ever, whichever partner reports the registration.
+
+"Once" is kept in the account (``features["signup"]``), not only by a request key: request keys
+expire after days, a registration reported again a year later must still credit nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..domain.account import MemberState
+from ..domain.tiers import open_account
+from .context import Services
+from .credit import add_points, credit_lot, lot_writes
+from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
+
+SIGNUP = "signup"
+
+
+def signup_key(member: str) -> str:
+    return f"signup:{member}"
+
+
+def register_member(svc: Services, *, program_id: str, member: str, registered_at: dt.datetime | None,
+                    now: dt.datetime, source: str) -> Receipt:
+    program = svc.programs.get(program_id)
+    request_key = signup_key(member)
+    today = program.local_date(now)
+    points = program.earn.signup_bonus
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        done = account.features.get(SIGNUP)
+        if done:
+            raise Answer(Receipt(200, _body(member, 0, account.balance, "already_registered", None)))
+        book = EntryBuilder(now, account.balance, request_key)
+        after, expiry, changes = account, None, []
+        if points:
+            expiry = credit_lot(program, account, today)
+            book.add("bonus", points, "sign-up bonus", member, ((expiry, points),), source=source)
+            after = add_points(program, account, points, "bonus", today)
+            changes = [(expiry, points)]
+        marker = {"on": today.isoformat(), "at": (registered_at or now).isoformat(), "points": points}
+        after = after.evolve(features={**after.features, SIGNUP: marker})
+        return Decision(after=after, body=_body(member, points, after.balance, "credited", expiry),
+                        lots=lot_writes(state.lots, changes), entries=book.entries)
+
+    return write_member(svc, program=program_id, member=member, request_key=request_key,
+                        payload={"member": member}, now=now, decide=decide)
+
+
+def _body(member: str, points: int, balance: int, status: str, expiry: dt.date | None) -> dict[str, Any]:
+    return {"member_id": member, "points": points, "balance": balance, "status": status,
+            "expires_on": expiry.isoformat() if expiry else None}

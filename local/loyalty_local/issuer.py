@@ -1,0 +1,96 @@
+"""The dev OIDC issuer: one RS256 key made on first run, its JWKS, and tokens the HTTP API's
+JWT authorizer accepts. Dev-only: the key lives in .local/ (git-ignored) and is never committed."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+import os
+import pathlib
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+AUDIENCE = "loyalty-api"  # the template's JwtAudience default
+TOKEN_HOURS = 12
+
+
+def _b64url_uint(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def load_or_create_key(path: pathlib.Path) -> rsa.RSAPrivateKey:
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError(f"{path} is not an RSA private key; delete it to make a new one")
+        return key
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written owner-only and atomically: a half-written key would lock every token out.
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    tmp.replace(path)
+    return key
+
+
+@dataclass(frozen=True)
+class DevIssuer:
+    """An OIDC issuer at `url` (e.g. http://127.0.0.1:4567) signing with `key`."""
+
+    url: str
+    key: rsa.RSAPrivateKey
+    audience: str = AUDIENCE
+
+    @classmethod
+    def at(cls, url: str, key_path: pathlib.Path) -> DevIssuer:
+        return cls(url=url.rstrip("/"), key=load_or_create_key(key_path))
+
+    @functools.cached_property
+    def jwk(self) -> dict[str, str]:
+        numbers = self.key.public_key().public_numbers()
+        public = {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}
+        # RFC 7638 thumbprint as the key id: stable for the key, changes when the key does.
+        thumb = hashlib.sha256(json.dumps(public, separators=(",", ":"), sort_keys=True).encode()).digest()
+        kid = base64.urlsafe_b64encode(thumb).rstrip(b"=").decode()[:16]
+        return {**public, "kid": kid, "use": "sig", "alg": "RS256"}
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.jwk]}
+
+    def openid_configuration(self) -> dict[str, Any]:
+        return {
+            "issuer": self.url,
+            "jwks_uri": f"{self.url}/.well-known/jwks.json",
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"],
+        }
+
+    def token(self, subject: str, *, program: str = "demo", admin: bool = False, hours: float = TOKEN_HOURS,
+              now: float | None = None, **overrides: Any) -> str:
+        """A token as the product's identity provider would issue it (claims of API.md "Auth").
+        `overrides` replace or add claims, so tests can forge expired or foreign-audience tokens."""
+        issued = int(time.time() if now is None else now)
+        claims: dict[str, Any] = {
+            "iss": self.url,
+            "aud": self.audience,
+            "sub": subject,
+            "program": program,
+            "scope": "admin" if admin else "member",
+            "iat": issued,
+            "exp": issued + int(hours * 3600),
+        }
+        claims.update(overrides)
+        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.jwk["kid"]})

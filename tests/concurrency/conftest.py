@@ -1,0 +1,39 @@
+"""Fixtures for races with real threads: the locked moto server (one per module) and, per test, a
+fresh table with the demo program and a Services whose one client every thread shares."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from loyalty.services.context import Services, Settings, build_services
+from loyalty.store.table import Store
+
+from ..conftest import demo_program
+from ..support.locked_dynamodb import LockedDynamoDB
+from ..support.template import create_table_kwargs
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[LockedDynamoDB]:
+    with LockedDynamoDB() as server:
+        yield server
+
+
+@pytest.fixture
+def locked_svc(engine: LockedDynamoDB) -> Iterator[Services]:
+    name = f"loyalty-race-{uuid.uuid4().hex[:12]}"
+    admin = engine.client()
+    admin.create_table(**create_table_kwargs(name))
+    # Built here, not through the services() singleton: every thread must share one client
+    # created before any of them starts.
+    store = Store(name, client=engine.store_client())
+    svc = build_services(Settings(table_name=name, program_cache_seconds=600), store)
+    store.put_program_document("demo", demo_program().to_document(), expected_version=0,
+                               updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated_by="test")
+    svc.programs.get("demo")
+    yield svc
+    admin.delete_table(TableName=name)

@@ -1,0 +1,109 @@
+"""One local stack for the e2e session: MiniStack and the dev issuer on free ports, state in a
+temp dir, template.yaml deployed and the demo program loaded, exactly as `make run` does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from loyalty_local.stack import Endpoints, LocalStack, Settings, free_port, http_json
+
+
+@dataclass
+class Local:
+    stack: LocalStack
+    endpoints: Endpoints
+
+    def token(self, subject: str, *, program: str = "demo", admin: bool = False, **claims: Any) -> str:
+        return self.stack.issuer.token(subject, program=program, admin=admin, **claims)
+
+    def call(self, method: str, path: str, token: str | None = None, body: Any = None,
+             headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        return http_json(method, self.endpoints.api_url + path, token=token, body=body, headers=headers)
+
+    def member(self, subject: str, program: str = "demo") -> Member:
+        return Member(self, subject, program)
+
+    def admin(self, program: str = "demo") -> Admin:
+        return Admin(self, program)
+
+    def table_items(self) -> list[dict[str, Any]]:
+        """Every item of the deployed table, sorted: equal before and after = nothing written."""
+        ddb = self.stack.aws("dynamodb")
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"TableName": self.endpoints.table_name, "ConsistentRead": True}
+        while True:
+            page = ddb.scan(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
+
+
+@dataclass
+class Member:
+    local: Local
+    id: str
+    program: str
+
+    @property
+    def token(self) -> str:
+        return self.local.token(self.id, program=self.program)
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        return self.local.call(method, path, self.token, body, headers)
+
+    def me(self) -> dict[str, Any]:
+        status, body = self.call("GET", "/v1/me")
+        assert status == 200, body
+        return dict(body)
+
+    def redeem(self, reward_id: str, key: str, quantity: int = 1) -> tuple[int, Any]:
+        return self.call("POST", "/v1/me/redemptions", {"reward_id": reward_id, "quantity": quantity},
+                         {"Idempotency-Key": key})
+
+
+@dataclass
+class Admin:
+    local: Local
+    program: str
+
+    @property
+    def token(self) -> str:
+        return self.local.token("op-e2e", program=self.program, admin=True)
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        return self.local.call(method, path, self.token, body, headers)
+
+    def adjust(self, member: str, points: int) -> dict[str, Any]:
+        status, body = self.call("POST", f"/v1/admin/members/{member}/adjustments",
+                                 {"points": points, "reason": "e2e setup"}, {"Idempotency-Key": unique("adj")})
+        assert status in (200, 201), body
+        return dict(body)
+
+    def earn(self, member: str, order_id: str, amount_fen: int) -> dict[str, Any]:
+        status, body = self.call("POST", f"/v1/admin/members/{member}/earn",
+                                 {"order_id": order_id, "amount_fen": amount_fen}, {"Idempotency-Key": order_id})
+        assert status == 200, body
+        return dict(body)
+
+
+def unique(prefix: str) -> str:
+    """Ids no other test (or earlier session state) uses, so tests share one stack safely."""
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
+    settings = Settings(local_dir=tmp_path_factory.mktemp("local-stack"),
+                        gateway_port=free_port(), issuer_port=free_port())
+    stack = LocalStack(settings)
+    endpoints = stack.start()
+    try:
+        yield Local(stack, endpoints)
+    finally:
+        stack.stop()

@@ -1,0 +1,72 @@
+"""The events kept in events/<function>/ (for `sam local invoke -e` and for readers) are real:
+each is a route of that function in template.yaml and its handler serves it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import yaml
+
+from loyalty.services.context import Services
+
+from ..conftest import ROOT, snapshot
+from ..support.events import call, event_file
+from ..support.template import template
+from . import api
+
+HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem"]
+FILES = sorted(f"{p.parent.name}/{p.name}" for fn in HTTP_FUNCTIONS for p in (ROOT / "events" / fn).glob("*.json"))
+
+
+def template_routes(function_dir: str) -> set[str]:
+    for resource in template()["Resources"].values():
+        props = resource.get("Properties", {})
+        if resource["Type"] == "AWS::Serverless::Function" and props.get("CodeUri") == f"functions/{function_dir}":
+            return {
+                f"{e['Properties']['Method']} {e['Properties']['Path']}"
+                for e in props.get("Events", {}).values()
+                if e["Type"] == "HttpApi"
+            }
+    raise AssertionError(f"no function with CodeUri functions/{function_dir}")
+
+
+@pytest.fixture
+def demo_world(svc: Services) -> None:
+    """The demo catalog, and m1 at gold with 5,500 points."""
+    for reward in yaml.safe_load((ROOT / "programs" / "demo-catalog.yaml").read_text()):
+        assert api.create_reward(reward.pop("id"), reward.pop("points"), **reward)[0] == 201
+    assert api.earn("m1", "seed", 500_000)[1]["balance"] == 5500
+
+
+def test_given_the_events_folder_then_every_http_route_of_the_template_has_an_event() -> None:
+    kept = {event_file(name)["routeKey"] for name in FILES}
+    assert kept == set().union(*(template_routes(fn) for fn in HTTP_FUNCTIONS))
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_given_a_kept_event_then_it_is_a_route_of_its_function_and_its_path_fills_the_route(name: str) -> None:
+    event = event_file(name)
+    method, route = event["routeKey"].split(" ", 1)
+    assert event["version"] == "2.0"
+    assert event["routeKey"] in template_routes(name.split("/")[0])
+    assert event["requestContext"]["routeKey"] == event["routeKey"]
+    assert event["requestContext"]["http"]["method"] == method
+    assert route.format(**event.get("pathParameters", {})) == event["rawPath"] == event["requestContext"]["http"]["path"]
+    if "body" in event:
+        json.loads(event["body"])
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_given_a_kept_event_when_its_function_handles_it_then_it_is_served(
+    svc: Services, table: Any, demo_world: None, clock: Any, name: str
+) -> None:
+    event = event_file(name)
+    before = snapshot(table)
+    status, body = call(name.split("/")[0], event)
+    assert 200 <= status < 300, body
+    if event["requestContext"]["http"]["method"] == "GET":
+        assert snapshot(table) == before
+    else:
+        assert snapshot(table) != before

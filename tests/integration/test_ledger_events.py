@@ -1,0 +1,143 @@
+"""Events out: committed ledger entries, read from the table's real stream (moto), become domain
+events on the bus through the real publisher (function `ledger_events`), one per entry that
+means something, with the documented schema (docs/events.md) and the entry's id as event_id."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from loyalty.api.routes import partners as partner_routes
+from loyalty.domain.events import EVENT_TYPES
+from loyalty.services.context import Services
+
+from ..conftest import ROOT
+from ..support import partners
+from ..support.events import LambdaContext, load_function
+from ..support.partners import payload, send
+from ..support.streams import BusCapture, TableStream, publish
+from ..support.template import template
+from . import api
+from .conftest import Clock
+
+COMMON = {"event_id", "schema_version", "program", "member_id", "occurred_at", "entry_type", "points",
+          "balance_after", "reason", "ref"}
+
+
+@pytest.fixture
+def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    monkeypatch.setattr(partner_routes, "utc_now", clock)
+    yield clock
+
+
+@pytest.fixture
+def world(svc: Services, table: Any, now: Clock) -> tuple[TableStream, BusCapture, str]:
+    stream, bus = TableStream("loyalty-test"), BusCapture()
+    secret = partners.register("shop")[1]["secret"]
+    return stream, bus, secret
+
+
+def test_given_an_order_story_by_webhooks_when_published_then_each_ledger_entry_is_one_event_in_order(
+    world: tuple[TableStream, BusCapture, str], now: Clock
+) -> None:
+    stream, bus, secret = world
+    send("shop", secret, payload("order.paid", order_id="o1", amount_fen=10000), webhook_id="w1", at=now())
+    send("shop", secret, payload("order.completed", order_id="o1"), webhook_id="w2", at=now())
+    send("shop", secret, payload("order.refunded", order_id="o1", refund_id="r1", amount_fen=2500),
+         webhook_id="w3", at=now())
+    send("shop", secret, payload("member.action", action="review", ref="rv1"), webhook_id="w4", at=now())
+    assert api.adjust("m1", -10, "typo")[0] == 201
+    result = publish(stream)
+    assert result["batchItemFailures"] == []
+    events = bus.drain()
+    assert [(e["detail-type"], e["detail"]["entry_type"], e["detail"]["points"]) for e in events] == [
+        ("PointsPending", "earn", 0),
+        ("PointsPending", "bonus", 0),
+        ("PointsEarned", "activate", 600),
+        ("PointsReversed", "clawback", -150),
+        ("PointsEarned", "bonus", 50),
+        ("PointsAdjusted", "adjust", -10),
+    ]
+    assert [e["detail"].get("pending_points") for e in events[:2]] == [100, 500]
+    assert all(e["source"] == "loyalty" and COMMON <= e["detail"].keys() for e in events)
+    assert [e["detail"]["balance_after"] for e in events] == [0, 0, 600, 450, 500, 490]
+    ledger = api.get_my_ledger("m1", limit="100")[1]["entries"]
+    assert [e["detail"]["event_id"] for e in events] == [e["id"] for e in reversed(ledger)]
+    refund = events[3]["detail"]
+    assert (refund["order_id"], refund["refund_id"], refund["ref"]) == ("o1", "r1", "o1")
+
+
+def test_given_a_pending_earn_cancelled_by_a_refund_then_the_reversal_says_how_many_pending_points_went(
+    world: tuple[TableStream, BusCapture, str], now: Clock
+) -> None:
+    stream, bus, secret = world
+    send("shop", secret, payload("order.paid", order_id="o1", amount_fen=10000), webhook_id="w1", at=now())
+    send("shop", secret, payload("order.refunded", order_id="o1", refund_id="r1", amount_fen=10000),
+         webhook_id="w2", at=now())
+    publish(stream)
+    last = bus.drain()[-1]
+    assert (last["detail-type"], last["detail"]["points"], last["detail"]["pending_points"]) == (
+        "PointsReversed", 0, -600)
+
+
+def test_given_writes_that_are_not_ledger_entries_then_they_publish_nothing(
+    world: tuple[TableStream, BusCapture, str], now: Clock
+) -> None:
+    stream, bus, _ = world
+    partners.register("pos")  # partner items, SSM: no ledger entry
+    assert api.create_reward("latte", 300)[0] == 201
+    result = publish(stream)
+    assert result["records"] > 0 and result["batchItemFailures"] == []
+    assert bus.drain() == []
+
+
+def test_given_the_same_stream_batch_delivered_again_then_the_events_carry_the_same_ids(
+    world: tuple[TableStream, BusCapture, str], now: Clock
+) -> None:
+    stream, bus, secret = world
+    send("shop", secret, payload("member.registered"), webhook_id="w1", at=now())
+    records = stream.records()
+    handler = load_function("ledger_events").handler
+    handler(stream.lambda_event(records), LambdaContext())
+    handler(stream.lambda_event(records), LambdaContext())  # Lambda retries a batch after a timeout
+    first, again = bus.drain()
+    assert first["detail"] == again["detail"]
+    assert first["detail-type"] == "PointsEarned" and first["detail"]["points"] == 100
+
+
+def test_given_the_bus_refuses_events_then_every_ledger_record_is_reported_failed_for_a_retry(
+    svc: Services, world: tuple[TableStream, BusCapture, str], now: Clock
+) -> None:
+    stream, bus, secret = world
+    send("shop", secret, payload("member.registered"), webhook_id="w1", at=now())
+    svc.settings.event_bus_name = "no-such-bus"
+    svc._bus = None
+    records = stream.records()
+    response = load_function("ledger_events").handler(stream.lambda_event(records), LambdaContext())
+    ledger_records = [r for r in records if r["dynamodb"]["Keys"]["SK"]["S"].startswith("TX#")]
+    assert {f["itemIdentifier"] for f in response["batchItemFailures"]} == {
+        r["dynamodb"]["SequenceNumber"] for r in ledger_records}
+    svc.settings.event_bus_name = "default"
+    svc._bus = None
+    retried = load_function("ledger_events").handler(stream.lambda_event(ledger_records), LambdaContext())
+    assert retried["batchItemFailures"] == []
+    assert [e["detail-type"] for e in bus.drain()] == ["PointsEarned"]
+
+
+def test_given_the_template_then_the_publisher_reads_the_tables_stream_filtered_to_ledger_inserts() -> None:
+    function = template()["Resources"]["LedgerEventsFunction"]["Properties"]
+    source = function["Events"]["Ledger"]["Properties"]
+    assert source["Stream"] == {"Fn::GetAtt": "LoyaltyTable.StreamArn"}
+    assert source["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert '"prefix": "TX#"' in source["FilterCriteria"]["Filters"][0]["Pattern"]
+    assert template()["Resources"]["LoyaltyTable"]["Properties"]["StreamSpecification"]["StreamViewType"] in {
+        "NEW_IMAGE", "NEW_AND_OLD_IMAGES"}
+
+
+def test_given_docs_events_md_then_every_event_type_out_is_documented() -> None:
+    text = (ROOT / "docs" / "events.md").read_text()
+    documented = set(re.findall(r"^### (\w+)", text, flags=re.MULTILINE))
+    assert documented == set(EVENT_TYPES)

@@ -1,0 +1,146 @@
+"""Operators onboard partners (function `partner_admin`): PUT /v1/admin/partners/{partner_id} and
+POST /v1/admin/partners/{partner_id}/secret. The secret is shown once, kept in SSM (SecureString),
+and a rotation lets the old one verify for 24 more hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from loyalty.api.routes import partners as partner_routes
+from loyalty.services.context import Services
+
+from ..conftest import snapshot
+from ..support import partners
+from ..support.events import call, http_event, member_claims
+from ..support.partners import payload, send
+from .conftest import Clock
+
+PAID = payload("order.paid", order_id="o1", amount_fen=1000)
+
+
+@pytest.fixture
+def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    monkeypatch.setattr(partner_routes, "utc_now", clock)
+    yield clock
+
+
+def accepted(partner_id: str, secret: str, at: dt.datetime, webhook_id: str) -> bool:
+    status, body = send(partner_id, secret, PAID, webhook_id=webhook_id, at=at)
+    assert status in {200, 401}, body
+    return status == 200
+
+
+def test_given_a_new_partner_when_registered_then_201_shows_its_secret_once_and_ssm_keeps_it_encrypted(
+    svc: Services, table: Any, now: Clock
+) -> None:
+    status, body = partners.register("shop", events=["order.paid", "order.refunded"])
+    assert status == 201
+    assert body["secret"].startswith("whsec_")
+    assert {k: v for k, v in body.items() if k != "secret"} == {
+        "partner_id": "shop", "name": "Partner shop", "events": ["order.paid", "order.refunded"],
+        "deliver_to": None, "subscribe": []}
+    parameter = boto3.client("ssm").get_parameter(Name="/loyalty/partners/shop")["Parameter"]
+    assert parameter["Type"] == "SecureString"
+    status, again = partners.register("shop", events=["order.paid"])
+    assert status == 200 and "secret" not in again
+    assert again["events"] == ["order.paid"]
+
+
+def test_given_a_partner_when_its_allowed_events_change_then_the_change_applies_to_the_next_delivery(
+    svc: Services, table: Any, now: Clock
+) -> None:
+    secret = partners.register("shop")[1]["secret"]
+    assert accepted("shop", secret, now(), "msg_1")
+    partners.register("shop", events=["order.refunded"])
+    status, body = send("shop", secret, payload("order.paid", order_id="o2", amount_fen=1000), webhook_id="msg_2",
+                        at=now())
+    assert (status, body["error"]["details"]["reason"]) == (401, "event_not_allowed")
+
+
+def test_given_a_partner_id_of_another_program_when_registered_then_409_and_nothing_is_written(
+    svc: Services, table: Any, now: Clock
+) -> None:
+    partners.register("shop")
+    other = {**svc.programs.get("demo").to_document(), "id": "other"}
+    svc.store.put_program_document("other", other, expected_version=0, updated_at=now(), updated_by="test")
+    before = snapshot(table)
+    status, body = partners.register("shop", program="other")
+    assert (status, body["error"]["code"]) == (409, "CONFLICT")
+    assert snapshot(table) == before
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"events": ["order.shipped"]}, {"name": ""}, {"deliver_to": "http://partner.example.com/hook"},
+     {"deliver_to": "ftp://x"}, {"subscribe": ["PointsInvented"]}, {"colour": "red"}],
+    ids=["unknown-event", "empty-name", "plain-http", "not-http", "unknown-subscription", "unknown-field"],
+)
+def test_given_an_invalid_partner_when_registered_then_422_and_nothing_is_written(
+    svc: Services, table: Any, now: Clock, extra: dict[str, Any]
+) -> None:
+    before = snapshot(table)
+    status, body = partners.register("shop", **extra)
+    assert (status, body["error"]["code"]) == (422, "VALIDATION_FAILED")
+    assert snapshot(table) == before
+
+
+def test_given_a_member_token_when_registering_a_partner_then_403_and_nothing_is_written(
+    svc: Services, table: Any, now: Clock
+) -> None:
+    before = snapshot(table)
+    status, body = call("partner_admin", http_event(
+        "PUT", "/v1/admin/partners/shop", claims=member_claims(), route_key="PUT /v1/admin/partners/{partner_id}",
+        path_parameters={"partner_id": "shop"}, body={"name": "Shop", "events": ["order.paid"]}))
+    assert (status, body["error"]["code"]) == (403, "FORBIDDEN")
+    assert snapshot(table) == before
+
+
+def test_given_a_rotation_then_the_new_secret_verifies_at_once_and_the_old_one_for_24_hours_only(
+    svc: Services, table: Any, now: Clock
+) -> None:
+    old = partners.register("shop")[1]["secret"]
+    assert accepted("shop", old, now(), "msg_warm")  # the old document is now cached in this container
+    rotated_at = now()
+    status, body = partners.rotate("shop")
+    assert status == 200 and body["secret"] != old
+    new = body["secret"]
+    assert body["previous_valid_until"] == (rotated_at + dt.timedelta(hours=24)).isoformat()
+    assert accepted("shop", new, now(), "msg_new")
+    now.set(rotated_at + dt.timedelta(hours=23, minutes=59))
+    assert accepted("shop", old, now(), "msg_old_late")
+    now.set(rotated_at + dt.timedelta(hours=24, seconds=1))
+    assert not accepted("shop", old, now(), "msg_old_expired")
+    assert accepted("shop", new, now(), "msg_new_later")
+
+
+def test_given_two_rotations_then_the_first_secret_still_stops_24_hours_after_the_first(
+    svc: Services, table: Any, now: Clock
+) -> None:
+    first = partners.register("shop")[1]["secret"]
+    start = now()
+    second = partners.rotate("shop")[1]["secret"]
+    now.set(start + dt.timedelta(hours=12))
+    third = partners.rotate("shop")[1]["secret"]
+    now.set(start + dt.timedelta(hours=24, seconds=1))
+    assert (accepted("shop", first, now(), "m1"), accepted("shop", second, now(), "m2"),
+            accepted("shop", third, now(), "m3")) == (False, True, True)
+
+
+def test_given_an_unknown_partner_when_rotating_then_404_and_nothing_is_written(
+    svc: Services, table: Any, now: Clock
+) -> None:
+    before = snapshot(table)
+    status, body = partners.rotate("nobody")
+    assert (status, body["error"]["code"]) == (404, "NOT_FOUND")
+    assert snapshot(table) == before
+
+
+def test_given_a_partner_of_another_program_when_rotating_then_404(svc: Services, table: Any, now: Clock) -> None:
+    partners.register("shop")
+    status, _ = partners.rotate("shop", program="other")
+    assert status == 404
