@@ -210,8 +210,9 @@ def write_details(results: list[Result]) -> str:
                 before, after = c.before.get(ref), c.after.get(ref)
                 size = max(capacity.item_size(before), capacity.item_size(after))
                 units = capacity.write_units(before, after, transactional=transactional)
+                indexed = sum(capacity.index_write_units(before, after, names) for names in INDEX_KEYS)
                 sk = key["SK"]["S"].split("#")[0]
-                parts.append(f"{action} {sk} {size} B={units}")
+                parts.append(f"{action} {sk} {size} B={units}" + (f" (+{indexed} index)" if indexed else ""))
         if parts:
             lines.append(f"  {r.operation.name}: " + ", ".join(parts))
     return "\n".join(lines)
@@ -263,19 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     chosen = [op for op in operations() if not args.only or op.name in args.only]
+    results = []
     with mock_aws():
         plain = boto3.client("dynamodb")
-        plain.create_table(**create_table_kwargs(TABLE))
-        reset_services()
-        svc = services()
-        svc.store.put_program_document("demo", _demo_document(), expected_version=0,
-                                       updated_at=dt.datetime.now(dt.UTC), updated_by="bench")
-        recorder = Recorder(svc.store.client, plain)
-        bench = Bench(svc, now=dt.datetime.now(dt.UTC), runs=WARMUP + 1 + args.iterations)
-        results = []
         for op in chosen:
             print(f"measuring {op.name} ...", file=sys.stderr, flush=True)
+            # A fresh table per operation: moto copies a whole table for each item of a
+            # transaction, so a table grown by earlier operations would slow later ones.
+            bench, recorder = _fresh(plain, args.iterations)
             results.append(measure(op, bench, recorder, plain, args.iterations))
+            plain.delete_table(TableName=TABLE)
         reset_services()
 
     print(f"\nDynamoDB per call (moto in-process, warm container; capacity from item sizes; "
@@ -293,6 +291,16 @@ def main(argv: list[str] | None = None) -> int:
               "not-ours = every module it imports that is not loyalty.*)\n")
         print(imports_table(times, 1.2))
     return 0
+
+
+def _fresh(plain: Any, iterations: int) -> tuple[Bench, Recorder]:
+    """An empty table with the demo program, and new services over it (a cold container)."""
+    plain.create_table(**create_table_kwargs(TABLE))
+    reset_services()
+    svc = services()
+    now = dt.datetime.now(dt.UTC)
+    svc.store.put_program_document("demo", _demo_document(), expected_version=0, updated_at=now, updated_by="bench")
+    return Bench(svc, now=now, runs=WARMUP + 1 + iterations), Recorder(svc.store.client, plain)
 
 
 def _demo_document() -> dict[str, Any]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from loyalty.api.http import build_resolver
-from loyalty.api.routes import account, admin, earn, redeem, tiers
+from loyalty.api.routes import account, actions, admin, checkin, earn, partners, redeem, tiers
 
-ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router]
+ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router, partners.router,
+           partners.admin_router, checkin.router, actions.router]
 
 
 def openapi_document() -> dict[str, object]:

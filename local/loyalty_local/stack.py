@@ -56,6 +56,9 @@ class Settings:
     region: str = "us-east-1"
     log_level: str = "INFO"
     seed: bool = True
+    # Invocations running at once across all functions (MiniStack's LAMBDA_ACCOUNT_CONCURRENCY);
+    # beyond it the API answers 429, as AWS does at an account's limit. None: MiniStack's default.
+    lambda_concurrency: int | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -252,6 +255,8 @@ class LocalStack:
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         })
+        if s.lambda_concurrency is not None:
+            env["LAMBDA_ACCOUNT_CONCURRENCY"] = str(s.lambda_concurrency)
         log = s.log_path.open("wb")
         # Its own session: Ctrl-C in the terminal reaches `loyalty-local up` only, which then
         # stops MiniStack with SIGTERM (the signal on which it saves its state).

@@ -12,6 +12,12 @@ import pytest
 from loyalty_local.stack import Endpoints, LocalStack, Settings, free_port, http_json
 
 
+# Each Lambda worker costs a cold start of about a second of CPU, and the suite has two cores:
+# 32 cold starts at once would outlast the functions' 10 s timeout. Beyond 8 invocations at
+# once the API answers 429, as AWS does at an account's concurrency limit.
+LAMBDA_CONCURRENCY = 8
+
+
 @dataclass
 class Local:
     stack: LocalStack
@@ -99,8 +105,8 @@ def unique(prefix: str) -> str:
 
 @pytest.fixture(scope="session")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
-    settings = Settings(local_dir=tmp_path_factory.mktemp("local-stack"),
-                        gateway_port=free_port(), issuer_port=free_port())
+    settings = Settings(local_dir=tmp_path_factory.mktemp("local-stack"), gateway_port=free_port(),
+                        issuer_port=free_port(), lambda_concurrency=LAMBDA_CONCURRENCY)
     stack = LocalStack(settings)
     endpoints = stack.start()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -178,7 +179,7 @@ def test_given_a_positive_adjustment_when_posted_then_201_credits_a_lot_and_the_
 ) -> None:
     status, body = api.adjust("m1", 250, "compensation for a late order")
     assert status == 201
-    assert set(body) == {"member_id", "entry_id", "points", "balance"}
+    assert set(body) >= {"member_id", "entry_id", "points", "balance"}
     assert (body["member_id"], body["points"], body["balance"]) == ("m1", 250, 250)
     entry = api.get_my_ledger("m1")[1]["entries"][0]
     assert (entry["id"], entry["type"], entry["points"], entry["reason"]) == (
@@ -259,7 +260,7 @@ def test_given_an_invalid_adjustment_body_when_posted_then_422_and_nothing_is_wr
     svc: Services, table: Any, body: dict[str, Any]
 ) -> None:
     event = api.adjust_event("m1", 1)
-    event["body"] = __import__("json").dumps(body)
+    event["body"] = json.dumps(body)
     before = snapshot(table)
     assert error_code(call("account", event)) == (422, "VALIDATION_FAILED")
     assert snapshot(table) == before

@@ -61,10 +61,7 @@ def test_given_a_valid_new_document_when_put_then_the_version_increments_history
     assert [v for _, v in history(table)] == [1, 2, 3]
     # The next earn uses the newest document.
     items = [{"category": "beans", "amount_fen": 10000}]
-    assert api.earn("m1", "o1", 10000, items=items)[1] | {} == {
-        "member_id": "m1", "order_id": "o1", "points": 125, "bonus": 200, "balance": 325, "tier": "member",
-        "expires_on": "2027-11-30", "status": "credited",
-    }
+    api.assert_contains(api.earn("m1", "o1", 10000, items=items)[1], {"points": 125, "bonus": 200, "balance": 325})
 
 
 def test_given_an_old_version_in_history_when_a_new_one_is_put_then_the_old_document_is_unchanged(
@@ -145,8 +142,8 @@ def test_given_an_operator_of_a_program_not_stored_when_reading_it_then_404(svc:
 def test_given_a_new_reward_when_posted_then_201_and_the_catalog_lists_it(svc: Services, table: Any) -> None:
     status, body = api.create_reward("tea", 900, name="绿茶 Green tea", stock=20, per_member_limit=3, min_tier="silver")
     assert status == 201
-    assert body == {"id": "tea", "name": "绿茶 Green tea", "points": 900, "stock": 20, "min_tier": "silver",
-                    "per_member_limit": 3, "active": True, "description": "", "rev": 1, "redeemed": 0}
+    api.assert_contains(body, {"id": "tea", "name": "绿茶 Green tea", "points": 900, "stock": 20, "min_tier": "silver",
+                               "per_member_limit": 3, "active": True, "description": "", "rev": 1, "redeemed": 0})
     assert api.get_catalog() == (200, {"rewards": [body]})
 
 

@@ -14,7 +14,7 @@ import pytest
 from loyalty.services.context import Services
 
 from ..conftest import snapshot
-from ..support.events import admin_claims, call, http_event, member_claims
+from ..support.events import LambdaContext, admin_claims, call, http_event, load_function, member_claims
 from . import api
 from .api import error_code
 
@@ -153,7 +153,7 @@ def test_given_a_base64_body_that_is_not_utf8_when_posted_then_422_validation_fa
     event["body"] = base64.b64encode(b'{"reason": "\xff\xfe"}').decode()
     event["isBase64Encoded"] = True
     status, code, details = refused(table, route.function, event)
-    assert (status, code) == (422, "VALIDATION_FAILED")
+    assert (status, code, details) == (422, "VALIDATION_FAILED", {})
 
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
@@ -197,8 +197,6 @@ def test_given_an_error_when_answered_then_the_body_is_json_with_a_json_content_
     svc: Services, table: Any
 ) -> None:
     event = http_event("GET", "/v1/me", claims=None)
-    from ..support.events import LambdaContext, load_function
-
     response = load_function("account").handler(event, LambdaContext())
     assert response["statusCode"] == 401
     assert response["headers"]["Content-Type"] == "application/json"

@@ -13,6 +13,7 @@ from loyalty.services.context import Services
 
 from ..conftest import snapshot
 from ..support.events import call
+from ..support.template import ttl_attribute
 from . import api
 from .api import error_code
 
@@ -71,7 +72,7 @@ def test_given_enough_points_when_a_member_redeems_then_201_spends_points_takes_
 ) -> None:
     status, body = api.redeem("coffee", 2, key="order-42")
     assert status == 201
-    assert set(body) == {"redemption_id", "reward_id", "quantity", "points", "balance"}
+    assert set(body) >= {"redemption_id", "reward_id", "quantity", "points", "balance"}
     assert (body["reward_id"], body["quantity"], body["points"], body["balance"]) == ("coffee", 2, 600, 23)
     assert api.get_me("m1")[1]["balance"] == 23
     assert api.get_me("m1")[1]["lifetime"]["redeemed"] == 600
@@ -239,3 +240,16 @@ def test_given_no_idempotency_key_when_redeeming_then_422_names_the_header_and_n
     status, code, details = _refused(table, lambda: call("redeem", event))
     assert (status, code) == (422, "VALIDATION_FAILED")
     assert details["errors"] == [{"field": "header.idempotency-key", "message": "Field required"}]
+
+
+def test_given_a_redemption_when_its_request_key_is_stored_then_it_expires_by_the_table_ttl_after_seven_days(
+    svc: Services, table: Any, rich: None, clock: Any
+) -> None:
+    api.redeem("coffee", key="k1")
+    items = [i for i in snapshot(table) if i["SK"]["S"] == "REQ#redeem:k1"]
+    assert len(items) == 1 and items[0]["PK"]["S"] == "P#demo#M#m1"
+    assert int(items[0][ttl_attribute()]["N"]) == int(clock.now.timestamp()) + 7 * 86400
+    # Only request keys expire by TTL: the account, lots and ledger stay.
+    assert [i["SK"]["S"] for i in snapshot(table) if ttl_attribute() in i] == [
+        i["SK"]["S"] for i in snapshot(table) if i["SK"]["S"].startswith("REQ#")
+    ]

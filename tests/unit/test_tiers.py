@@ -312,3 +312,11 @@ def test_given_an_account_stored_before_tier_state_existed_when_read_then_its_qu
     legacy = member("silver", qualifying=1200, review_on=D("2027-01-01"))
     assert period_amount(legacy, PLAIN) == 1200
     assert review(legacy, PLAIN, D("2027-01-01"))[0].outcome == "kept"
+
+
+def test_given_a_refund_of_an_order_that_qualified_before_the_upgrade_then_the_periods_points_are_kept() -> None:
+    silver = earn(silver_from("2026-03-15"), 600, "2026-04-01")
+    refunded = remove_qualifying(silver, 1000, D("2026-04-10"), qualified_on=D("2026-03-01"))
+    assert (refunded.tier, refunded.qualifying, period_amount(refunded, PLAIN)) == ("silver", 600, 600)
+    inside = remove_qualifying(silver, 600, D("2026-04-10"), qualified_on=D("2026-04-01"))
+    assert (inside.qualifying, period_amount(inside, PLAIN)) == (1000, 0)

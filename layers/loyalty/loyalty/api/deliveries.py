@@ -79,7 +79,9 @@ def _record(record: SQSRecord) -> str:
     raise DeliveryFailed(f"partner {delivery.partner_id} answered {status}")
 
 
-_processor = BatchProcessor(event_type=EventType.SQS)
+# A batch where every delivery failed still answers its failures (each one already delayed for
+# its backoff) rather than raising, which would retry the batch at once.
+_processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def handle(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

@@ -81,9 +81,11 @@ def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lambd
     @logger.inject_lambda_context(log_event=False, clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         early = _refuse_unreadable(event)
-        if early is not None:
-            return early
-        return app.resolve(event, context)
+        response = early if early is not None else app.resolve(event, context)
+        # One line per request, what operators search by. Locally it also ends MiniStack's wait
+        # for a silent handler's output (about 50 ms per call).
+        logger.info("request", extra={"route": event.get("routeKey"), "status": response.get("statusCode")})
+        return response
 
     return handler
 

@@ -16,7 +16,7 @@ from ..services.context import services
 from ..services.ledger_events import publish_image
 from .http import logger
 
-_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+_processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 def _record(record: DynamoDBRecord) -> str | None:

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from ..domain.errors import ValidationFailed
 from .routes.schemas import Fen, MemberId, OrderId, OrderItem
@@ -28,7 +28,8 @@ class OrderPaidData(EventData):
     order_id: OrderId
     amount_fen: Fen
     items: list[OrderItem] | None = Field(default=None, max_length=200)
-    paid_at: dt.datetime | None = None
+    # An instant: without its offset the program's local day (campaigns) is unknowable.
+    paid_at: AwareDatetime | None = None
 
 
 class OrderCompletedData(EventData):

@@ -52,6 +52,7 @@ class TierState:
     next_points: int = 0  # earned on or after the period's end while its review is pending
     next_fen: int = 0
     grace_from: dt.date | None = None  # in grace: the end of the period under review
+    period_from: dt.date | None = None  # the first day of the period now running
     remind_on: dt.date | None = None  # a TierWillDowngrade is due on this day (before review_on)
     reminded: dt.date | None = None  # the review date the last reminder was about
 
@@ -72,6 +73,7 @@ class TierState:
             next_points=int(raw.get("next_points", 0)),
             next_fen=int(raw.get("next_fen", 0)),
             grace_from=day("grace_from"),
+            period_from=day("period_from"),
             remind_on=day("remind_on"),
             reminded=day("reminded"),
         )
@@ -84,7 +86,7 @@ class TierState:
         for key in ("next_points", "next_fen"):
             if getattr(self, key):
                 raw[key] = getattr(self, key)
-        for key in ("grace_from", "remind_on", "reminded"):
+        for key in ("grace_from", "period_from", "remind_on", "reminded"):
             value = getattr(self, key)
             if value is not None:
                 raw[key] = value.isoformat()
@@ -175,15 +177,19 @@ def apply_qualifying(account: Account, program: Program, points: int, today: dt.
     return updated
 
 
-def remove_qualifying(account: Account, points: int, today: dt.date, *, fen: int = 0) -> Account:
+def remove_qualifying(account: Account, points: int, today: dt.date, *, fen: int = 0,
+                      qualified_on: dt.date | None = None) -> Account:
     """A refund (or a qualifying negative adjustment) takes its amounts back from the year and
     the period, never below 0 (in grace also from the next period, which counted them too). The
-    tier does not move now: the review at the period's end decides."""
+    tier does not move now: the review at the period's end decides. ``qualified_on``: the day
+    the amounts counted, if known; amounts from before the running period leave it alone."""
     if points < 0 or fen < 0:
         raise ValueError("give the amounts to remove as positive numbers")
     state = TierState.of(account)
-    state = replace(state, period_points=max(0, state.period_points - points),
-                    period_fen=max(0, state.period_fen - fen))
+    before_period = qualified_on is not None and state.period_from is not None and qualified_on < state.period_from
+    if not before_period:
+        state = replace(state, period_points=max(0, state.period_points - points),
+                        period_fen=max(0, state.period_fen - fen))
     if state.grace_from is not None and today >= state.grace_from:
         state = replace(state, next_points=max(0, state.next_points - points),
                         next_fen=max(0, state.next_fen - fen))
@@ -208,12 +214,13 @@ def _schedule(account: Account, program: Program, start: dt.date) -> Account:
     lowest = program.tier_index(account.tier) == 0
     if lowest and not account.qualifying and not account.qualifying_fen:
         # Nothing to review and nothing to reset: the next qualifying earn starts a year.
-        return replace(state, remind_on=None, grace_from=None).store(account.evolve(review_on=None))
+        return replace(state, remind_on=None, grace_from=None, period_from=None).store(account.evolve(review_on=None))
     review_on = add_months(start, rules.period_months)
     remind_on = None
     if not lowest and rules.reminder_days:
         remind_on = review_on - dt.timedelta(days=rules.reminder_days)
-    return replace(state, remind_on=remind_on, grace_from=None).store(account.evolve(review_on=review_on))
+    return replace(state, remind_on=remind_on, grace_from=None, period_from=start).store(
+        account.evolve(review_on=review_on))
 
 
 def _start_period(account: Account, program: Program, tier: Tier, start: dt.date, today: dt.date) -> Account:

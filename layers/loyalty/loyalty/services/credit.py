@@ -8,11 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from ..domain.account import Account
+from ..domain.debt import repayment
 from ..domain.expiry import expires_on
 from ..domain.lots import Lot
 from ..domain.program import Program, QualifyingSource
 from ..domain.tiers import apply_qualifying, qualifies
 from ..store.table import LotWrite
+from .writes import EntryBuilder
 
 
 def credit_lot(program: Program, account: Account, today: dt.date) -> dt.date:
@@ -42,3 +44,17 @@ def add_points(program: Program, account: Account, points: int, source: Qualifyi
     return apply_qualifying(account, program, gained, today).evolve(
         balance=account.balance + points, earned=account.earned + points
     )
+
+
+def settle_debt(account: Account, book: EntryBuilder, credits: list[tuple[dt.date, int]],
+                ref: str | None) -> tuple[Account, list[tuple[dt.date, int]]]:
+    """After a credit: the account and lot changes once the member's debt is repaid from it first,
+    with a ``clawback`` entry that says so. No debt: both come back unchanged."""
+    taken = repayment(account.debt, credits)
+    repaid = -sum(p for _, p in taken)
+    if not repaid:
+        return account, credits
+    book.add("clawback", -repaid, "debt repaid", ref, tuple(taken), repaid=repaid, debt=account.debt - repaid)
+    after = account.evolve(balance=account.balance - repaid, debt=account.debt - repaid,
+                           earned=account.earned - repaid)
+    return after, [*credits, *taken]

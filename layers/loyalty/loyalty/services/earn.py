@@ -18,7 +18,7 @@ from ..domain.pending import SaleRecord, holds_points, release_day
 from ..domain.tiers import apply_qualifying, birthday_multiplier, open_account, qualifies
 from ..store.table import PendingWrite, SaleWrite
 from .context import Services
-from .credit import lot_writes
+from .credit import lot_writes, settle_debt
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 
@@ -91,8 +91,11 @@ def earn_order(
         after = apply_qualifying(account, program, qualifying, today, fen=amount_fen).evolve(
             balance=account.balance + total,
             earned=account.earned + total,
-            orders=account.orders + 1,
+            # A 0-fen order (a voucher paid it all) is no paid order: the first-order bonus waits.
+            orders=account.orders + (1 if amount_fen > 0 else 0),
         )
+        after, changes = settle_debt(after, book, [(expiry, total)], order_id)
+        lots = lot_writes(state.lots, changes)
         body = {
             "member_id": member,
             "order_id": order_id,

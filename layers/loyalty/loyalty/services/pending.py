@@ -28,7 +28,7 @@ from ..domain.tiers import apply_qualifying, open_account, remove_qualifying
 from ..store.table import PendingWrite, SaleWrite
 from . import sweeps
 from .context import Services
-from .credit import lot_writes
+from .credit import lot_writes, settle_debt
 from .earn import earn_order
 from .writes import Decision, EntryBuilder, Receipt, answer_unchanged, write_member
 
@@ -213,10 +213,11 @@ def _release(program: Program, state: MemberState, lot: PendingLot, now: dt.date
         pending=account.pending - points,
         earned=account.earned + points,
     )
+    after, changes = settle_debt(after, book, [(expiry, points)], lot.order_id)
     return Decision(
         after=after,
         entries=book.entries,
-        lots=lot_writes(state.lots, [(expiry, points)]),
+        lots=lot_writes(state.lots, changes),
         pending=[PendingWrite(lot, exists_before=True, delete=True)],
         body={"member_id": account.member, "order_id": lot.order_id, "points": points, "balance": after.balance,
               "pending": after.pending, "tier": after.tier, "expires_on": expiry.isoformat(),

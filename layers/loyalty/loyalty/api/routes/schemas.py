@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..http import MEMBER_ID
 
@@ -28,7 +27,8 @@ class EarnBody(Body):
     order_id: OrderId
     amount_fen: Fen
     items: list[OrderItem] | None = Field(default=None, max_length=200)
-    paid_at: dt.datetime | None = None
+    # An instant: without its offset the program's local day (campaigns) is unknowable.
+    paid_at: AwareDatetime | None = None
 
 
 class AdjustmentBody(Body):

@@ -1,0 +1,253 @@
+"""Refund stories through partner webhooks: a refund takes back the order's points pro rata,
+cancelling them while pending, clawing them back once available, under the program's
+negative-balance policy (within_balance, unlimited, only_pending). Time is the test's clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from loyalty.api import sweep_events
+from loyalty.api.routes import partners as partner_routes
+from loyalty.services.context import Services
+
+from ..conftest import snapshot
+from ..support import partners
+from ..support.partners import payload, send
+from ..support.sweeps import Sweeper
+from . import api
+from .conftest import Clock
+
+PAID_AT = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)  # 14:00 in Shanghai
+
+
+@pytest.fixture
+def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    monkeypatch.setattr(partner_routes, "utc_now", clock)
+    monkeypatch.setattr(sweep_events, "utc_now", clock)
+    yield clock
+
+
+class Shop:
+    """A partner sending order events for member m1, each with a fresh webhook id."""
+
+    def __init__(self, secret: str, clock: Clock) -> None:
+        self.secret, self.clock, self.sent = secret, clock, 0
+
+    def __call__(self, event_type: str, member: str = "m1", **data: Any) -> dict[str, Any]:
+        self.sent += 1
+        status, body = send("shop", self.secret, payload(event_type, member_id=member, **data),
+                            webhook_id=f"msg_{self.sent}", at=self.clock())
+        assert status == 200, body
+        result: dict[str, Any] = body["results"][0]
+        return result
+
+    def paid(self, order_id: str = "o1", amount_fen: int = 10000) -> dict[str, Any]:
+        return self("order.paid", order_id=order_id, amount_fen=amount_fen)
+
+    def completed(self, order_id: str = "o1") -> dict[str, Any]:
+        return self("order.completed", order_id=order_id)
+
+    def refunded(self, amount_fen: int, refund_id: str = "r1", order_id: str = "o1") -> dict[str, Any]:
+        return self("order.refunded", order_id=order_id, refund_id=refund_id, amount_fen=amount_fen)
+
+
+@pytest.fixture
+def shop(svc: Services, now: Clock) -> Shop:
+    status, body = partners.register("shop")
+    assert status == 201
+    return Shop(body["secret"], now)
+
+
+def me() -> dict[str, Any]:
+    body: dict[str, Any] = api.get_me("m1")[1]
+    return body
+
+
+def story() -> list[tuple[str, int, int]]:
+    """The ledger, oldest first: (type, points, balance_after)."""
+    entries = api.get_my_ledger("m1", limit="100")[1]["entries"]
+    return [(e["type"], e["points"], e["balance_after"]) for e in reversed(entries)]
+
+
+def set_policy(svc: Services, policy: str) -> None:
+    document = api.get_program()[1]["document"]
+    document["refunds"] = {"negative_balance": policy}
+    assert api.put_program(document)[0] == 200
+
+
+def spend(points: int) -> None:
+    assert api.create_reward("gift", points)[0] == 201
+    assert api.redeem("gift")[0] == 201
+
+
+# ----- inside the window: cancel -----------------------------------------------------------------
+
+
+def test_given_a_full_refund_inside_the_return_window_then_the_pending_points_are_cancelled_and_never_released(
+    shop: Shop, now: Clock, svc: Services
+) -> None:
+    assert shop.paid()["pending"] == 600  # 100 + the 500 first-order bonus
+    result = shop.refunded(10000)
+    assert (result["points"], result["status"], result["pending"], result["balance"]) == (-600, "cancelled", 0, 0)
+    now.set(PAID_AT + dt.timedelta(days=8))
+    Sweeper(svc).run("pending", date="2026-12-01")
+    assert (me()["balance"], me()["pending"], me()["qualifying_points"]) == (0, 0, 0)
+    assert story() == [("earn", 0, 0), ("bonus", 0, 0), ("reverse", 0, 0)]
+
+
+def test_given_a_partial_refund_inside_the_window_then_the_rest_is_released_when_the_window_ends(
+    shop: Shop, now: Clock, svc: Services
+) -> None:
+    shop.paid()
+    assert shop.refunded(2500)["points"] == -150  # a quarter of 600
+    now.set(PAID_AT + dt.timedelta(days=7))
+    Sweeper(svc).run("pending", date="2026-11-30")
+    assert (me()["balance"], me()["pending"]) == (450, 0)
+    assert story()[-1] == ("activate", 450, 450)
+
+
+# ----- after activation: claw back ---------------------------------------------------------------
+
+
+def test_given_a_partial_refund_after_the_order_completed_then_its_share_is_clawed_back_and_qualifying_points_too(
+    shop: Shop
+) -> None:
+    shop.paid()
+    shop.completed()
+    assert (me()["balance"], me()["qualifying_points"]) == (600, 600)
+    result = shop.refunded(2500)
+    assert (result["points"], result["status"], result["balance"]) == (-150, "clawed_back", 450)
+    assert (me()["balance"], me()["qualifying_points"]) == (450, 450)
+    # Refunding the rest in two more parts takes back exactly what the order earned, no more
+    # (each share is cumulative: 600 * 5833 // 10000 = 349 after the second).
+    shop.refunded(3333, refund_id="r2")
+    shop.refunded(4167, refund_id="r3")
+    assert me()["balance"] == 0
+    assert story() == [("earn", 0, 0), ("bonus", 0, 0), ("activate", 600, 600), ("clawback", -150, 450),
+                       ("clawback", -199, 251), ("clawback", -251, 0)]
+
+
+def test_given_a_refund_after_the_window_released_the_points_then_they_are_clawed_back(
+    shop: Shop, now: Clock, svc: Services
+) -> None:
+    shop.paid()
+    now.set(PAID_AT + dt.timedelta(days=7))
+    Sweeper(svc).run("pending", date="2026-11-30")
+    assert me()["balance"] == 600
+    assert shop.refunded(5000)["points"] == -300
+    assert me()["balance"] == 300
+
+
+def test_given_a_refund_of_more_than_is_left_of_the_order_then_422_and_nothing_is_written(
+    shop: Shop, table: Any
+) -> None:
+    shop.paid()
+    shop.refunded(6000)
+    before = snapshot(table)
+    status, body = send("shop", shop.secret, payload("order.refunded", order_id="o1", refund_id="r2", amount_fen=4001),
+                        webhook_id="msg_over", at=shop.clock())
+    assert (status, body["error"]["code"]) == (422, "VALIDATION_FAILED")
+    assert snapshot(table) == before
+
+
+# ----- after the points were spent: the three policies -------------------------------------------
+
+
+def test_given_spent_points_and_the_within_balance_policy_then_the_clawback_stops_at_0_and_records_the_shortfall(
+    shop: Shop, svc: Services
+) -> None:
+    shop.paid()
+    shop.completed()
+    spend(500)
+    result = shop.refunded(10000)
+    assert (result["points"], result["status"], result["shortfall"], result["debt"], result["balance"]) == (
+        -100, "clawed_back", 500, 0, 0)
+    assert (me()["balance"], me()["lifetime"]["redeemed"]) == (0, 500)
+    assert story()[-1] == ("clawback", -100, 0)
+    entry = api.get_my_ledger("m1", limit="1")[1]["entries"][0]
+    assert (entry["details"]["shortfall"], entry["details"]["policy"]) == (500, "within_balance")
+
+
+def test_given_spent_points_and_the_unlimited_policy_then_the_rest_is_debt_that_later_earns_repay_first(
+    shop: Shop, svc: Services
+) -> None:
+    set_policy(svc, "unlimited")
+    shop.paid()
+    shop.completed()
+    spend(500)
+    result = shop.refunded(10000)
+    assert (result["points"], result["debt"], result["balance"]) == (-100, 500, 0)
+    assert me()["balance"] == -500
+    assert api.redeem("gift", key="r-in-debt")[0] == 409  # nothing to spend while in debt
+    # A second order (no bonus) of 200 points: all of it repays the debt.
+    shop.paid("o2", 20000)
+    shop.completed("o2")
+    assert me()["balance"] == -300
+    # The sign-up bonus is an earn too.
+    shop("member.registered")
+    assert me()["balance"] == -200
+    shop.paid("o3", 50000)
+    assert shop.completed("o3")["balance"] == 300
+    assert me()["balance"] == 300
+    assert story()[-7:] == [("activate", 200, 200), ("clawback", -200, 0), ("bonus", 100, 100),
+                            ("clawback", -100, 0), ("earn", 0, 0), ("activate", 500, 500), ("clawback", -200, 300)]
+
+
+def test_given_spent_points_and_the_only_pending_policy_then_available_points_are_never_taken(
+    shop: Shop, svc: Services
+) -> None:
+    set_policy(svc, "only_pending")
+    shop.paid()
+    shop.completed()
+    spend(500)
+    result = shop.refunded(10000)
+    assert (result["points"], result["shortfall"], result["balance"]) == (0, 600, 100)
+    assert me()["balance"] == 100
+
+
+def test_given_the_only_pending_policy_and_a_refund_inside_the_window_then_pending_points_are_still_cancelled(
+    shop: Shop, svc: Services
+) -> None:
+    set_policy(svc, "only_pending")
+    shop.paid()
+    assert shop.refunded(10000)["points"] == -600
+    assert me()["pending"] == 0
+
+
+# ----- after the points expired ------------------------------------------------------------------
+
+
+def test_given_the_orders_points_expired_then_a_refund_takes_nothing_more_and_records_the_shortfall(
+    shop: Shop, now: Clock, svc: Services
+) -> None:
+    shop.paid()
+    shop.completed()
+    now.set(dt.datetime(2027, 12, 1, 1, 0, tzinfo=dt.UTC))  # 09:00 on Dec 1 in Shanghai
+    Sweeper(svc).run("expiry", date="2027-12-01")
+    assert (me()["balance"], me()["lifetime"]["expired"]) == (0, 600)
+    result = shop.refunded(10000)
+    assert (result["points"], result["shortfall"], result["balance"]) == (0, 600, 0)
+    assert story() == [("earn", 0, 0), ("bonus", 0, 0), ("activate", 600, 600), ("expire", -600, 0),
+                       ("clawback", 0, 0)]
+
+
+# ----- the whole story, read back from the ledger ------------------------------------------------
+
+
+def test_given_paid_then_completed_then_partially_refunded_then_the_ledger_tells_the_whole_story(
+    shop: Shop
+) -> None:
+    shop.paid("ord-7", 25800)
+    shop.completed("ord-7")
+    shop.refunded(12900, refund_id="rf-7", order_id="ord-7")
+    entries = list(reversed(api.get_my_ledger("m1", limit="100")[1]["entries"]))
+    assert [(e["type"], e["points"], e["balance_after"], e["ref"]) for e in entries] == [
+        ("earn", 0, 0, "ord-7"), ("bonus", 0, 0, "ord-7"), ("activate", 758, 758, "ord-7"),
+        ("clawback", -379, 379, "ord-7")]
+    assert (entries[0]["details"]["pending"], entries[0]["details"]["source"]) == (258, "partner:shop")
+    assert entries[3]["details"]["refund_id"] == "rf-7"
+    assert (me()["balance"], me()["pending"]) == (379, 0)

@@ -1,0 +1,217 @@
+"""template.yaml, checked offline: cfn-lint, the SAM translator, and that what it deploys is
+wired to code that exists (handlers resolve, every HTTP route reaches a route of its resolver)."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import pathlib
+import re
+import subprocess
+import sys
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from samtranslator.parser.parser import Parser
+from samtranslator.public.exceptions import InvalidDocumentException
+from samtranslator.translator.translator import Translator
+
+from ..support.events import LambdaContext, http_event, member_claims
+from ..support.template import ROOT, template
+
+REGION = "ap-east-1"
+PARAMETERS = {"JwtIssuer": "https://issuer.example.com"}
+
+
+def resources(kind: str, doc: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    doc = doc or template()
+    return {name: r for name, r in doc["Resources"].items() if r["Type"] == kind}
+
+
+FUNCTIONS = resources("AWS::Serverless::Function")
+
+
+def http_events(function: dict[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (e["Properties"]["Method"].upper(), e["Properties"]["Path"])
+        for e in function["Properties"].get("Events", {}).values()
+        if e["Type"] == "HttpApi"
+    ]
+
+
+HTTP_FUNCTIONS = {name: fn for name, fn in FUNCTIONS.items() if http_events(fn)}
+
+
+def packaged(doc: dict[str, Any]) -> dict[str, Any]:
+    """What `sam package` hands to CloudFormation: local code folders replaced by S3 objects."""
+    doc = copy.deepcopy(doc)
+    for resource in doc["Resources"].values():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+                props[key] = f"s3://loyalty-artifacts/{props[key].replace('/', '-')}.zip"
+    return doc
+
+
+def translate(doc: dict[str, Any]) -> dict[str, Any]:
+    translator = Translator({}, Parser(), boto_session=boto3.session.Session(region_name=REGION))
+    result: dict[str, Any] = translator.translate(
+        packaged(doc), parameter_values=dict(PARAMETERS), get_managed_policy_map=lambda: {}
+    )
+    return result
+
+
+def load_handler_module(logical_id: str, function: dict[str, Any]) -> tuple[ModuleType, str]:
+    """Import the handler's module from CodeUri the way the Lambda runtime does."""
+    props = function["Properties"]
+    module_name, _, attribute = props["Handler"].rpartition(".")
+    path = ROOT / props["CodeUri"] / f"{module_name.replace('.', '/')}.py"
+    assert path.is_file(), f"{logical_id}: {path} does not exist"
+    spec = importlib.util.spec_from_file_location(f"template_check_{logical_id}", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module, attribute
+
+
+def resolver_routes(app: APIGatewayHttpResolver) -> set[tuple[str, str]]:
+    # Powertools writes path parameters as <name>, API Gateway as {name}.
+    routes = app._static_routes + app._dynamic_routes
+    return {(route.method.upper(), re.sub(r"<(\w+)>", r"{\1}", route.path)) for route in routes}
+
+
+# ----- cfn-lint and the SAM translator --------------------------------------------------------
+
+
+def run_cfn_lint(path: pathlib.Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(pathlib.Path(sys.executable).parent / "cfn-lint"), str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_given_the_template_when_cfn_lint_checks_it_then_it_reports_nothing() -> None:
+    result = run_cfn_lint(ROOT / "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_given_a_broken_copy_of_the_template_when_cfn_lint_checks_it_then_it_fails(tmp_path: pathlib.Path) -> None:
+    broken = (ROOT / "template.yaml").read_text().replace("Type: AWS::DynamoDB::Table", "Type: AWS::DynamoDB::Tabel", 1)
+    assert broken != (ROOT / "template.yaml").read_text()
+    (tmp_path / "template.yaml").write_text(broken)
+    assert run_cfn_lint(tmp_path / "template.yaml").returncode != 0
+
+
+def test_given_the_template_when_the_sam_translator_transforms_it_offline_then_there_is_no_error() -> None:
+    try:
+        output = translate(template())
+    except InvalidDocumentException as exc:
+        pytest.fail("\n".join(str(cause) for cause in exc.causes))
+    lambdas = resources("AWS::Lambda::Function", output)
+    assert set(lambdas) == set(FUNCTIONS)
+
+
+def test_given_a_bogus_event_property_when_the_sam_translator_transforms_it_then_it_is_refused() -> None:
+    doc = copy.deepcopy(template())
+    name = next(iter(HTTP_FUNCTIONS))
+    event = next(e for e in doc["Resources"][name]["Properties"]["Events"].values() if e["Type"] == "HttpApi")
+    event["Properties"]["Bogus"] = True
+    with pytest.raises(InvalidDocumentException):
+        translate(doc)
+
+
+def test_given_the_translated_template_then_every_function_runs_python_3_12_on_arm64() -> None:
+    for name, function in resources("AWS::Lambda::Function", translate(template())).items():
+        assert function["Properties"]["Runtime"] == "python3.12", name
+        assert function["Properties"]["Architectures"] == ["arm64"], name
+
+
+def test_given_the_translated_template_then_every_http_route_is_on_the_api_behind_the_jwt_authorizer() -> None:
+    output = translate(template())
+    api = next(iter(resources("AWS::ApiGatewayV2::Api", output).values()))
+    paths = api["Properties"]["Body"]["paths"]
+    for name, function in HTTP_FUNCTIONS.items():
+        declared = function["Properties"]["Events"]
+        for event in declared.values():
+            if event["Type"] != "HttpApi":
+                continue
+            operation = paths[event["Properties"]["Path"]][event["Properties"]["Method"].lower()]
+            target = operation["x-amazon-apigateway-integration"]["uri"]
+            assert name in str(target), (name, event)
+            if event["Properties"].get("Auth", {}).get("Authorizer") != "NONE":
+                assert operation["security"] == [{"LoyaltyJwt": []}], (name, event)
+
+
+def test_given_the_layer_then_it_is_built_for_python_3_12_on_arm64() -> None:
+    layers = resources("AWS::Serverless::LayerVersion")
+    assert layers
+    for name, layer in layers.items():
+        assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}, name
+        assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"], name
+        assert (ROOT / layer["Properties"]["ContentUri"] / "requirements.txt").is_file(), name
+
+
+# ----- the code behind each function ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_given_a_function_when_its_code_uri_and_handler_are_followed_then_a_callable_handler_is_found(
+    logical_id: str,
+) -> None:
+    module, attribute = load_handler_module(logical_id, FUNCTIONS[logical_id])
+    assert callable(getattr(module, attribute, None)), f"{logical_id}: {attribute} is not callable"
+
+
+@pytest.mark.parametrize("logical_id", sorted(HTTP_FUNCTIONS))
+def test_given_a_function_with_http_routes_then_its_resolver_serves_exactly_the_routes_the_template_sends_it(
+    logical_id: str,
+) -> None:
+    module, _ = load_handler_module(logical_id, HTTP_FUNCTIONS[logical_id])
+    app = getattr(module, "app", None)
+    assert isinstance(app, APIGatewayHttpResolver), f"{logical_id}: no APIGatewayHttpResolver named app"
+    declared = set(http_events(HTTP_FUNCTIONS[logical_id]))
+    served = resolver_routes(app)
+    assert declared - served == set(), "routes API Gateway sends that the resolver answers 404"
+    assert served - declared == set(), "routes of the code that API Gateway never sends"
+
+
+@pytest.mark.parametrize("logical_id", sorted(HTTP_FUNCTIONS))
+def test_given_each_template_route_when_its_event_reaches_the_handler_then_a_route_matches_not_404(
+    table: Any, logical_id: str
+) -> None:
+    module, attribute = load_handler_module(logical_id, HTTP_FUNCTIONS[logical_id])
+    for method, path in http_events(HTTP_FUNCTIONS[logical_id]):
+        params = {name: "x1" for name in re.findall(r"{(\w+)}", path)}
+        # No claims and no body: the matched route refuses (401/422), an unmatched one says 404.
+        event = http_event(method, path.format(**params), claims=None, route_key=f"{method} {path}",
+                           path_parameters=params or None)
+        response = getattr(module, attribute)(event, LambdaContext())
+        assert response["statusCode"] != 404, (method, path, response["body"])
+
+
+def test_given_a_route_no_function_serves_when_it_reaches_a_handler_then_404_proves_the_check_above_can_fail() -> None:
+    logical_id = sorted(HTTP_FUNCTIONS)[0]
+    module, attribute = load_handler_module(logical_id, HTTP_FUNCTIONS[logical_id])
+    event = http_event("GET", "/v1/not-a-route", claims=member_claims())
+    assert getattr(module, attribute)(event, LambdaContext())["statusCode"] == 404
+
+
+# ----- the table ------------------------------------------------------------------------------
+
+
+def test_given_the_table_then_it_has_the_keys_the_due_index_ttl_and_point_in_time_recovery() -> None:
+    tables = resources("AWS::DynamoDB::Table")
+    assert len(tables) == 1
+    props = next(iter(tables.values()))["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}]
+    attributes = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    assert attributes["PK"] == attributes["SK"] == "S"
+    due = next(i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == "DueIndex")
+    assert due["KeySchema"] == [{"AttributeName": "due_pk", "KeyType": "HASH"},
+                                {"AttributeName": "due_sk", "KeyType": "RANGE"}]
+    assert attributes["due_pk"] == attributes["due_sk"] == "S"
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
