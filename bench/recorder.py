@@ -6,6 +6,7 @@ client, so those reads are not counted)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ class Call:
     body: bytes  # the request as sent; parsed only when asked, to keep timed runs light
     response: dict[str, Any] = field(default_factory=dict)
     status: int = 0
+    ms: float = 0.0  # the whole API call, from its parameters to its parsed answer
     # (table, key) -> item, for the items a write touches
     before: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     after: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
@@ -107,6 +109,8 @@ class Recorder:
         self.plain = plain_client  # unhooked: its reads are the bench's, not the operation's
         self._calls: list[Call] | None = None
         self._sizing = False
+        self._started = 0.0
+        client.meta.events.register("provide-client-params.dynamodb", self._start)
         client.meta.events.register("before-call.dynamodb", self._before)
         client.meta.events.register("after-call.dynamodb", self._after)
 
@@ -125,6 +129,9 @@ class Recorder:
             for _, t, k in call.writes()
         }
 
+    def _start(self, **_: Any) -> None:
+        self._started = time.perf_counter()
+
     def _before(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         if self._calls is None:
             return
@@ -137,6 +144,7 @@ class Recorder:
         if self._calls is None or not self._calls or self._calls[-1].operation != model.name:
             return
         call = self._calls[-1]
+        call.ms = (time.perf_counter() - self._started) * 1000
         call.status = http_response.status_code
         if self._sizing:
             call.response = json.loads(http_response.content or b"{}")

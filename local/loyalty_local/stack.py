@@ -66,6 +66,8 @@ class Settings:
             "gateway_port": int(os.environ.get("LOYALTY_GATEWAY_PORT", "4566")),
             "issuer_port": int(os.environ.get("LOYALTY_ISSUER_PORT", "4567")),
         }
+        if os.environ.get("LOYALTY_LOCAL_DIR"):
+            values["local_dir"] = pathlib.Path(os.environ["LOYALTY_LOCAL_DIR"]).resolve()
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 

@@ -7,13 +7,15 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 
+import boto3
 import pytest
 
 from loyalty.services.context import Services, Settings, build_services
+from loyalty.store.queue import EventBus
 from loyalty.store.table import Store
 
 from ..conftest import demo_program
-from ..support.locked_dynamodb import LockedDynamoDB
+from ..support.locked_dynamodb import CREDENTIALS, REGION, LockedDynamoDB
 from ..support.template import create_table_kwargs
 
 
@@ -32,6 +34,10 @@ def locked_svc(engine: LockedDynamoDB) -> Iterator[Services]:
     # created before any of them starts.
     store = Store(name, client=engine.store_client())
     svc = build_services(Settings(table_name=name, program_cache_seconds=600), store)
+    # Tier changes publish to EventBridge after their commit: to the engine (moto serves every
+    # service), never to an AWS endpoint.
+    svc._bus = EventBus("default", client=boto3.client("events", endpoint_url=engine.endpoint_url,
+                                                       region_name=REGION, **CREDENTIALS))
     store.put_program_document("demo", demo_program().to_document(), expected_version=0,
                                updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated_by="test")
     svc.programs.get("demo")
