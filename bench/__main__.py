@@ -270,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=20, help="measured calls per operation")
     parser.add_argument("--only", action="append", help="operation names to run (repeatable)")
     parser.add_argument("--no-imports", action="store_true", help="skip the cold import measurements")
+    parser.add_argument("--no-sweeps", action="store_true", help="skip the sweeps at scale (10k and 100k items)")
     parser.add_argument("--import-rounds", type=int, default=3)
     args = parser.parse_args(argv)
 
@@ -295,6 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     print(write_details(results))
     print("\nTargets:")
     print("\n".join(verdicts(results)))
+    if not args.no_sweeps:
+        from bench import expiry_sweep, tier_sweep
+
+        expiry_sweep.main()
+        tier_sweep.main()
     if not args.no_imports:
         print("\nmeasuring cold imports ...", file=sys.stderr, flush=True)
         times = [imports.measure(app, rounds=args.import_rounds) for app in imports.functions()]

@@ -7,7 +7,6 @@ MiniStack SIGTERM, the only stop on which it saves its state."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import datetime as dt
 import hashlib
 import http.client
@@ -15,13 +14,14 @@ import importlib.metadata
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -192,14 +192,18 @@ def http_json(method: str, url: str, *, token: str | None = None, body: Any = No
         return response.status, text.decode(errors="replace")
 
 
-def _terminate_with_parent() -> None:
-    """In MiniStack's process: if `loyalty-local up` dies without stopping it (kill -9), Linux
-    still sends it SIGTERM, so it saves its state and frees the port."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass  # not Linux: Ctrl-C still stops it gracefully
+# MiniStack's entry point, after asking Linux to send it SIGTERM should `loyalty-local up` die
+# without stopping it (kill -9): it then still saves its state and frees its port. Done in the
+# child itself, as preexec_fn is unsafe in a process with threads.
+_MINISTACK = """
+import ctypes, runpy, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass  # not Linux: Ctrl-C still stops it gracefully
+sys.argv = ["ministack"]
+runpy.run_module("ministack", run_name="__main__", alter_sys=True)
+"""
 
 
 class LocalStack:
@@ -239,6 +243,9 @@ class LocalStack:
 
     def _start_ministack(self) -> None:
         s = self.settings
+        scratch = s.local_dir / "tmp"
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir(parents=True)
         env = {k: v for k, v in os.environ.items()
                if not k.startswith(("AWS_", "MINISTACK_")) and k not in {"PYTHONPATH", "PYTHONHOME"}}
         env.update({
@@ -256,15 +263,16 @@ class LocalStack:
             "AWS_DEFAULT_REGION": s.region,
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
+            # Its Lambda workers unpack code and layers here; scratch only, emptied on each start.
+            "TMPDIR": str(scratch),
         })
         if s.lambda_concurrency is not None:
             env["LAMBDA_ACCOUNT_CONCURRENCY"] = str(s.lambda_concurrency)
         log = s.log_path.open("wb")
         # Its own session: Ctrl-C in the terminal reaches `loyalty-local up` only, which then
         # stops MiniStack with SIGTERM (the signal on which it saves its state).
-        self.process = subprocess.Popen([sys.executable, "-m", "ministack"], env=env, stdout=log,
-                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                                        preexec_fn=_terminate_with_parent)
+        self.process = subprocess.Popen([sys.executable, "-c", _MINISTACK], env=env, stdout=log,
+                                        stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -471,12 +479,3 @@ class LocalStack:
             added += 1
         if added:
             self.say(f"loaded {added} rewards from programs/demo-catalog.yaml")
-
-
-@contextlib.contextmanager
-def running(settings: Settings) -> Iterator[tuple[LocalStack, Endpoints]]:
-    stack = LocalStack(settings)
-    try:
-        yield stack, stack.start()
-    finally:
-        stack.stop()

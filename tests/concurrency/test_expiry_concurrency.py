@@ -31,8 +31,8 @@ from .ledger import read_books
 
 pytestmark = pytest.mark.concurrency
 
-ROUNDS = 16
-REDEEMERS = 6
+ROUNDS = 12
+REDEEMERS = 4
 T = TypeVar("T")
 
 

@@ -124,8 +124,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def adjust(self, member: str, points: int) -> None:
         key = self._next("a")
 
-        def send(now: dt.datetime, p: int = points) -> Receipt:
-            return accounts.adjust(self.svc, program_id="demo", member=member, points=p, reason="correction",
+        def send(now: dt.datetime, reason: str = "correction") -> Receipt:
+            return accounts.adjust(self.svc, program_id="demo", member=member, points=points, reason=reason,
                                    idempotency_key=key, actor="op1", now=now)
 
         if self.balance[member] + points < 0:
@@ -136,7 +136,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert receipt.status == 201 and not receipt.replayed
         assert receipt.body["balance"] == self.balance[member] + points
         self.balance[member] += points
-        self.applied[f"adjust:{key}"] = Applied(member, send, lambda now: send(now, points + 1), receipt)
+        self.applied[f"adjust:{key}"] = Applied(member, send, lambda now: send(now, "another reason"), receipt)
 
     @precondition(lambda self: self.applied)
     @rule(data=st.data())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from loyalty_local.cli import main
 
 from ..support.template import ROOT

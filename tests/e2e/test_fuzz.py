@@ -11,6 +11,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
 from ..support.template import ROOT
@@ -75,7 +76,14 @@ def test_generated_requests_on_every_operation_never_get_a_5xx_and_no_4xx_change
             def run(case: Any) -> None:
                 check(case)
 
-            run()
+            try:
+                run()
+            except Unsatisfiable:
+                # Only where the schema leaves nothing to break (say, one free-form string in
+                # the path): there is no invalid request of this operation to send.
+                assert mode is GenerationMode.NEGATIVE, operation.label
+                seen[f"no invalid input: {operation.label}"] += 1
 
+    print(f"\nschemathesis: {dict(seen)}")
     assert problems == []
-    assert sum(n for kind, n in seen.items() if kind != "unsendable") >= AT_LEAST, seen
+    assert sum(seen[kind] for kind in ("2xx", "3xx", "4xx")) >= AT_LEAST, seen

@@ -18,7 +18,7 @@ ENTRY_TYPES = {"earn", "bonus", "checkin", "redeem", "expire", "adjust", "clawba
 
 
 def assert_me_contract(me: dict[str, Any]) -> None:
-    assert ME_FIELDS <= me.keys()
+    assert me.keys() >= ME_FIELDS
     assert {"code", "name", "multiplier", "since", "review_on"} <= me["tier"].keys()
     assert me["next_tier"] is None or {"code", "name", "points_needed"} <= me["next_tier"].keys()
     assert all({"on", "points"} <= e.keys() for e in me["expiring"])
@@ -63,7 +63,7 @@ def test_earn_then_me_then_redeem_then_ledger_tells_one_consistent_story(local: 
     status, ledger = member.call("GET", "/v1/me/ledger")
     assert status == 200 and ledger["next_cursor"] is None
     entries = ledger["entries"]
-    assert all(ENTRY_FIELDS <= e.keys() and e["type"] in ENTRY_TYPES for e in entries)
+    assert all(e.keys() >= ENTRY_FIELDS and e["type"] in ENTRY_TYPES for e in entries)
     assert [(e["type"], e["points"], e["balance_after"]) for e in entries] == \
         [("redeem", -200, 428), ("bonus", 500, 628), ("earn", 128, 128)]  # newest first
     assert member.me()["balance"] == 428 == sum(e["points"] for e in entries)

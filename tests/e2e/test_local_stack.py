@@ -7,6 +7,7 @@ import pathlib
 import urllib.request
 
 import pytest
+
 from loyalty_local.stack import LocalStack, Settings, free_port, http_json
 
 from .conftest import LAMBDA_CONCURRENCY, unique
@@ -51,6 +52,9 @@ def test_data_survives_a_restart_and_only_a_changed_function_is_redeployed(tmp_p
         assert said == ["stack loyalty-local: unchanged"]  # nothing deployed, nothing re-seeded
         status, me = http_json("GET", f"{endpoints.api_url}/v1/me", token=stack.issuer.token(member))
         assert (status, me["balance"]) == (200, 300)
+        # MiniStack drops the template's TimeToLiveSpecification; the deploy sets it.
+        ttl = stack.aws("dynamodb").describe_time_to_live(TableName=endpoints.table_name)["TimeToLiveDescription"]
+        assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
 
         lam = stack.aws("lambda")
         code = {name: lam.get_function(FunctionName=fn)["Configuration"]["CodeSha256"]

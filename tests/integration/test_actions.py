@@ -14,9 +14,10 @@ from loyalty.domain.errors import NotFound, ValidationFailed
 from loyalty.services.context import Services
 
 from ..conftest import demo_program, snapshot
-from ..support.events import admin_claims, call, event_file, http_event, load_function
 from ..support.events import LambdaContext as Context
+from ..support.events import admin_claims, call, event_file, http_event, load_function
 from .api import Answer, admin_event, error_code, get_me, get_my_ledger, member_event, put_program
+from .test_checkin import template_routes
 
 UTC = dt.UTC
 NOON = dt.datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
@@ -218,3 +219,18 @@ def test_given_a_rate_of_3_calls_a_minute_when_a_member_reports_a_fourth_then_42
     assert by_member("share", "s-0", NOON + dt.timedelta(seconds=31))[0] == 200
     assert by_admin("m1", "share", "s-admin", NOON + dt.timedelta(seconds=32))[0] == 200
     assert by_member("share", "s-3", NOON + dt.timedelta(seconds=60))[1]["points"] == 10
+
+
+# ----- the kept events ----------------------------------------------------------------------
+
+
+def test_given_the_kept_events_of_the_action_functions_then_each_is_served(svc: Services) -> None:
+    routes = template_routes("member_actions")
+    assert routes == {"POST /v1/me/actions", "POST /v1/admin/members/{member_id}/actions"}
+    for name in ("post-my-share", "post-admin-review"):
+        event = event_file(f"member_actions/{name}.json")
+        assert event["routeKey"] in routes
+        status, body = call("member_actions", event)
+        assert (status, body["status"]) == (200, "credited"), body
+    answer = on_bus(event_file("member_action_events/review.json"))
+    assert (answer["replayed"], answer["points"]) == (True, 50), "the same review as the operator's: one credit"

@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
+from loyalty.domain.account import Account
 from loyalty.services.context import Services
+from loyalty.store.table import MemberChange
 
 from ..conftest import demo_program, snapshot
-from ..support.events import admin_claims, call, http_event
+from ..support.events import admin_claims, call, event_file, http_event
+from ..support.template import template
 from .api import Answer, error_code, get_me, get_my_ledger, member_event, put_program
 
 UTC = dt.UTC
@@ -47,6 +50,17 @@ def local(zone: str, *args: int) -> dt.datetime:
 
 def noon(day: int, month: int = 11) -> dt.datetime:
     return dt.datetime(2026, month, day, 12, 0, tzinfo=SHANGHAI)
+
+
+def template_routes(function_dir: str) -> set[str]:
+    """The HTTP routes template.yaml gives the function in functions/<function_dir>."""
+    return {
+        f"{e['Properties']['Method']} {e['Properties']['Path']}"
+        for r in template()["Resources"].values()
+        if r["Type"] == "AWS::Serverless::Function" and r["Properties"].get("CodeUri") == f"functions/{function_dir}"
+        for e in r["Properties"].get("Events", {}).values()
+        if e["Type"] == "HttpApi"
+    }
 
 
 def use_program(**sections: Any) -> None:
@@ -158,6 +172,20 @@ def test_given_check_in_points_and_a_program_that_does_not_count_them_for_tiers_
     check_in(noon(23))
     _, me = get_me()
     assert (me["balance"], me["qualifying_points"]) == (5, 0)
+
+
+def test_given_a_member_who_owes_points_when_checking_in_then_the_days_points_repay_the_debt_first(
+    svc: Services,
+) -> None:
+    # Given a debt left by a refund under the `unlimited` policy (written as that refund would).
+    owing = Account(program="demo", member="m1", version=1, debt=30, tier="member",
+                    tier_since=dt.date(2026, 1, 1), created_at=dt.datetime(2026, 1, 1, tzinfo=UTC))
+    svc.store.commit(MemberChange(before=Account(program="demo", member="m1"), after=owing))
+    _, body = check_in(noon(23))
+    assert (body["points"], body["balance"]) == (5, 0)
+    _, ledger = get_my_ledger()
+    assert [(e["type"], e["points"]) for e in ledger["entries"]] == [("clawback", -5), ("checkin", 5)]
+    assert svc.store.load_member("demo", "m1").account.debt == 25
 
 
 # ----- calendar -----------------------------------------------------------------------------
@@ -325,3 +353,21 @@ def test_given_a_rate_of_2_calls_a_minute_when_a_third_write_comes_then_429_and_
     assert (status, body["error"]["code"]) == (429, "RATE_LIMITED")
     assert snapshot(table) == before
     assert make_up("2026-11-04", t + dt.timedelta(seconds=60))[0] == 200
+
+
+# ----- the kept events ----------------------------------------------------------------------
+
+
+def test_given_the_kept_events_of_the_checkin_function_then_each_is_a_template_route_and_is_served(
+    svc: Services,
+) -> None:
+    routes = template_routes("checkin")
+    history((19, 21))  # so the kept make-up (the 20th, sent on the 23rd) is a missed day after joining
+    answers = {}
+    for name in ("post-check-in", "get-calendar", "post-makeup"):
+        event = event_file(f"checkin/{name}.json")
+        assert event["routeKey"] in routes
+        answers[name] = call("checkin", event)
+    assert {name: status for name, (status, _) in answers.items()} == dict.fromkeys(answers, 200), answers
+    assert answers["post-makeup"][1]["date"] == "2026-11-20"
+    assert routes == {"POST /v1/me/check-ins", "GET /v1/me/check-ins", "POST /v1/me/check-ins/makeup"}

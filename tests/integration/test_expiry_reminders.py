@@ -161,3 +161,14 @@ def test_given_a_member_with_expiring_points_when_reading_me_then_the_next_expir
     clock.set(at("2027-02-01 00:00:00"))
     me = api.get_me()[1]
     assert (me["balance"], me["expiring"]) == (300, [{"on": "2027-03-31", "points": 300}])
+
+
+def test_given_a_reminder_run_started_for_a_future_day_when_dispatched_then_it_runs_for_today_and_no_later_reminder_is_skipped(
+    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
+) -> None:
+    earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
+    clock.set(at("2026-12-20 00:10:00"))
+    assert sweeper.run(expiry.REMINDERS, date="2027-01-10")["date"] == "2026-12-20"
+    assert sent(tap) == []
+    remind(sweeper, clock, "2027-01-01")
+    assert sent(tap) == [("m1", "2027-01-31", 30, 623)]

@@ -129,7 +129,8 @@ def test_given_a_route_the_function_does_not_serve_when_called_then_404_not_foun
     svc: Services, table: Any, function: str
 ) -> None:
     for method, path in [("GET", "/v1/nowhere"), ("DELETE", "/v1/me"), ("GET", "/"), ("PATCH", "/v1/admin/program")]:
-        event = http_event(method, path, claims=member_claims())
+        claims = admin_claims() if path.startswith("/v1/admin/") else member_claims()
+        event = http_event(method, path, claims=claims)
         assert refused(table, function, event)[:2] == (404, "NOT_FOUND"), (method, path)
 
 
@@ -142,7 +143,11 @@ def test_given_a_body_that_is_not_json_when_posted_then_422_validation_failed_an
 ) -> None:
     for raw in ['{"points": 5,', "not json", '{"a": 1}}', "", "\ufeff{}"]:
         event = route.event(right_claims(route), body=None, raw_body=raw)
-        assert refused(table, route.function, event)[:2] == (422, "VALIDATION_FAILED"), raw
+        status, code, details = refused(table, route.function, event)
+        assert (status, code) == (422, "VALIDATION_FAILED"), raw
+        if raw.strip():
+            # The body as a whole is at fault, not a field named after a character offset.
+            assert details == {"errors": [{"field": "", "message": "JSON decode error"}]}, raw
 
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
@@ -201,3 +206,24 @@ def test_given_an_error_when_answered_then_the_body_is_json_with_a_json_content_
     assert response["statusCode"] == 401
     assert response["headers"]["Content-Type"] == "application/json"
     assert json.loads(response["body"])["error"]["code"] == "UNAUTHORIZED"
+
+
+def test_given_a_member_token_and_an_invalid_body_on_an_admin_route_then_403_before_any_validation(
+    svc: Services, table: Any
+) -> None:
+    event = http_event("POST", "/v1/admin/members/m1/adjustments", claims=member_claims(),
+                       route_key="POST /v1/admin/members/{member_id}/adjustments",
+                       path_parameters={"member_id": "m1"}, body={"points": "lots"})
+    before = snapshot(table)
+    status, body = call("account", event)
+    assert (status, body["error"]["code"]) == (403, "FORBIDDEN")
+    assert body["error"]["details"] == {}
+    assert snapshot(table) == before
+
+
+def test_given_no_token_and_an_invalid_body_on_a_member_route_then_401_before_any_validation(
+    svc: Services, table: Any
+) -> None:
+    event = http_event("POST", "/v1/me/redemptions", claims=None, body={"reward_id": 7})
+    status, body = call("redeem", event)
+    assert (status, body["error"]["code"]) == (401, "UNAUTHORIZED")

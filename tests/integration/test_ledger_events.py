@@ -16,7 +16,7 @@ from loyalty.services.context import Services
 
 from ..conftest import ROOT
 from ..support import partners
-from ..support.events import LambdaContext, load_function
+from ..support.events import LambdaContext, event_file, load_function
 from ..support.partners import payload, send
 from ..support.streams import BusCapture, TableStream, publish
 from ..support.template import template
@@ -62,7 +62,7 @@ def test_given_an_order_story_by_webhooks_when_published_then_each_ledger_entry_
         ("PointsAdjusted", "adjust", -10),
     ]
     assert [e["detail"].get("pending_points") for e in events[:2]] == [100, 500]
-    assert all(e["source"] == "loyalty" and COMMON <= e["detail"].keys() for e in events)
+    assert all(e["source"] == "loyalty" and e["detail"].keys() >= COMMON for e in events)
     assert [e["detail"]["balance_after"] for e in events] == [0, 0, 600, 450, 500, 490]
     ledger = api.get_my_ledger("m1", limit="100")[1]["entries"]
     assert [e["detail"]["event_id"] for e in events] == [e["id"] for e in reversed(ledger)]
@@ -141,3 +141,14 @@ def test_given_docs_events_md_then_every_event_type_out_is_documented() -> None:
     text = (ROOT / "docs" / "events.md").read_text()
     documented = set(re.findall(r"^### (\w+)", text, flags=re.MULTILINE))
     assert documented == set(EVENT_TYPES)
+
+
+def test_given_the_kept_stream_event_then_the_publisher_puts_its_ledger_entry_on_the_bus(
+    svc: Services, table: Any
+) -> None:
+    bus = BusCapture()
+    event = event_file("ledger_events/ledger-entry-inserted.json")
+    assert load_function("ledger_events").handler(event, LambdaContext()) == {"batchItemFailures": []}
+    [published] = bus.drain()
+    assert published["detail-type"] == "PointsEarned"
+    assert published["detail"] == event_file("partner_delivery/points-earned.json")["detail"]

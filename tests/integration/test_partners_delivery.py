@@ -20,7 +20,7 @@ from loyalty.services import deliveries
 from loyalty.services.context import Services
 
 from ..support import partners
-from ..support.events import LambdaContext, load_function
+from ..support.events import LambdaContext, event_file, load_function
 from ..support.partners import payload, send
 from ..support.streams import BusCapture, TableStream, publish
 from ..support.template import template
@@ -224,3 +224,16 @@ def test_given_the_fan_out_then_a_bus_event_without_a_program_or_of_an_unknown_t
     assert handler({**base, "detail-type": "Surprise", "detail": {"event_id": "e1", "program": "demo"}},
                    LambdaContext())["deliveries"] == 0
     assert json.loads(json.dumps(pipeline.receive())) == []
+
+
+def test_given_the_kept_delivery_events_then_the_fan_out_queues_one_and_the_message_is_posted(
+    pipeline: Pipeline, receiver: Receiver
+) -> None:
+    partners.register("crm", events=[], deliver_to=receiver.url, subscribe=["PointsEarned"])
+    handler = load_function("partner_delivery").handler
+    assert handler(event_file("partner_delivery/points-earned.json"), LambdaContext()) == {
+        "detail_type": "PointsEarned", "deliveries": 1}
+    assert handler(event_file("partner_delivery/delivery-message.json"), LambdaContext()) == {"batchItemFailures": []}
+    [(headers, body)] = receiver.received
+    assert json.loads(body)["data"] == event_file("partner_delivery/points-earned.json")["detail"]
+    assert headers["webhook-id"] == "evt_01M83FTSR0RS009C7CJB7V153A"

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from loyalty.services.context import Services
 
 from ..support.events import admin_claims, call, http_event, member_claims
+
+# A fixed day outside every campaign: on the demo's 11.11 the earn below would double.
+pytestmark = pytest.mark.usefixtures("clock")
 
 
 def test_an_earned_order_can_be_redeemed_and_the_ledger_explains_it(svc: Services, table: Any) -> None:

@@ -173,7 +173,7 @@ def test_given_an_operator_who_sets_gold_with_a_reason_then_it_is_ledgered_annou
     assert (entries[0]["type"], entries[0]["points"], entries[0]["reason"]) == ("adjust", 0, "store manager: VIP")
     api.assert_contains(entries[0]["details"], {"kind": "tier", "tier_from": "member", "tier_to": "gold", "actor": "op1"})
     [change] = bus.of("TierChanged")
-    assert (change["to"], change["cause"], change["reason"]) == ("gold", "operator", "store manager: VIP")
+    assert (change["to"], change["cause"], change["reason"]) == ("gold", "manual", "store manager: VIP")
 
     before = snapshot(table)
     assert put_tier("m1", {"tier": "gold", "reason": "store manager: VIP"}, key="vip-1") == (200, body)

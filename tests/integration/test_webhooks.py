@@ -121,36 +121,33 @@ def test_given_a_wrong_secret_then_401_and_nothing_is_written(table: Any, secret
     assert refused(table, event) == (401, "UNAUTHORIZED", "invalid_signature")
 
 
-@pytest.mark.parametrize(("seconds", "reason"), [(-301, "timestamp_too_old"), (301, "timestamp_too_new")])
-def test_given_a_timestamp_301_seconds_away_then_401_and_nothing_is_written(
-    table: Any, secret: str, now: Clock, seconds: int, reason: str
+def test_given_a_timestamp_301_seconds_old_or_ahead_then_401_and_nothing_is_written(
+    table: Any, secret: str, now: Clock
 ) -> None:
-    at = now() + dt.timedelta(seconds=seconds)
-    event = webhook_event("shop", PAID, signed_headers(secret, "msg_ts", at, PAID))
-    assert refused(table, event) == (401, "UNAUTHORIZED", reason)
+    for seconds, reason in ((-301, "timestamp_too_old"), (301, "timestamp_too_new")):
+        at = now() + dt.timedelta(seconds=seconds)
+        event = webhook_event("shop", PAID, signed_headers(secret, "msg_ts", at, PAID))
+        assert refused(table, event) == (401, "UNAUTHORIZED", reason)
 
 
-@pytest.mark.parametrize("missing", ["webhook-id", "webhook-timestamp", "webhook-signature"])
-def test_given_a_missing_header_then_401_and_nothing_is_written(
-    table: Any, secret: str, now: Clock, missing: str
-) -> None:
-    headers = signed_headers(secret, "msg_h", now(), PAID)
-    del headers[missing]
-    assert refused(table, webhook_event("shop", PAID, headers)) == (401, "UNAUTHORIZED", "missing_headers")
+def test_given_any_missing_header_then_401_and_nothing_is_written(table: Any, secret: str, now: Clock) -> None:
+    for missing in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+        headers = signed_headers(secret, "msg_h", now(), PAID)
+        del headers[missing]
+        assert refused(table, webhook_event("shop", PAID, headers)) == (401, "UNAUTHORIZED", "missing_headers")
 
 
-@pytest.mark.parametrize("partner_id", ["nobody", "NOT A PARTNER", "x" * 65])
-def test_given_an_unknown_partner_then_401_and_nothing_is_written(
-    table: Any, secret: str, now: Clock, partner_id: str
-) -> None:
-    event = webhook_event(partner_id, PAID, signed_headers(secret, "msg_u", now(), PAID))
-    assert refused(table, event) == (401, "UNAUTHORIZED", "unknown_partner")
+def test_given_an_unknown_partner_then_401_and_nothing_is_written(table: Any, secret: str, now: Clock) -> None:
+    for partner_id in ("nobody", "NOT A PARTNER", "x" * 65):
+        event = webhook_event(partner_id, PAID, signed_headers(secret, "msg_u", now(), PAID))
+        assert refused(table, event) == (401, "UNAUTHORIZED", "unknown_partner"), partner_id
 
 
 def test_given_an_event_type_the_partner_may_not_send_then_401_and_nothing_is_written(
     svc: Services, table: Any, now: Clock
 ) -> None:
     status, body = partners.register("pos", events=["order.paid"])
+    assert status == 201
     bonus = payload("member.registered")
     event = webhook_event("pos", bonus, signed_headers(body["secret"], "msg_e", now(), bonus))
     assert refused(table, event) == (401, "UNAUTHORIZED", "event_not_allowed")
@@ -180,7 +177,8 @@ def test_given_a_signed_body_that_is_not_a_partner_event_then_422_and_nothing_is
     table: Any, secret: str, now: Clock
 ) -> None:
     for body in (b"not json", b'{"type": "order.shipped", "data": {}}', payload("order.paid", order_id="o1"),
-                 payload("order.paid", order_id="o1", amount_fen=-5)):
+                 payload("order.paid", order_id="o1", amount_fen=-5),
+                 payload("order.paid", order_id="o1", amount_fen=5, paid_at="2026-11-11T10:00:00")):
         before = snapshot(table)
         status, answer = call("partner_webhooks", webhook_event("shop", body, signed_headers(secret, "msg_v", now(), body)))
         assert (status, answer["error"]["code"]) == (422, "VALIDATION_FAILED"), body

@@ -63,7 +63,9 @@ def build_resolver(routers: Sequence[Router]) -> APIGatewayHttpResolver:
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
         errors = [
-            {"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
+            # A JSON syntax error's loc is ("body", <character offset>): the offset is no field.
+            {"field": "" if err.get("type") == "json_invalid"
+             else ".".join(str(p) for p in err.get("loc", ()) if p != "body"), "message": err.get("msg", "")}
             for err in exc.errors()
         ]
         return error_response("VALIDATION_FAILED", "the request is not valid", 422, {"errors": errors})
@@ -80,7 +82,7 @@ def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lambd
 
     @logger.inject_lambda_context(log_event=False, clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        early = _refuse_unreadable(event)
+        early = _refuse_unauthorized(event) or _refuse_unreadable(event)
         response = early if early is not None else app.resolve(event, context)
         # One line per request, what operators search by. Locally it also ends MiniStack's wait
         # for a silent handler's output (about 50 ms per call).
@@ -88,6 +90,39 @@ def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lambd
         return response
 
     return handler
+
+
+def _early(status: int, code: str, message: str) -> dict[str, Any]:
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(envelope(code, message)),
+        "isBase64Encoded": False,
+    }
+
+
+def required_scope(path: str) -> str | None:
+    """Who may call a path: operators under /v1/admin/, nobody by token under /v1/partners/
+    (signed webhooks), members elsewhere under /v1/."""
+    if path.startswith("/v1/admin/"):
+        return "admin"
+    if path.startswith("/v1/partners/") or not path.startswith("/v1/"):
+        return None
+    return "member"
+
+
+def _refuse_unauthorized(event: dict[str, Any]) -> dict[str, Any] | None:
+    """Scope is checked before the body is validated, so a caller without the right token
+    learns nothing about a route's fields."""
+    scope = required_scope(str(event.get("rawPath") or ""))
+    if scope is None:
+        return None
+    claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims") or {}
+    if not claims.get("sub") or not claims.get("program") or claims.get("scope") not in {"member", "admin"}:
+        return _early(401, "UNAUTHORIZED", "a valid token is required")
+    if claims["scope"] != scope:
+        return _early(403, "FORBIDDEN", f"this route needs the {scope} scope")
+    return None
 
 
 def _refuse_unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
@@ -104,14 +139,7 @@ def _refuse_unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
             base64.b64decode(body).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             problem = "the body must be UTF-8 JSON"
-    if problem is None:
-        return None
-    return {
-        "statusCode": 422,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(envelope("VALIDATION_FAILED", problem)),
-        "isBase64Encoded": False,
-    }
+    return None if problem is None else _early(422, "VALIDATION_FAILED", problem)
 
 
 # ----- claims ---------------------------------------------------------------------------------

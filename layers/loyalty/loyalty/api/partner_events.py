@@ -7,13 +7,13 @@ meaning serves both. Unknown fields are ignored (partners add fields before we r
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from ..domain.errors import ValidationFailed
+from ..services.partners import InboundEvent
 from .routes.schemas import Fen, MemberId, OrderId, OrderItem
 
 
@@ -34,18 +34,18 @@ class OrderPaidData(EventData):
 
 class OrderCompletedData(EventData):
     order_id: OrderId
-    completed_at: dt.datetime | None = None
+    completed_at: AwareDatetime | None = None
 
 
 class OrderRefundedData(EventData):
     order_id: OrderId
     refund_id: OrderId
     amount_fen: Fen = Field(description="money refunded by this refund (not the running total)")
-    refunded_at: dt.datetime | None = None
+    refunded_at: AwareDatetime | None = None
 
 
 class MemberRegisteredData(EventData):
-    registered_at: dt.datetime | None = None
+    registered_at: AwareDatetime | None = None
 
 
 class MemberActionData(EventData):
@@ -53,7 +53,6 @@ class MemberActionData(EventData):
     ref: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
 
 
-EventType = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]
 
 DATA_MODELS: dict[str, type[EventData]] = {
     "order.paid": OrderPaidData,
@@ -73,7 +72,7 @@ DETAIL_TYPES: dict[str, str] = {
 
 class WebhookPayload(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
-    type: EventType
+    type: InboundEvent
     data: dict[str, Any]
     timestamp: str | None = None  # the Standard Webhooks envelope field; the header is what counts
 

@@ -30,6 +30,7 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from .account import Account
+from .events import SCHEMA_VERSION
 from .expiry import add_months
 from .program import Program, Tier
 
@@ -422,6 +423,7 @@ def tier_changed(program: Program, before: Account, after: Account, *, cause: st
     direction = "up" if program.tier_index(after.tier) > program.tier_index(old) else "down"
     detail: dict[str, Any] = {
         "event_id": f"{after.program}:{after.member}:tier:{after.version}",
+        "schema_version": SCHEMA_VERSION,
         "program": after.program,
         "member_id": after.member,
         "from": old,
@@ -443,6 +445,7 @@ def tier_changed(program: Program, before: Account, after: Account, *, cause: st
 def will_downgrade(program: Program, account: Account, reminder: Reminder, at: dt.datetime) -> tuple[str, dict[str, Any]]:
     return "TierWillDowngrade", {
         "event_id": f"{account.program}:{account.member}:keep:{reminder.review_on.isoformat()}",
+        "schema_version": SCHEMA_VERSION,
         "program": account.program,
         "member_id": account.member,
         "tier": reminder.tier,

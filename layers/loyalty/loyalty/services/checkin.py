@@ -19,7 +19,7 @@ from ..domain.program import Program
 from ..domain.tiers import open_account
 from .actions import count_member_call
 from .context import Services
-from .credit import add_points, credit_lot, lot_writes
+from .credit import add_points, credit_lot, lot_writes, settle_debt
 from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
 
 FEATURE = "checkin"
@@ -76,12 +76,12 @@ def check_in(svc: Services, *, program_id: str, member: str, now: dt.datetime) -
         expiry = credit_lot(program, account, today)
         book = EntryBuilder(now, account.balance, request_key)
         credited = _book_day(book, added, expiry)
-        after = add_points(program, account, credited, "checkin", today)
+        after, changes = settle_debt(add_points(program, account, credited, "checkin", today), book,
+                                     [(expiry, credited)], today.isoformat())
         body = {"date": today.isoformat(), "streak": added.streak_day, "points": added.points,
                 "bonus": added.bonus, "balance": after.balance, "already_checked_in": False}
         after = after.evolve(features={**after.features, FEATURE: replace(added.state, last=body).dump()})
-        return Decision(after=after, body=body, lots=lot_writes(state.lots, [(expiry, credited)]),
-                        entries=book.entries)
+        return Decision(after=after, body=body, lots=lot_writes(state.lots, changes), entries=book.entries)
 
     receipt = write_member(svc, program=program_id, member=member, request_key=request_key,
                            payload={"date": today.isoformat()}, now=now, decide=decide)
@@ -113,8 +113,9 @@ def make_up(svc: Services, *, program_id: str, member: str, day: dt.date, now: d
             account = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost)
         expiry = credit_lot(program, account, today)
         credited = _book_day(book, result.added, expiry, makeup=True)
-        changes.append((expiry, credited))
-        after = add_points(program, account, credited, "checkin", today)
+        after, credits = settle_debt(add_points(program, account, credited, "checkin", today), book,
+                                     [(expiry, credited)], day.isoformat())
+        changes += credits
         after = after.evolve(features={**after.features, FEATURE: result.added.state.dump()})
         body = {
             "date": day.isoformat(),

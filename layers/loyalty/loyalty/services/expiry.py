@@ -52,13 +52,17 @@ def expire_due(svc: Services, program_id: str, member: str, day: dt.date, now: d
     still spendable today, whatever day a run is started for)."""
     program = svc.programs.get(program_id)
     today = min(day, program.local_date(now))
-    state = svc.store.load_member(program_id, member, with_pending=False)
+    # The account and the due lots only (lots sort by day): what is read does not grow with the
+    # member's later lots, and the first expiry decides from this same read.
+    read = svc.store.load_member(program_id, member, lots_until=today - dt.timedelta(days=1))
+    due = [lot for lot in sorted(read.lots, key=lambda lot: lot.expires_on)
+           if lot.remaining > 0 and expired_by(lot.expires_on, today)]
+    first: MemberState | None = read
     expired = lots = 0
-    for lot in sorted(state.lots, key=lambda lot: lot.expires_on):
-        if lot.remaining <= 0 or not expired_by(lot.expires_on, today):
-            continue
+    for lot in due:
         receipt = expire_lot(svc, program_id=program_id, member=member, expires_on=lot.expires_on, now=now,
-                             today=today)
+                             today=today, first_read=first)
+        first = None  # the next lot is decided from a fresh read: this write changed the account
         if receipt.body.get("status") == "expired" and not receipt.replayed:
             expired += int(receipt.body["points"])
             lots += 1
@@ -66,7 +70,7 @@ def expire_due(svc: Services, program_id: str, member: str, day: dt.date, now: d
 
 
 def expire_lot(svc: Services, *, program_id: str, member: str, expires_on: dt.date, now: dt.datetime,
-               today: dt.date | None = None) -> Receipt:
+               today: dt.date | None = None, first_read: MemberState | None = None) -> Receipt:
     """Expire what is left of one lot, once (request key ``expire:{expires_on}``)."""
     program = svc.programs.get(program_id)
     cut = today or program.local_date(now)
@@ -94,7 +98,7 @@ def expire_lot(svc: Services, *, program_id: str, member: str, expires_on: dt.da
         )
 
     return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
-                        decide=decide)
+                        decide=decide, lots_until=expires_on, first_read=first_read)
 
 
 # ----- reminders ------------------------------------------------------------------------------
@@ -126,8 +130,10 @@ def remind_due(svc: Services, program_id: str, member: str, day: dt.date, now: d
     """Sweep step: record and publish the reminders due today for the member's lots."""
     program = svc.programs.get(program_id)
     today = min(day, program.local_date(now))
-    state = svc.store.load_member(program_id, member, with_pending=False)
     leads = program.expiry.reminder_days
+    # The lots within the farthest lead time only: later lots have no reminder due.
+    state = svc.store.load_member(program_id, member, lots_until=today + dt.timedelta(days=max(leads, default=0)))
+    first: MemberState | None = state
     recorded = _reminders(state)
     events: list[tuple[str, dict[str, Any]]] = []
     for lot in sorted(state.lots, key=lambda lot: lot.expires_on):
@@ -142,7 +148,8 @@ def remind_due(svc: Services, program_id: str, member: str, day: dt.date, now: d
                             REMINDER_CATCH_UP_DAYS)
         if lead is None:
             continue
-        receipt = _record_reminder(svc, program_id, member, lot.expires_on, lead, today, now)
+        receipt = _record_reminder(svc, program_id, member, lot.expires_on, lead, today, now, first)
+        first = None
         if receipt.body.get("status") == "recorded":
             events.append(_expiring_event(program_id, member, lot.expires_on, receipt.body, now))
     if events:
@@ -156,7 +163,7 @@ def _reminders(state: MemberState) -> dict[str, dict[str, Any]]:
 
 
 def _record_reminder(svc: Services, program_id: str, member: str, expires_on: dt.date, lead: int,
-                     today: dt.date, now: dt.datetime) -> Receipt:
+                     today: dt.date, now: dt.datetime, first_read: MemberState | None) -> Receipt:
     key = f"remind:{expires_on.isoformat()}:{lead}"
     payload = {"expires_on": expires_on.isoformat(), "days": lead}
 
@@ -177,7 +184,7 @@ def _record_reminder(svc: Services, program_id: str, member: str, expires_on: dt
         )
 
     return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
-                        decide=decide)
+                        decide=decide, lots_until=expires_on, first_read=first_read)
 
 
 def _expiring_event(program_id: str, member: str, expires_on: dt.date, record: dict[str, Any],

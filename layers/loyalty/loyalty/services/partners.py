@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import secrets
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -29,7 +29,7 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 STALLED_ROTATION = dt.timedelta(minutes=2)
 
 InboundEvent = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]
-INBOUND_EVENTS: tuple[str, ...] = InboundEvent.__args__  # type: ignore[attr-defined]
+INBOUND_EVENTS: tuple[str, ...] = get_args(InboundEvent)
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -152,7 +152,7 @@ def current_secrets(svc: Services, partner_id: str, record: Mapping[str, Any], n
     """Secrets valid at ``now``, newest first. The cached document is re-read only when the
     record says a rotation happened after it was cached."""
     document = svc.partners.get_secrets(partner_id)
-    if document is None or int(document["version"]) < int(record["secret_version"]):
+    if document is not None and int(document["version"]) < int(record["secret_version"]):
         document = svc.partners.get_secrets(partner_id, fresh=True)
     if document is None:
         return []

@@ -165,6 +165,7 @@ def release_due(svc: Services, program_id: str, member: str, day: dt.date, now: 
     program = svc.programs.get(program_id)
     until = min(day, program.local_date(now))
     state = svc.store.load_member(program_id, member)
+    first: MemberState | None = state
     released = orders = 0
     for due in sorted(state.pending_lots, key=lambda lot: (lot.available_on, lot.order_id)):
         if due.available_on > until:
@@ -181,7 +182,8 @@ def release_due(svc: Services, program_id: str, member: str, day: dt.date, now: 
             return _release(program, current, lot, now, key, "return window over")
 
         receipt = write_member(svc, program=program_id, member=member, request_key=key, payload=payload,
-                               now=now, decide=decide)
+                               now=now, decide=decide, first_read=first)
+        first = None
         if not receipt.replayed and receipt.body.get("status") == "available":
             released += int(receipt.body["points"])
             orders += 1

@@ -88,6 +88,9 @@ def dispatch(svc: Services, *, sweep: str, program_id: str, date: str | None, no
     day = sweep_date(svc, program_id, date, now)
     spans: list[dict[str, Any]] = [{}]
     if kind.windows is not None:
+        # A look-ahead run is remembered by its day: one started for a future day would make the
+        # runs of the days between it and today read nothing.
+        day = min(day, svc.programs.get(program_id).local_date(now))
         spans = [{"since": a.isoformat(), "until": b.isoformat()} for a, b in kind.windows(svc, program_id, day)]
     pages = [
         {"type": "page", "sweep": kind.name, "program": program_id, "date": day.isoformat(), "shard": shard, **span}

@@ -174,7 +174,7 @@ def set_member_tier(svc: Services, *, program_id: str, member: str, tier: str, r
         book = EntryBuilder(now, account.balance, request_key)
         _ledger_change(book, account.tier, after.tier, reason, actor=actor, by_hand=True)
         events = []
-        changed = tier_changed(program, before, after.evolve(version=before.version + 1), cause="operator",
+        changed = tier_changed(program, before, after.evolve(version=before.version + 1), cause="manual",
                                at=now, reason=reason, ref=request_key)
         if changed is not None:
             events.append(changed)

@@ -150,14 +150,22 @@ def write_member(
     now: dt.datetime,
     decide: Callable[[MemberState], Decision],
     account_only: bool = False,
+    lots_until: dt.date | None = None,
+    first_read: MemberState | None = None,
 ) -> Receipt:
-    """``account_only``: the decision needs the account item alone (not lots or pending lots)."""
+    """``account_only``: the decision needs the account item alone (not lots or pending lots).
+    ``lots_until``: it needs the account and the lots whose last day is on or before that day.
+    ``first_read``: what the caller has just read that same way: the first attempt decides from
+    it instead of reading again (the commit's conditions catch anything that changed since)."""
     expected = fingerprint(payload)
     ttl = int(now.timestamp()) + svc.settings.request_ttl_days * 86400
     attempts = svc.settings.max_write_attempts
     for attempt in range(attempts):
-        state = (svc.store.load_member(program, member, account_only=True) if account_only
-                 else svc.store.load_member(program, member))
+        if attempt == 0 and first_read is not None:
+            state = first_read
+        else:
+            state = (svc.store.load_member(program, member, account_only=True) if account_only
+                     else svc.store.load_member(program, member, lots_until=lots_until))
         try:
             decision = decide(state)
         except Retry:

@@ -134,10 +134,14 @@ class Store:
     # ----- member reads ------------------------------------------------------------------
 
     def load_member(self, program: str, member: str, *, with_pending: bool = True,
-                    account_only: bool = False) -> MemberState:
+                    account_only: bool = False, lots_until: dt.date | None = None) -> MemberState:
         """Account, lots and pending lots in one strongly consistent Query (SK ACCOUNT..PENDING#~);
-        ``account_only``: the account item alone (the same Query, one item read)."""
+        ``account_only``: the account item alone (the same Query, one item read); ``lots_until``:
+        the account and only the lots whose last day is on or before it (lots sort by date), so
+        an expiry reads what it expires, not the member's later lots."""
         upper = keys.PENDING_PREFIX + "\uffff" if with_pending else keys.LOT_PREFIX + "\uffff"
+        if lots_until is not None:
+            upper = keys.lot_sk(lots_until)
         if account_only:
             upper = keys.ACCOUNT
         items: list[dict[str, Any]] = []
