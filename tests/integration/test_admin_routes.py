@@ -227,3 +227,21 @@ def test_given_a_reward_id_outside_the_allowed_characters_when_replaced_then_422
     event = api.admin_event("PUT", "/v1/admin/rewards/{reward_id}", {"reward_id": "r" * 65},
                             body={"name": "Tea", "points": 1})
     assert error_code(call("admin", event)) == (422, "VALIDATION_FAILED")
+
+
+def test_given_a_redemption_between_an_operators_read_and_replace_then_the_redeemed_count_is_kept(
+    svc: Services, table: Any
+) -> None:
+    from loyalty.domain.rewards import RewardSpec
+    from loyalty.services import rewards as catalog
+
+    catalog.create_reward(svc, "demo", "cup", RewardSpec(name="Cup", points=10, stock=5))
+    svc.store.client.update_item(  # a redemption's ADD, which leaves the revision alone
+        TableName=svc.store.table_name, Key={"PK": "P#demo", "SK": "REWARD#cup"},
+        UpdateExpression="ADD redeemed :q SET stock = stock - :q", ExpressionAttributeValues={":q": 2},
+    )
+    catalog.replace_reward(svc, "demo", "cup", RewardSpec(name="Cup XL", points=12))
+    stored = svc.store.get_reward("demo", "cup")
+    assert stored is not None
+    assert (stored["redeemed"], stored["name"], stored["rev"]) == (2, "Cup XL", 2)
+    assert "stock" not in stored  # null stock in the replacement: unlimited from now on

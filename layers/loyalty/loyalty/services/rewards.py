@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..domain.account import MemberState
-from ..domain.errors import NotFound, OutOfStock, ValidationFailed
+from ..domain.errors import Conflict, NotFound, OutOfStock, ValidationFailed
 from ..domain.lots import allocate, spendable
 from ..domain.rewards import Reward, RewardSpec, check_redeemable, is_redeemable
 from ..domain.tiers import open_account
@@ -66,8 +66,6 @@ def replace_reward(svc: Services, program_id: str, reward_id: str, spec: RewardS
         svc.store.put_reward(program_id, reward.model_dump(exclude_none=True), expected_rev=old.rev)
         svc.rewards.forget(f"{program_id}/{reward_id}")
     except WriteConflict as exc:
-        from ..domain.errors import Conflict
-
         raise Conflict("the reward changed meanwhile; read it and try again", {"reward_id": reward_id}) from exc
     return reward_view(reward)
 

@@ -486,16 +486,29 @@ class Store:
         return _plain(item) if item else None
 
     def put_reward(self, program: str, reward: dict[str, Any], *, expected_rev: int | None) -> None:
-        """Create (expected_rev None: must not exist) or replace at a known revision."""
-        item = {"PK": keys.program_pk(program), "SK": keys.reward_sk(reward["id"]), **reward}
-        op: dict[str, Any] = {"TableName": self.table_name, "Item": item}
-        if expected_rev is None:
-            op["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            op["ConditionExpression"] = "rev = :rev"
-            op["ExpressionAttributeValues"] = {":rev": expected_rev}
+        """Create (expected_rev None: must not exist) or change the operator's fields at a known
+        revision. The `redeemed` counter is never written here: redemptions ADD to it without
+        changing the revision, and a replace must not lose one that landed meanwhile."""
+        key = {"PK": keys.program_pk(program), "SK": keys.reward_sk(reward["id"])}
         try:
-            self.client.put_item(**op)
+            if expected_rev is None:
+                self.client.put_item(TableName=self.table_name, Item={**key, **reward},
+                                     ConditionExpression="attribute_not_exists(PK)")
+                return
+            fields = {k: v for k, v in reward.items() if k not in {"id", "redeemed"}}
+            removed = [k for k in ("stock", "min_tier", "per_member_limit") if k not in fields]
+            names = {f"#f{n}": k for n, k in enumerate(fields)}
+            update = "SET " + ", ".join(f"#f{n} = :f{n}" for n in range(len(fields)))
+            if removed:
+                update += " REMOVE " + ", ".join(f"#r{n}" for n in range(len(removed)))
+                names.update({f"#r{n}": k for n, k in enumerate(removed)})
+            values = {f":f{n}": v for n, v in enumerate(fields.values())}
+            self.client.update_item(
+                TableName=self.table_name, Key=key, UpdateExpression=update,
+                ConditionExpression="#fr = :expected",
+                ExpressionAttributeNames={**names, "#fr": "rev"},
+                ExpressionAttributeValues={**values, ":expected": expected_rev},
+            )
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise WriteConflict("reward changed") from exc
