@@ -6,7 +6,10 @@ later). Then at once: redemptions made at 23:59:59 on D (so they may still spend
 which expires first) and two workers running the expiry sweep of D + 1 for the member (SQS may
 deliver one message twice). After every round: balance == sum of lots == sum of the ledger, every
 lot holds exactly what its ledger entries put in and took out, the lot of D is gone, it expired
-at most once, and what it held was either spent or expired, never both, never lost."""
+at most once, and what it held was either spent or expired, never both, never lost.
+
+And an order whose completion, window-end release and refund arrive together: released once,
+refunded by exactly its share."""
 
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ import pytest
 from loyalty.domain.errors import Conflict, LoyaltyError
 from loyalty.domain.expiry import month_end
 from loyalty.domain.rewards import RewardSpec
-from loyalty.services import accounts, expiry, rewards
+from loyalty.services import accounts, expiry, pending, rewards
 from loyalty.services.context import Services
 
 from ..conftest import SHANGHAI
@@ -114,3 +117,39 @@ def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_t
           f"{expired_total} expired, {engine.app.contended - busy} calls found the engine busy")
     assert engine.app.contended > busy, "the calls never overlapped: this proved nothing"
     assert spent_from_due > 0 and expired_total > 0, "both sides must win some of the races"
+
+
+def test_given_an_order_completed_released_and_refunded_at_once_when_the_dust_settles_then_it_was_released_once_and_refunded_pro_rata(
+    locked_svc: Services, engine: LockedDynamoDB
+) -> None:
+    svc = locked_svc
+    busy = engine.app.contended
+    window_over = local(dt.date(2026, 11, 30), "00:05:00")  # paid on 2026-11-23: the 7 days are over
+
+    def complete(member: str, order: str) -> Callable[[], Any]:
+        return lambda: persist(lambda: pending.complete_order(svc, program_id="demo", member=member, order_id=order,
+                                                              now=window_over))
+
+    def sweep(member: str) -> Callable[[], Any]:
+        return lambda: persist(lambda: pending.release_due(svc, "demo", member, window_over.date(), window_over))
+
+    def refund(member: str, order: str) -> Callable[[], Any]:
+        return lambda: persist(lambda: pending.refund_order(svc, program_id="demo", member=member, order_id=order,
+                                                            refund_id="rf-1", amount_fen=6_425, now=window_over))
+
+    for round_ in range(3):
+        member, order = f"buyer{round_}", f"ord-{round_}"
+        receipt = pending.earn_pending(svc, program_id="demo", member=member, order_id=order, amount_fen=12_850,
+                                       items=None, now=local(dt.date(2026, 11, 23), "14:00:00"))
+        assert receipt.body["pending"] == 628  # 128 + the first-order bonus
+        jobs = [complete(member, order), complete(member, order), sweep(member), sweep(member), refund(member, order)]
+        outcomes = race(jobs)
+        assert not [o for o in outcomes if isinstance(o, str)], outcomes
+        books = read_books(svc, member)
+        books.assert_consistent()
+        assert len(books.entries_of("activate")) == 1
+        assert int(books.account["pending"]) == 0
+        # Half the order comes back whichever came first: cancelled while pending, or clawed back.
+        assert books.balance == 628 - 314, [(e["type"], e["points"]) for e in books.entries]
+        assert len(books.entries_of("reverse")) + len(books.entries_of("clawback")) == 1
+    assert engine.app.contended > busy

@@ -11,6 +11,7 @@ import pytest
 
 from loyalty.api.routes import tiers as tier_routes
 from loyalty.services.context import Services
+from loyalty.services.pending import refund_order
 
 from ..conftest import snapshot
 from ..support.bus import BusTap
@@ -99,8 +100,6 @@ def test_given_a_big_first_order_when_posted_then_the_member_jumps_to_diamond_in
 def test_given_a_refund_that_drops_qualifying_below_silver_when_applied_then_the_member_stays_silver_until_the_review(
     svc: Services, table: Any, at: Clock, bus: BusTap
 ) -> None:
-    from loyalty.services.pending import refund_order
-
     earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 500_00)  # silver at exactly 1,000
     earn_on(at, "2026-04-01T14:00:00", "m1", "o2", 500_00)  # 600 at 1.2x
     bus.drain()

@@ -74,7 +74,7 @@ def record_action(
             "ref": ref,
             "points": outcome.points,
             "balance": after.balance,
-            "status": "credited" if outcome.points or not spec.points else "capped",
+            "status": "capped" if outcome.cap and not outcome.points else "credited",
             "cap": {"rule": outcome.cap.rule, "limit": outcome.cap.limit} if outcome.cap else None,
             "expires_on": expiry.isoformat() if expiry else None,
         }
