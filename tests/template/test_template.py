@@ -215,3 +215,19 @@ def test_given_the_table_then_it_has_the_keys_the_due_index_ttl_and_point_in_tim
     assert props["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_every_eventbridge_rule_dead_letters_into_a_queue_of_the_template_by_arn() -> None:
+    # SAM ignores `Type: SQS` + `Destination` (it makes a queue of its own instead), so failed
+    # events would never reach the queue operators watch.
+    rules = [
+        (name, event_name, event["Properties"])
+        for name, function in FUNCTIONS.items()
+        for event_name, event in function["Properties"].get("Events", {}).items()
+        if event["Type"] == "EventBridgeRule"
+    ]
+    assert rules
+    for name, event_name, props in rules:
+        dlq = props.get("DeadLetterConfig", {})
+        assert "Destination" not in dlq, (name, event_name)
+        assert "Arn" in dlq or dlq.get("Type") == "SQS", (name, event_name)
