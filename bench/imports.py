@@ -102,23 +102,32 @@ def _ours(module: str) -> bool:
     return module.split(".")[0] in OURS
 
 
-def measure(app: Path, rounds: int = 3) -> ImportTime:
-    handler_body = _HANDLER.format(path=str(app))
-    imported = _importtime(handler_body, app.parent)  # also compiles the bytecode once, as deployed
-    not_ours_body = _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)])
-    baseline = {m for m, _, _ in _importtime(LIBRARIES, app.parent)}
-    handler, libraries, not_ours = [], [], []
+def measure(apps: list[Path], rounds: int = 3) -> list[ImportTime]:
+    """Every handler, with the libraries baseline timed once per round (it is the same for all)."""
+    bodies, extras, owns = {}, {}, {}
+    baseline = {m for m, _, _ in _importtime(LIBRARIES, ROOT)}
+    for app in apps:
+        handler_body = _HANDLER.format(path=str(app))
+        imported = _importtime(handler_body, app.parent)  # also compiles the bytecode once, as deployed
+        not_ours_body = _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)])
+        bodies[app] = (handler_body, not_ours_body)
+        extra = sorted(((m, cum) for m, _, cum in imported if m not in baseline and not _ours(m)), key=lambda kv: -kv[1])
+        shown: list[tuple[str, float]] = []
+        for name, ms in extra:
+            if not any(name.startswith(parent + ".") for parent, _ in shown):
+                shown.append((name, ms))
+            if len(shown) == 3:
+                break
+        extras[app] = shown
+        owns[app] = sorted(((m, self_ms) for m, self_ms, _ in imported if _ours(m)), key=lambda kv: -kv[1])[:3]
+    libraries: list[float] = []
+    handler: dict[Path, list[float]] = {app: [] for app in apps}
+    not_ours: dict[Path, list[float]] = {app: [] for app in apps}
     for _ in range(rounds):
-        handler.append(_timed(handler_body, app.parent))
-        libraries.append(_timed(LIBRARIES, app.parent))
-        not_ours.append(_timed(not_ours_body, app.parent))
-    extra = sorted(((m, cum) for m, _, cum in imported if m not in baseline and not _ours(m)), key=lambda kv: -kv[1])
-    own = sorted(((m, self_ms) for m, self_ms, _ in imported if _ours(m)), key=lambda kv: -kv[1])[:3]
-    shown: list[tuple[str, float]] = []
-    for name, ms in extra:
-        if not any(name.startswith(parent + ".") for parent, _ in shown):
-            shown.append((name, ms))
-        if len(shown) == 3:
-            break
-    return ImportTime(app.parent.name, statistics.median(handler), statistics.median(libraries),
-                      statistics.median(not_ours), shown, own)
+        libraries.append(_timed(LIBRARIES, ROOT))
+        for app in apps:
+            handler[app].append(_timed(bodies[app][0], app.parent))
+            not_ours[app].append(_timed(bodies[app][1], app.parent))
+    libs = statistics.median(libraries)
+    return [ImportTime(app.parent.name, statistics.median(handler[app]), libs, statistics.median(not_ours[app]),
+                       extras[app], owns[app]) for app in apps]

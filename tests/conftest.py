@@ -93,4 +93,21 @@ def snapshot(client: Any) -> list[dict[str, Any]]:
     return sorted(items, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make `--dist loadgroup` (make test) honour `xdist_group`: xdist 3.8 appends the group to
+    `item._nodeid`, which pytest 9 no longer reads (it keeps the id in `item._id`), so every
+    group was silently spread over the workers."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    from _pytest.nodeid import NodeId
+
+    for item in items:
+        groups = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                         for m in item.iter_markers("xdist_group")})
+        suffix = "@" + "_".join(groups)
+        if groups and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
+
+
 __all__ = ["ROOT", "SHANGHAI", "TABLE", "demo_document", "demo_program", "os", "pathlib", "snapshot"]

@@ -29,7 +29,10 @@ TRANSACT = "TransactWriteItems"
 
 
 def _operation(request: AWSPreparedRequest) -> str:
-    return str(request.headers.get("X-Amz-Target", b"")).split(".")[-1].rstrip("'")
+    target = request.headers.get("X-Amz-Target", "")  # "DynamoDB_20120810.TransactWriteItems"
+    if isinstance(target, bytes):
+        target = target.decode()
+    return str(target).rsplit(".", 1)[-1]
 
 
 class Sends:
