@@ -113,16 +113,19 @@ def read_headers(headers: Mapping[str, str], now: dt.datetime) -> SignedRequest:
     return SignedRequest(webhook_id=webhook_id, timestamp=timestamp, signatures=tuple(signatures))
 
 
-def verify(request: SignedRequest, body: bytes, secrets: Iterable[str]) -> None:
-    """Accept when any v1 signature matches any current secret (constant-time comparisons)."""
-    matched = False
-    for secret in secrets:
+def verify(request: SignedRequest, body: bytes, secrets: Iterable[str]) -> int:
+    """Accept when any v1 signature matches any current secret (constant-time comparisons).
+    Returns the position of the secret that verified (during a rotation: which one is in use)."""
+    matched = -1
+    for index, secret in enumerate(secrets):
         expected = signature(secret, request.webhook_id, request.timestamp, body)
         for candidate in request.signatures:
             # No early exit: the time taken does not say which secret or signature was close.
-            matched |= hmac.compare_digest(expected, candidate)
-    if not matched:
+            if hmac.compare_digest(expected, candidate) and matched < 0:
+                matched = index
+    if matched < 0:
         raise WebhookRefused("invalid_signature", "no signature matches the partner's secret")
+    return matched
 
 
 def raw_body(event: Mapping[str, Any]) -> bytes:
