@@ -251,3 +251,21 @@ def test_given_paid_then_completed_then_partially_refunded_then_the_ledger_tells
     assert (entries[0]["details"]["pending"], entries[0]["details"]["source"]) == (258, "partner:shop")
     assert entries[3]["details"]["refund_id"] == "rf-7"
     assert (me()["balance"], me()["pending"]) == (379, 0)
+
+
+def test_given_debt_from_a_clawback_when_an_operator_credits_points_then_the_debt_is_repaid_first(
+    shop: Shop, svc: Services
+) -> None:
+    from loyalty.services import accounts
+
+    set_policy(svc, "unlimited")
+    shop.paid()
+    shop.completed()
+    spend(500)
+    shop.refunded(10000)
+    assert me()["balance"] == -500
+    receipt = accounts.adjust(svc, program_id="demo", member="m1", points=800, reason="goodwill",
+                              idempotency_key="gw", actor="op1", now=shop.clock())
+    assert receipt.body["balance"] == 300
+    assert me()["balance"] == 300
+    assert story()[-2:] == [("adjust", 800, 800), ("clawback", -500, 300)]

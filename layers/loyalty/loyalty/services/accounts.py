@@ -13,7 +13,7 @@ from ..domain.program import Program
 from ..domain.tiers import apply_qualifying, open_account, qualifies, remove_qualifying
 from ..store.table import LotWrite
 from .context import Services
-from .credit import lot_writes
+from .credit import lot_writes, settle_debt
 from .tiers import tier_view
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
@@ -89,6 +89,12 @@ def adjust(
             after = remove_qualifying(account, -points, today) if qualifies(program, "adjust") else account
         after = after.evolve(balance=account.balance + points, adjusted=account.adjusted + points)
         entry = book.entries[-1]
+        if points > 0:
+            # Like every credit, a correction in the member's favour repays debt first.
+            settled, changes = settle_debt(after, book, [(expiry, points)], None)
+            repaid = after.balance - settled.balance
+            after = settled.evolve(earned=after.earned, adjusted=after.adjusted - repaid)
+            lots = lot_writes(state.lots, changes)
         body = {"member_id": member, "entry_id": entry.id, "points": points, "balance": after.balance}
         return Decision(after=after, status=201, body=body, lots=lots, entries=book.entries)
 
