@@ -269,11 +269,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=20, help="measured calls per operation")
     parser.add_argument("--only", action="append", help="operation names to run (repeatable)")
     parser.add_argument("--no-imports", action="store_true", help="skip the cold import measurements")
+    parser.add_argument("--imports-only", action="store_true", help="only the cold import measurements")
     parser.add_argument("--no-sweeps", action="store_true", help="skip the sweeps at scale (10k and 100k items)")
     parser.add_argument("--import-rounds", type=int, default=5)
     args = parser.parse_args(argv)
 
-    chosen = [op for op in operations() if not args.only or op.name in args.only]
+    chosen = [op for op in operations() if not args.imports_only and (not args.only or op.name in args.only)]
     results = []
     with mock_aws():
         plain = boto3.client("dynamodb")
@@ -286,16 +287,18 @@ def main(argv: list[str] | None = None) -> int:
             plain.delete_table(TableName=TABLE)
         reset_services()
 
-    print(f"\nDynamoDB per call (moto in-process, warm container; capacity from item sizes; latency: median thread CPU "
-          f"time of {args.iterations} calls vs the same calls replayed raw on a twin table).\nmoto copies the whole table "
-          "for every item of a transaction, so raw times are far above DynamoDB's and the ratio flatters us;\n"
-          "'ours ms' (median of each call minus the time inside its DynamoDB API calls) is our own cost whatever the engine.\n")
-    print(operations_table(results))
-    print("\nWrites (size = larger of before/after; transactional units double):")
-    print(write_details(results))
-    print("\nTargets:")
-    print("\n".join(verdicts(results)))
-    if not args.no_sweeps:
+    if results:
+        print(f"\nDynamoDB per call (moto in-process, warm container; capacity from item sizes; latency: median thread "
+              f"CPU time of {args.iterations} calls vs the same calls replayed raw on a twin table).\nmoto copies the "
+              "whole table for every item of a transaction, so raw times are far above DynamoDB's and the ratio "
+              "flatters us;\n'ours ms' (median of each call minus the time inside its DynamoDB API calls) is our own "
+              "cost whatever the engine.\n")
+        print(operations_table(results))
+        print("\nWrites (size = larger of before/after; transactional units double):")
+        print(write_details(results))
+        print("\nTargets:")
+        print("\n".join(verdicts(results)))
+    if not args.no_sweeps and not args.imports_only:
         from bench import expiry_sweep, tier_sweep
 
         expiry_sweep.main()

@@ -13,6 +13,7 @@ import re
 import statistics
 import subprocess
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,9 +29,12 @@ LIBRARIES = (
     "from aws_lambda_powertools.event_handler.openapi import params\n"
 )
 
+# -S: no site hooks (the editable install's finder is a dev artifact); the layer and the function
+# code first and the dependencies after, as on Lambda (/var/task, /opt/python).
 _TIMED = """
 import sys, time
 sys.path[:0] = [{layer!r}, {code!r}]
+sys.path.append({deps!r})
 t = time.process_time()
 {body}
 print(time.process_time() - t)
@@ -73,11 +77,12 @@ class ImportTime:
 
 
 def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    return subprocess.run([sys.executable, "-S", *args, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=ROOT)
 
 
 def _source(body: str, code_dir: Path) -> str:
-    return _TIMED.format(layer=str(LAYER), code=str(code_dir), body=body)
+    return _TIMED.format(layer=str(LAYER), code=str(code_dir), deps=sysconfig.get_paths()["purelib"], body=body)
 
 
 def _timed(body: str, code_dir: Path) -> float:
