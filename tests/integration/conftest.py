@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -33,3 +34,23 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     for module in (account, admin, earn, redeem, load_function("order_events")):
         monkeypatch.setattr(module, "utc_now", fixed)
     yield fixed
+
+
+@pytest.fixture
+def at(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    """One clock for every edge: the HTTP functions, the tier routes and the sweep entry points
+    (test modules with other edges define their own)."""
+    from loyalty.api import sweep_events
+    from loyalty.api.routes import tiers as tier_routes
+
+    monkeypatch.setattr(tier_routes, "utc_now", clock)
+    monkeypatch.setattr(sweep_events, "utc_now", clock)
+    yield clock
+
+
+@pytest.fixture
+def bus(table: Any) -> Any:
+    """What reaches the EventBridge bus, as a subscriber would see it."""
+    from ..support.bus import BusTap
+
+    return BusTap()

@@ -6,13 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from loyalty.api import sweep_events
-from loyalty.api.routes import tiers as tier_routes
 from loyalty.services import tiers
 from loyalty.services.context import Services
 
@@ -22,33 +19,7 @@ from ..support.events import LambdaContext, event_file, load_function
 from ..support.sweeps import Sweeper
 from . import api
 from .conftest import Clock
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def local(text: str) -> dt.datetime:
-    """A local time of the demo program (Asia/Shanghai) as the aware instant handlers see."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def at(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    """One clock for every edge: the HTTP functions, the tier routes and the sweep entry points."""
-    monkeypatch.setattr(tier_routes, "utc_now", clock)
-    monkeypatch.setattr(sweep_events, "utc_now", clock)
-    yield clock
-
-
-@pytest.fixture
-def bus(table: Any) -> BusTap:
-    return BusTap()
-
-
-def earn_on(at: Clock, when: str, member: str, order: str, fen: int) -> dict[str, Any]:
-    at.set(local(when))
-    status, body = api.earn(member, order, fen, paid_at=None)
-    assert status == 200, body
-    return body
+from .tier_support import earn_on, local
 
 
 def scheduled(at: Clock, sweeper: Sweeper, when: str) -> dict[str, Any]:

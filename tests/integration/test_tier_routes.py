@@ -3,13 +3,10 @@ tier parts of GET /v1/me and of earning (upgrades, the next multiplier, the birt
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from loyalty.api.routes import tiers as tier_routes
 from loyalty.services.context import Services
 from loyalty.services.pending import refund_order
 
@@ -19,30 +16,7 @@ from ..support.events import call, event_file, http_event, member_claims
 from . import api
 from .api import admin_event, error_code
 from .conftest import Clock
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def local(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def at(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    monkeypatch.setattr(tier_routes, "utc_now", clock)
-    yield clock
-
-
-@pytest.fixture
-def bus(table: Any) -> BusTap:
-    return BusTap()
-
-
-def earn_on(at: Clock, when: str, member: str, order: str, fen: int) -> dict[str, Any]:
-    at.set(local(when))
-    status, body = api.earn(member, order, fen, paid_at=None)
-    assert status == 200, body
-    return body
+from .tier_support import earn_on, local
 
 
 def evaluate(member: str) -> api.Answer:
