@@ -278,3 +278,33 @@ def test_given_a_missing_or_malformed_idempotency_key_when_adjusting_then_422_an
     assert error_code(answer) == (422, "VALIDATION_FAILED")
     assert answer[1]["error"]["details"]["errors"][0]["field"] == "header.idempotency-key"
     assert snapshot(table) == before
+
+
+def test_given_points_spread_over_120_daily_lots_when_one_correction_would_touch_them_all_then_422_and_nothing_written(
+    svc: Services, table: Any
+) -> None:
+    import datetime as dt
+
+    import boto3
+
+    from loyalty.domain.errors import ValidationFailed
+    from loyalty.services import accounts
+    from loyalty.store import keys
+
+    now = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
+    accounts.adjust(svc, program_id="demo", member="m1", points=1, reason="open", idempotency_key="open",
+                    actor="op1", now=now)
+    pk = keys.member_pk("demo", "m1")
+    first = dt.date(2027, 1, 1)
+    with boto3.resource("dynamodb").Table(svc.store.table_name).batch_writer() as batch:
+        for n in range(120):  # a program with daily expiry dates (to_month_end: false)
+            day = first + dt.timedelta(days=n)
+            batch.put_item(Item={"PK": pk, "SK": keys.lot_sk(day), "remaining": 1, "expires_on": day.isoformat()})
+    svc.store.client.update_item(TableName=svc.store.table_name, Key={"PK": pk, "SK": keys.ACCOUNT},
+                                 UpdateExpression="SET balance = balance + :n", ExpressionAttributeValues={":n": 120})
+    before = snapshot(table)
+    with pytest.raises(ValidationFailed) as refused:
+        accounts.adjust(svc, program_id="demo", member="m1", points=-121, reason="too wide", idempotency_key="wide",
+                        actor="op1", now=now)
+    assert refused.value.details["max"] == 100
+    assert snapshot(table) == before

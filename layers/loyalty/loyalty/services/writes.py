@@ -15,8 +15,9 @@ from typing import Any, NoReturn
 from ulid import ULID
 
 from ..domain.account import Account, EntryType, LedgerEntry, MemberState
-from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError
+from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, ValidationFailed
 from ..store.table import (
+    MAX_TRANSACTION_ITEMS,
     LotWrite,
     MemberChange,
     PendingWrite,
@@ -197,6 +198,12 @@ def write_member(
             extra_requests=[(k, f) for k, f in _ALSO_RECORD.get() if k != request_key],
             sales=decision.sales,
         )
+        if change.item_count > MAX_TRANSACTION_ITEMS:
+            # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.
+            raise ValidationFailed(
+                "this request touches too many lots at once; use a smaller amount",
+                {"items": change.item_count, "max": MAX_TRANSACTION_ITEMS},
+            )
         try:
             svc.store.commit(change)
         except RequestAlreadyApplied as applied:

@@ -96,6 +96,17 @@ class MemberChange:
     extra_requests: list[tuple[str, str]] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
 
+    @property
+    def item_count(self) -> int:
+        """Items of the TransactWriteItems this change becomes (DynamoDB allows 100)."""
+        return (
+            (self.request_key is not None) + 1 + len(self.lots) + len(self.pending) + len(self.sales)
+            + len(self.entries) + len(self.program_items) + len(self.extra_requests)
+        )
+
+
+MAX_TRANSACTION_ITEMS = 100
+
 
 def _int(value: Any, default: int = 0) -> int:
     return default if value is None else int(value)
