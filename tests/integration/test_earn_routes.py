@@ -231,3 +231,22 @@ def test_given_an_order_event_of_an_unknown_program_when_delivered_then_not_foun
         deliver(order_paid(program="nope"))
     assert getattr(raised.value, "code", None) == "NOT_FOUND"
     assert snapshot(table) == before
+
+
+def test_given_an_earned_order_then_its_answer_lives_on_the_sale_item_survives_refunds_and_replays_after_the_ttl(
+    svc: Services, table: Any
+) -> None:
+    import datetime as dt
+
+    from loyalty.services.earn import earn_order
+    from loyalty.services.pending import refund_order
+
+    now = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
+    first = earn_order(svc, program_id="demo", member="m1", order_id="o1", amount_fen=10000, items=None, now=now)
+    skeys = [i["SK"]["S"] for i in snapshot(table)]
+    assert "SALE#o1" in skeys and "REQ#order:o1:paid" not in skeys  # one item: the sale and the record
+    refund_order(svc, program_id="demo", member="m1", order_id="o1", refund_id="r1", amount_fen=5000, now=now)
+    months_later = now + dt.timedelta(days=60)  # long past any request TTL
+    again = earn_order(svc, program_id="demo", member="m1", order_id="o1", amount_fen=10000, items=None,
+                       now=months_later)
+    assert (again.status, again.body, again.replayed) == (first.status, first.body, True)

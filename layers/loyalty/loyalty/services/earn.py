@@ -16,6 +16,7 @@ from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_on
 from ..domain.pending import SaleRecord, holds_points, release_day
 from ..domain.tiers import apply_qualifying, birthday_multiplier, open_account, qualifies
+from ..store import keys
 from ..store.table import PendingWrite, SaleWrite
 from .context import Services
 from .credit import lot_writes, settle_debt
@@ -23,7 +24,7 @@ from .writes import Decision, EntryBuilder, Receipt, write_member
 
 
 def order_key(order_id: str) -> str:
-    return f"order:{order_id}:paid"
+    return keys.order_paid_key(order_id)
 
 
 def earn_order(

@@ -101,3 +101,15 @@ def member_of_pk(pk: str) -> str:
     if not member:
         raise ValueError(f"not a member partition: {pk!r}")
     return member
+
+
+def order_paid_key(order_id: str) -> str:
+    """The request key of an order's earn. Its record is kept on the order's SALE# item (no TTL),
+    so one item serves both the replay and the refunds, and a late redelivery still replays."""
+    return f"order:{order_id}:paid"
+
+
+def order_of_paid_key(key: str) -> str | None:
+    if key.startswith("order:") and key.endswith(":paid"):
+        return key[len("order:") : -len(":paid")] or None
+    return None

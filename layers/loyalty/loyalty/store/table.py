@@ -182,11 +182,18 @@ class Store:
         return MemberState(account=account, lots=lots, pending_lots=pending)
 
     def get_request(self, program: str, member: str, key: str) -> StoredRequest | None:
-        item = self.client.get_item(
-            TableName=self.table_name,
-            Key={"PK": keys.member_pk(program, member), "SK": keys.req_sk(key)},
-            ConsistentRead=True,
-        ).get("Item")
+        pk = keys.member_pk(program, member)
+        item = None
+        order = keys.order_of_paid_key(key)
+        if order is not None:
+            item = self.client.get_item(TableName=self.table_name, Key={"PK": pk, "SK": keys.sale_sk(order)},
+                                        ConsistentRead=True).get("Item")
+            if item is not None and "fingerprint" not in item:
+                item = None
+        if item is None:
+            item = self.client.get_item(
+                TableName=self.table_name, Key={"PK": pk, "SK": keys.req_sk(key)}, ConsistentRead=True
+            ).get("Item")
         if item is None:
             return None
         return StoredRequest(
@@ -220,7 +227,17 @@ class Store:
         pk = keys.member_pk(after.program, after.member)
         ops: list[dict[str, Any]] = []
         request_index = -1
-        if change.request_key is not None:
+        request_attrs = {
+            "fingerprint": change.fingerprint,
+            "status": change.response_status,
+            "response": json.dumps(change.response, ensure_ascii=False, sort_keys=True),
+        }
+        carrier = next(
+            (w for w in change.sales
+             if not w.exists_before and change.request_key == keys.order_paid_key(w.sale.order_id)),
+            None,
+        )
+        if change.request_key is not None and carrier is None:
             request_index = len(ops)
             ops.append(
                 {
@@ -244,7 +261,9 @@ class Store:
         for pending in change.pending:
             ops.append(self._pending_op(pk, after, pending))
         for sale in change.sales:
-            ops.append(self._sale_op(pk, sale))
+            if sale is carrier:
+                request_index = len(ops)
+            ops.append(self._sale_op(pk, sale, request_attrs if sale is carrier else None))
         for n, entry in enumerate(change.entries):
             ops.append(
                 {
@@ -358,11 +377,9 @@ class Store:
         }
         return {"Put": {"TableName": self.table_name, "Item": item, **guard}}
 
-    def _sale_op(self, pk: str, write: SaleWrite) -> dict[str, Any]:
+    def _sale_op(self, pk: str, write: SaleWrite, request: dict[str, Any] | None = None) -> dict[str, Any]:
         sale = write.sale
-        item = {
-            "PK": pk,
-            "SK": keys.sale_sk(sale.order_id),
+        fields = {
             "order_id": sale.order_id,
             "amount_fen": sale.amount_fen,
             "points": sale.points,
@@ -375,8 +392,22 @@ class Store:
             "reversed_qualifying": sale.reversed_qualifying,
             "shortfall": sale.shortfall,
         }
-        guard = "attribute_exists(PK)" if write.exists_before else "attribute_not_exists(PK)"
-        return {"Put": {"TableName": self.table_name, "Item": item, "ConditionExpression": guard}}
+        key = {"PK": pk, "SK": keys.sale_sk(sale.order_id)}
+        if not write.exists_before:
+            return {"Put": {"TableName": self.table_name, "Item": {**key, **fields, **(request or {})},
+                            "ConditionExpression": "attribute_not_exists(PK)"}}
+        # An update, not a Put: the earn's stored answer on this item must survive refunds.
+        names = {f"#s{n}": name for n, name in enumerate(fields)}
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": key,
+                "UpdateExpression": "SET " + ", ".join(f"#s{n} = :s{n}" for n in range(len(fields))),
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {f":s{n}": v for n, v in enumerate(fields.values())},
+            }
+        }
 
     def get_sale(self, program: str, member: str, order_id: str) -> SaleRecord | None:
         """The sale an order earned on (consistent: a refund proportions against it)."""
