@@ -8,14 +8,10 @@ request again, as a real client would."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
-from loyalty.domain.errors import Conflict, LoyaltyError
 from loyalty.services import checkin
 from loyalty.services.actions import record_action
 from loyalty.services.context import Services
@@ -23,11 +19,12 @@ from loyalty.services.writes import Receipt
 
 from ..support.locked_dynamodb import LockedDynamoDB
 from .ledger import read_books
+from .threads import as_client as retrying_client
+from .threads import race
 
 pytestmark = pytest.mark.concurrency
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-CLIENT_RETRIES = 30
 
 
 def noon(day: int) -> dt.datetime:
@@ -35,26 +32,9 @@ def noon(day: int) -> dt.datetime:
 
 
 def as_client(call: Callable[[], Receipt]) -> Receipt | str:
-    """The receipt, or the machine code of a refusal; 409 CONFLICT is retried like a client would."""
-    for _ in range(CLIENT_RETRIES):
-        try:
-            return call()
-        except Conflict:
-            continue
-        except LoyaltyError as exc:
-            return exc.code
-    raise AssertionError("still CONFLICT after the client's retries")
-
-
-def race(threads: int, work: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(threads)
-
-    def start(i: int) -> Any:
-        barrier.wait(timeout=30)
-        return work(i)
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(start, range(threads)))
+    """The receipt, or the machine code of a refusal (409 CONFLICT retried like a client)."""
+    outcome = retrying_client(call)
+    return outcome.receipt if outcome.receipt is not None else str(outcome.code)
 
 
 def test_given_16_concurrent_check_ins_of_one_member_on_one_day_then_exactly_one_credits(

@@ -7,62 +7,23 @@ request again, as a real client would; those retries are counted and printed (ru
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from loyalty.domain.errors import Conflict, LoyaltyError
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, earn, rewards
 from loyalty.services.context import Services
-from loyalty.services.writes import Receipt
 
 from ..conftest import SHANGHAI
 from ..support.locked_dynamodb import LockedDynamoDB
 from ..support.template import create_table_kwargs
 from .ledger import read_books, reward_item
+from .threads import Outcome, as_client, race
 
 pytestmark = pytest.mark.concurrency
 
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
-CLIENT_RETRIES = 30
-
-
-@dataclass(frozen=True)
-class Outcome:
-    receipt: Receipt | None
-    code: str | None  # the machine code of a refusal
-    conflicts: int  # 409 CONFLICT answers this client retried
-
-
-def as_client(call: Callable[[], Receipt]) -> Outcome:
-    conflicts = 0
-    while True:
-        try:
-            return Outcome(call(), None, conflicts)
-        except Conflict:
-            conflicts += 1
-            if conflicts > CLIENT_RETRIES:
-                raise
-        except LoyaltyError as exc:
-            return Outcome(None, exc.code, conflicts)
-
-
-def race(threads: int, work: Callable[[int], Any]) -> list[Any]:
-    """Run work(0..threads-1) on as many threads, released together by a barrier."""
-    barrier = threading.Barrier(threads)
-
-    def start(i: int) -> Any:
-        barrier.wait(timeout=30)
-        return work(i)
-
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        return list(pool.map(start, range(threads)))
 
 
 def fund(svc: Services, member: str, points: int) -> None:
