@@ -34,8 +34,8 @@ def value_size(value: Mapping[str, Any]) -> int:
         return len(v.encode())
     if kind == "N":
         return number_size(v)
-    if kind == "B":
-        return len(base64.b64decode(v))
+    if kind == "B":  # raw bytes from botocore's parsed answers, base64 text on the wire
+        return len(v) if isinstance(v, bytes | bytearray) else len(base64.b64decode(v))
     if kind in ("BOOL", "NULL"):
         return 1
     if kind == "SS":
@@ -43,7 +43,7 @@ def value_size(value: Mapping[str, Any]) -> int:
     if kind == "NS":
         return sum(number_size(n) for n in v)
     if kind == "BS":
-        return sum(len(base64.b64decode(b)) for b in v)
+        return sum(len(b) if isinstance(b, bytes | bytearray) else len(base64.b64decode(b)) for b in v)
     if kind == "L":
         return 3 + sum(1 + value_size(e) for e in v)
     if kind == "M":

@@ -92,6 +92,12 @@ def read_books(svc: Services, member: str, program: str = "demo") -> Books:
         for i in items
         if i["SK"].startswith(keys.REQ_PREFIX)
     }
+    # A change with ledger entries keeps its stored answer on its first entry.
+    requests.update({
+        i["request_key"]: {"status": int(i["status"]), "body": json.loads(i["response"])}
+        for i in entries
+        if "fingerprint" in i
+    })
     # An order's earn keeps its stored answer on the order's SALE# item.
     requests.update({
         keys.order_paid_key(i["order_id"]): {"status": int(i["status"]), "body": json.loads(i["response"])}

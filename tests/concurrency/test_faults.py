@@ -20,6 +20,7 @@ from loyalty.services import accounts, earn, rewards
 from loyalty.services.context import Services
 from loyalty.services.writes import Receipt
 from loyalty.store import keys
+from loyalty.store.table import StoredRequest
 
 from ..conftest import SHANGHAI
 from .ledger import read_books
@@ -140,8 +141,13 @@ def funded(svc: Services) -> Services:
     return svc
 
 
+def _lookup(svc: Services, request_key: str) -> StoredRequest | None:
+    account = svc.store.load_member("demo", "m1", account_only=True).account
+    return svc.store.get_request("demo", "m1", request_key, account=account)
+
+
 def _stored(svc: Services, request_key: str) -> Callable[[], bool]:
-    return lambda: svc.store.get_request("demo", "m1", request_key) is not None
+    return lambda: _lookup(svc, request_key) is not None
 
 
 def _assert_applied_once(svc: Services, request_key: str, balance: int, answer: dict[str, Any]) -> None:
@@ -191,7 +197,7 @@ def test_given_every_answer_is_lost_when_the_service_fails_and_the_client_retrie
         client.meta.events.unregister("before-send", timeout)
 
     assert timeout.fired >= 2 and all(timeout.stored_before_timeout)  # botocore retried, then gave up
-    stored = funded.store.get_request("demo", "m1", request_key)
+    stored = _lookup(funded, request_key)
     assert stored is not None
     retried = call(funded)
     assert retried.replayed and (retried.status, retried.body) == (stored.status, stored.body)

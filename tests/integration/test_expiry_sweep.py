@@ -8,7 +8,6 @@ the sweep's read and its write; reads proportional to what is due."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ from loyalty.api import sweep_events
 from loyalty.domain.errors import ValidationFailed
 from loyalty.services import expiry, rewards, sweeps
 from loyalty.services.context import Services
-from loyalty.store import keys
+from loyalty.store import keys, requests
 from loyalty.store.table import MemberChange
 
 from ..conftest import snapshot
@@ -314,10 +313,12 @@ def test_given_an_expired_lot_when_swept_then_its_request_key_is_kept_at_least_4
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     sweep(sweeper, clock, "2027-02-01 00:05:00")
-    request = table.get_item(TableName=svc.store.table_name,
-                             Key={"PK": {"S": keys.member_pk("demo", "m1")}, "SK": {"S": "REQ#expire:2027-01-31"}})["Item"]
-    assert int(request["ttl"]["N"]) - int(at("2027-02-01 00:05:00").timestamp()) >= 4 * 86400
-    assert json.loads(request["response"]["S"])["points"] == 623
+    account = svc.store.load_member("demo", "m1", account_only=True).account
+    pointer = requests.find(account.request_log, "expire:2027-01-31")
+    assert pointer is not None
+    assert (pointer.expires_day + 1) * 86400 - int(at("2027-02-01 00:05:00").timestamp()) >= 4 * 86400
+    stored = svc.store.get_request("demo", "m1", "expire:2027-01-31", account=account)
+    assert stored is not None and stored.body["points"] == 623
     lots = [i for i in snapshot(table) if i["SK"]["S"].startswith(keys.LOT_PREFIX)]
     assert lots == []  # expired by the sweep with its ledger entry, never left to TTL
 

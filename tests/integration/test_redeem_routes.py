@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from loyalty.services.context import Services
+from loyalty.store import requests
 
 from ..conftest import snapshot
 from ..support.events import call
@@ -242,14 +243,39 @@ def test_given_no_idempotency_key_when_redeeming_then_422_names_the_header_and_n
     assert details["errors"] == [{"field": "header.idempotency-key", "message": "Field required"}]
 
 
-def test_given_a_redemption_when_its_request_key_is_stored_then_it_expires_by_the_table_ttl_after_seven_days(
+def test_given_a_redemption_then_its_answer_is_kept_on_its_ledger_entry_and_its_key_in_the_account_for_seven_days(
+    svc: Services, table: Any, rich: None, clock: Any
+) -> None:
+    first = api.redeem("coffee", key="k1")
+    items = snapshot(table)
+    assert not [i for i in items if i["SK"]["S"].startswith("REQ#")]  # no item of its own: 4 items, 8 WRU
+    entry = next(i for i in items if i["SK"]["S"].startswith("TX#") and i.get("request_key", {}).get("S") == "redeem:k1")
+    assert json.loads(entry["response"]["S"]) == first[1] and "fingerprint" in entry
+    account = svc.store.load_member("demo", "m1", account_only=True).account
+    pointer = requests.find(account.request_log, "redeem:k1")
+    assert pointer is not None and pointer.expires_day == (int(clock.now.timestamp()) + 7 * 86400) // 86400
+    # Nothing of a redemption expires by TTL: the ledger entry is kept, the pointer is pruned by a later write.
+    assert not [i for i in items if ttl_attribute() in i]
+
+
+def test_given_a_redemption_key_older_than_its_retention_when_the_member_writes_again_then_the_account_forgets_it(
     svc: Services, table: Any, rich: None, clock: Any
 ) -> None:
     api.redeem("coffee", key="k1")
-    items = [i for i in snapshot(table) if i["SK"]["S"] == "REQ#redeem:k1"]
-    assert len(items) == 1 and items[0]["PK"]["S"] == "P#demo#M#m1"
-    assert int(items[0][ttl_attribute()]["N"]) == int(clock.now.timestamp()) + 7 * 86400
-    # Only request keys expire by TTL: the account, lots and ledger stay.
-    assert [i["SK"]["S"] for i in snapshot(table) if ttl_attribute() in i] == [
-        i["SK"]["S"] for i in snapshot(table) if i["SK"]["S"].startswith("REQ#")
-    ]
+    clock.set(clock.now + dt.timedelta(days=8))
+    api.redeem("coffee", key="k2")
+    log = svc.store.load_member("demo", "m1", account_only=True).account.request_log
+    assert requests.find(log, "redeem:k1") is None and requests.find(log, "redeem:k2") is not None
+    assert len(requests.decode(log)) == 1  # the account keeps only the live pointer
+
+
+def test_given_two_keys_whose_digests_collide_when_both_redeem_then_the_second_is_applied_not_answered_as_the_first(
+    svc: Services, table: Any, rich: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(requests, "digest", lambda key: b"\x00" * 6)
+    first = api.redeem("coffee", key="k1")
+    second = api.redeem("coffee", key="k2")
+    assert (first[0], second[0]) == (201, 201)
+    assert first[1]["redemption_id"] != second[1]["redemption_id"]
+    assert len([i for i in snapshot(table) if i["SK"]["S"].startswith("TX#")
+                and i.get("request_key", {}).get("S", "").startswith("redeem:")]) == 2

@@ -34,6 +34,8 @@ class Account:
     # each capability owns its section without widening this class for every feature.
     features: dict[str, Any] = field(default_factory=dict)
     created_at: dt.datetime | None = None
+    # The store's log of recently applied request keys (store/requests.py); no rule reads it.
+    request_log: bytes = b""
 
     @property
     def exists(self) -> bool:

@@ -80,7 +80,7 @@ def expire_lot(svc: Services, *, program_id: str, member: str, expires_on: dt.da
     def decide(state: MemberState) -> Decision:
         lot = next((lot for lot in state.lots if lot.expires_on == expires_on and lot.remaining > 0), None)
         if lot is None or not expired_by(expires_on, cut):
-            answer_unchanged(svc, program_id, member, key, payload, {
+            answer_unchanged(key, payload, {
                 "member_id": member, "expires_on": expires_on.isoformat(), "points": 0,
                 "status": "nothing_left" if lot is None else "not_due",
             })
@@ -172,7 +172,7 @@ def _record_reminder(svc: Services, program_id: str, member: str, expires_on: dt
         recorded = _reminders(state)
         sent = recorded.get(expires_on.isoformat())
         if lot is None or (sent is not None and int(sent["days"]) <= lead):
-            answer_unchanged(svc, program_id, member, key, payload, {"expires_on": expires_on.isoformat(),
+            answer_unchanged(key, payload, {"expires_on": expires_on.isoformat(),
                                                                     "days": lead, "status": "not_needed"})
         record = {"days": lead, "points": lot.remaining, "on": today.isoformat()}
         # Only expiry days still ahead are kept: the section stays as small as the reminder horizon.

@@ -75,7 +75,7 @@ def complete_order(
             sale = svc.store.get_sale(program_id, member, order_id)
             if sale is None:
                 raise NotFound("this member has no such order", {"order_id": order_id})
-            answer_unchanged(svc, program_id, member, key, payload, {
+            answer_unchanged(key, payload, {
                 "member_id": member, "order_id": order_id, "points": 0, "balance": state.account.balance,
                 "pending": state.account.pending, "status": "available",
             })
@@ -177,7 +177,7 @@ def release_due(svc: Services, program_id: str, member: str, day: dt.date, now: 
                    payload: dict[str, Any] = payload) -> Decision:
             lot = _pending_lot(current, order_id)
             if lot is None or lot.available_on > until:  # completed or refunded meanwhile
-                answer_unchanged(svc, program_id, member, key, payload,
+                answer_unchanged(key, payload,
                                  {"order_id": order_id, "points": 0, "status": "gone"})
             return _release(program, current, lot, now, key, "return window over")
 

@@ -75,12 +75,19 @@ class Answer(Exception):
         self.receipt = receipt
 
 
-def answer_unchanged(svc: Services, program: str, member: str, request_key: str, payload: Any,
-                     body: dict[str, Any], status: int = 200) -> NoReturn:
-    """For a decision that finds nothing to do: answer without a write, with the first answer
-    when this request was applied before (its effect is why nothing is left to do), else ``body``."""
-    stored = svc.store.get_request(program, member, request_key)
-    raise Answer(replay(stored, fingerprint(payload)) if stored else Receipt(status, body))
+class Unchanged(Answer):
+    """An Answer for a request that may have been applied before: write_member answers with the
+    first answer when it was (its effect is why nothing is left to do), else with this one."""
+
+    def __init__(self, receipt: Receipt, key: str, payload: Any) -> None:
+        super().__init__(receipt)
+        self.key = key
+        self.fingerprint = fingerprint(payload)
+
+
+def answer_unchanged(request_key: str, payload: Any, body: dict[str, Any], status: int = 200) -> NoReturn:
+    """For a decision that finds nothing to do: answer without a write (see Unchanged)."""
+    raise Unchanged(Receipt(status, body), request_key, payload)
 
 
 def new_id(now: dt.datetime) -> str:
@@ -172,15 +179,23 @@ def write_member(
         except Retry:
             _backoff(attempt)
             continue
+        except Unchanged as unchanged:
+            stored = svc.store.get_request(program, member, unchanged.key, account=state.account)
+            return replay(stored, unchanged.fingerprint) if stored else unchanged.receipt
         except Answer as answer:
             return answer.receipt
         except LoyaltyError:
             # A replay must get the first answer even when the request would now be refused
             # (a redeem retried after it spent the last points is not "insufficient").
-            stored = svc.store.get_request(program, member, request_key)
+            stored = svc.store.get_request(program, member, request_key, account=state.account)
             if stored is not None:
                 return replay(stored, expected)
             raise
+        # Applied before (the account's log, read with the state, says so): the first answer. A
+        # record on a SALE# or REQ# item is caught by its condition at commit instead.
+        stored = svc.store.find_request(state.account, decision.request_key or request_key)
+        if stored is not None:
+            return replay(stored, expected)
         before = state.account
         after = decision.after.evolve(version=before.version + 1)
         change = MemberChange(
@@ -197,6 +212,7 @@ def write_member(
             program_items=decision.program_items,
             extra_requests=[(k, f) for k, f in _ALSO_RECORD.get() if k != request_key],
             sales=decision.sales,
+            written_at=int(now.timestamp()),
         )
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.

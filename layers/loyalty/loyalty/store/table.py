@@ -19,7 +19,7 @@ from ..domain.account import Account, LedgerEntry, MemberState, PendingLot
 from ..domain.lots import Lot
 from ..domain.pending import SaleRecord
 from ..domain.tiers import sweep_due_on
-from . import keys
+from . import keys, requests
 
 _NEVER = "9999-12-31"
 
@@ -95,12 +95,23 @@ class MemberChange:
     # recorded with the effect of the service it called, whose own key is the order's).
     extra_requests: list[tuple[str, str]] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
+    written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
+
+    @property
+    def record_carrier(self) -> str | None:
+        """The item that holds the request record (see store/requests.py): the new SALE item of
+        the order this earn is for, else the first ledger entry, else a REQ# item of its own."""
+        if self.request_key is None:
+            return None
+        if any(not w.exists_before and self.request_key == keys.order_paid_key(w.sale.order_id) for w in self.sales):
+            return "sale"
+        return "entry" if self.entries else "request"
 
     @property
     def item_count(self) -> int:
         """Items of the TransactWriteItems this change becomes (DynamoDB allows 100)."""
         return (
-            (self.request_key is not None) + 1 + len(self.lots) + len(self.pending) + len(self.sales)
+            (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
             + len(self.entries) + len(self.program_items) + len(self.extra_requests)
         )
 
@@ -181,7 +192,27 @@ class Store:
                 pending.append(_pending_from_item(item))
         return MemberState(account=account, lots=lots, pending_lots=pending)
 
-    def get_request(self, program: str, member: str, key: str) -> StoredRequest | None:
+    def find_request(self, account: Account, key: str) -> StoredRequest | None:
+        """The record of ``key`` when the account's log says it was applied; no read otherwise."""
+        pointer = requests.find(account.request_log, key)
+        if pointer is None:
+            return None
+        pk = keys.member_pk(account.program, account.member)
+        sk = keys.req_sk(key) if pointer.version == requests.IN_REQUEST_ITEM else keys.entry_sk(pointer.version, 0)
+        item = self.client.get_item(TableName=self.table_name, Key={"PK": pk, "SK": sk}, ConsistentRead=True).get("Item")
+        if item is None or "fingerprint" not in item:
+            return None  # a REQ# item past its TTL
+        if pointer.version != requests.IN_REQUEST_ITEM and item.get("request_key") != key:
+            return None  # another key with the same 6-byte digest
+        return _stored(key, item)
+
+    def get_request(self, program: str, member: str, key: str, *, account: Account | None = None) -> StoredRequest | None:
+        """The record of ``key``: in ``account``'s log when given (see find_request), else on the
+        order's SALE item or a REQ# item (a webhook id, or a change that wrote no ledger entry)."""
+        if account is not None:
+            found = self.find_request(account, key)
+            if found is not None:
+                return found
         pk = keys.member_pk(program, member)
         item = None
         order = keys.order_of_paid_key(key)
@@ -194,14 +225,7 @@ class Store:
             item = self.client.get_item(
                 TableName=self.table_name, Key={"PK": pk, "SK": keys.req_sk(key)}, ConsistentRead=True
             ).get("Item")
-        if item is None:
-            return None
-        return StoredRequest(
-            key=key,
-            fingerprint=item["fingerprint"],
-            status=_int(item["status"]),
-            body=json.loads(item["response"]),
-        )
+        return None if item is None else _stored(key, item)
 
     def ledger_page(
         self, program: str, member: str, *, limit: int, cursor: str | None
@@ -227,53 +251,47 @@ class Store:
         pk = keys.member_pk(after.program, after.member)
         ops: list[dict[str, Any]] = []
         request_index = -1
-        request_attrs = {
+        record = {
             "fingerprint": change.fingerprint,
             "status": change.response_status,
             "response": json.dumps(change.response, ensure_ascii=False, sort_keys=True),
         }
-        carrier = next(
-            (w for w in change.sales
-             if not w.exists_before and change.request_key == keys.order_paid_key(w.sale.order_id)),
-            None,
-        )
-        if change.request_key is not None and carrier is None:
+        carrier = change.record_carrier
+        pointer = None
+        if change.request_key is not None and carrier != "sale":
+            pointer = requests.Pointer(
+                requests.digest(change.request_key),
+                after.version if carrier == "entry" else requests.IN_REQUEST_ITEM,
+                change.request_ttl // 86400,
+            )
+        if carrier == "request":
+            assert change.request_key is not None
             request_index = len(ops)
             ops.append(
                 {
                     "Put": {
                         "TableName": self.table_name,
-                        "Item": {
-                            "PK": pk,
-                            "SK": keys.req_sk(change.request_key),
-                            "fingerprint": change.fingerprint,
-                            "status": change.response_status,
-                            "response": json.dumps(change.response, ensure_ascii=False, sort_keys=True),
-                            "ttl": change.request_ttl,
-                        },
+                        "Item": {"PK": pk, "SK": keys.req_sk(change.request_key), **record, "ttl": change.request_ttl},
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 }
             )
-        ops.append(self._account_op(pk, change))
+        ops.append(self._account_op(pk, change, pointer))
         for lot in change.lots:
             ops.append(self._lot_op(pk, after, lot))
         for pending in change.pending:
             ops.append(self._pending_op(pk, after, pending))
         for sale in change.sales:
-            if sale is carrier:
+            is_carrier = carrier == "sale" and change.request_key == keys.order_paid_key(sale.sale.order_id)
+            if is_carrier:
                 request_index = len(ops)
-            ops.append(self._sale_op(pk, sale, request_attrs if sale is carrier else None))
+            ops.append(self._sale_op(pk, sale, record if is_carrier else None))
         for n, entry in enumerate(change.entries):
-            ops.append(
-                {
-                    "Put": {
-                        "TableName": self.table_name,
-                        "Item": {"PK": pk, "SK": f"{keys.TX_PREFIX}{after.version:010d}#{n}", **_entry_item(entry)},
-                        "ConditionExpression": "attribute_not_exists(PK)",
-                    }
-                }
-            )
+            item = {"PK": pk, "SK": keys.entry_sk(after.version, n), **_entry_item(entry)}
+            if n == 0 and carrier == "entry":
+                item.update(record)
+            ops.append({"Put": {"TableName": self.table_name, "Item": item,
+                                "ConditionExpression": "attribute_not_exists(PK)"}})
         extra_index: dict[int, str] = {}
         for key, extra_fingerprint in change.extra_requests:
             extra_index[len(ops)] = key
@@ -281,14 +299,8 @@ class Store:
                 {
                     "Put": {
                         "TableName": self.table_name,
-                        "Item": {
-                            "PK": pk,
-                            "SK": keys.req_sk(key),
-                            "fingerprint": extra_fingerprint,
-                            "status": change.response_status,
-                            "response": json.dumps(change.response, ensure_ascii=False, sort_keys=True),
-                            "ttl": change.request_ttl,
-                        },
+                        "Item": {"PK": pk, "SK": keys.req_sk(key), **record, "fingerprint": extra_fingerprint,
+                                 "ttl": change.request_ttl},
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 }
@@ -321,8 +333,11 @@ class Store:
                         raise ProgramItemConflict(index - first_program_item, reasons[index].get("Item")) from exc
             raise WriteConflict(",".join(str(c) for c in codes)) from exc
 
-    def _account_op(self, pk: str, change: MemberChange) -> dict[str, Any]:
+    def _account_op(self, pk: str, change: MemberChange, pointer: requests.Pointer | None) -> dict[str, Any]:
         item = {"PK": pk, "SK": keys.ACCOUNT, **_account_item(change.after)}
+        log = requests.append(change.before.request_log, pointer, today=change.written_at // 86400)
+        if log:
+            item["requests"] = log
         after = change.after
         tier_due = sweep_due_on(after)  # the tier review, or the reminder before it
         if tier_due is not None:
@@ -581,6 +596,11 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+def _stored(key: str, item: dict[str, Any]) -> StoredRequest:
+    return StoredRequest(key=key, fingerprint=item["fingerprint"], status=_int(item["status"]),
+                         body=json.loads(item["response"]))
+
+
 def _account_from_item(program: str, member: str, item: dict[str, Any]) -> Account:
     created = item.get("created_at")
     return Account(
@@ -603,6 +623,7 @@ def _account_from_item(program: str, member: str, item: dict[str, Any]) -> Accou
         reward_counts={k: int(v) for k, v in (item.get("reward_counts") or {}).items()},
         features=json.loads(item["features"]) if item.get("features") else {},
         created_at=dt.datetime.fromisoformat(created) if created else None,
+        request_log=bytes(getattr(item.get("requests"), "value", item.get("requests")) or b""),
     )
 
 
