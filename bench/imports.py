@@ -5,10 +5,15 @@ Two baselines: the issue's (Powertools Logger and HTTP event handler with the va
 our routes use, pydantic, boto3), and every module the handler pulls in that is not ours
 (third-party and stdlib, in the order it imported them), which leaves exactly the cost of our own
 modules' code. Times are the interpreter's CPU time (a busy machine's preemption does not count); runs alternate
-handler and baselines; medians are reported."""
+handler and baselines; medians are reported.
+
+Our modules are compiled to bytecode first, as the layer's build ships them (template.yaml builds
+the layer with ``layers/loyalty/Makefile``, which runs compileall): Lambda cannot write
+``__pycache__`` at run time, and the libraries, installed by pip, come compiled too."""
 
 from __future__ import annotations
 
+import compileall
 import re
 import statistics
 import subprocess
@@ -66,14 +71,10 @@ class ImportTime:
     not_ours_ms: float  # every module it imports that is not ours
     heaviest: list[tuple[str, float]]  # beyond the issue's libraries, not ours: cumulative ms
     own: list[tuple[str, float]]  # our modules with the most import time of their own (self ms)
-
-    @property
-    def ratio(self) -> float:
-        return self.handler_ms / self.libraries_ms
-
-    @property
-    def own_ratio(self) -> float:
-        return self.handler_ms / self.not_ours_ms
+    # Median of the ratios of runs made back to back (handler, libraries, not-ours): a shared
+    # machine's speed drifts between runs, and a ratio of neighbours cancels most of the drift.
+    ratio: float
+    own_ratio: float
 
 
 def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -107,13 +108,19 @@ def _ours(module: str) -> bool:
     return module.split(".")[0] in OURS
 
 
+def compile_ours(apps: list[Path]) -> None:
+    for directory in [LAYER / "loyalty", *(app.parent for app in apps)]:
+        compileall.compile_dir(directory, quiet=1)
+
+
 def measure(apps: list[Path], rounds: int = 3) -> list[ImportTime]:
-    """Every handler, with the libraries baseline timed once per round (it is the same for all)."""
+    """Every handler: each round times the handler, the libraries and its not-ours modules in turn."""
+    compile_ours(apps)
     bodies, extras, owns = {}, {}, {}
     baseline = {m for m, _, _ in _importtime(LIBRARIES, ROOT)}
     for app in apps:
         handler_body = _HANDLER.format(path=str(app))
-        imported = _importtime(handler_body, app.parent)  # also compiles the bytecode once, as deployed
+        imported = _importtime(handler_body, app.parent)
         not_ours_body = _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)])
         bodies[app] = (handler_body, not_ours_body)
         extra = sorted(((m, cum) for m, _, cum in imported if m not in baseline and not _ours(m)), key=lambda kv: -kv[1])
@@ -125,14 +132,22 @@ def measure(apps: list[Path], rounds: int = 3) -> list[ImportTime]:
                 break
         extras[app] = shown
         owns[app] = sorted(((m, self_ms) for m, self_ms, _ in imported if _ours(m)), key=lambda kv: -kv[1])[:3]
-    libraries: list[float] = []
-    handler: dict[Path, list[float]] = {app: [] for app in apps}
-    not_ours: dict[Path, list[float]] = {app: [] for app in apps}
+    samples: dict[Path, list[tuple[float, float, float]]] = {app: [] for app in apps}
     for _ in range(rounds):
-        libraries.append(_timed(LIBRARIES, ROOT))
         for app in apps:
-            handler[app].append(_timed(bodies[app][0], app.parent))
-            not_ours[app].append(_timed(bodies[app][1], app.parent))
-    libs = statistics.median(libraries)
-    return [ImportTime(app.parent.name, statistics.median(handler[app]), libs, statistics.median(not_ours[app]),
-                       extras[app], owns[app]) for app in apps]
+            samples[app].append((_timed(bodies[app][0], app.parent), _timed(LIBRARIES, ROOT),
+                                 _timed(bodies[app][1], app.parent)))
+    results = []
+    for app in apps:
+        runs = samples[app]
+        results.append(ImportTime(
+            app.parent.name,
+            handler_ms=statistics.median(h for h, _, _ in runs),
+            libraries_ms=statistics.median(lib for _, lib, _ in runs),
+            not_ours_ms=statistics.median(n for _, _, n in runs),
+            heaviest=extras[app],
+            own=owns[app],
+            ratio=statistics.median(h / lib for h, lib, _ in runs),
+            own_ratio=statistics.median(h / n for h, _, n in runs),
+        ))
+    return results

@@ -144,13 +144,33 @@ def test_given_the_translated_template_then_every_http_route_is_on_the_api_behin
                 assert operation["security"] == [{"LoyaltyJwt": []}], (name, event)
 
 
-def test_given_the_layer_then_it_is_built_for_python_3_12_on_arm64() -> None:
+def test_given_the_layer_then_it_is_built_for_python_3_12_on_arm64_by_its_makefile() -> None:
     layers = resources("AWS::Serverless::LayerVersion")
     assert layers
     for name, layer in layers.items():
-        assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}, name
+        assert layer["Metadata"] == {"BuildMethod": "makefile", "BuildArchitecture": "arm64"}, name
         assert layer["Properties"]["CompatibleArchitectures"] == ["arm64"], name
+        assert layer["Properties"]["CompatibleRuntimes"] == ["python3.12"], name
+        makefile = (ROOT / layer["Properties"]["ContentUri"] / "Makefile").read_text()
+        assert f"build-{name}:" in makefile, name
+        assert "--platform manylinux2014_aarch64" in makefile and "--python-version 3.12" in makefile, name
         assert (ROOT / layer["Properties"]["ContentUri"] / "requirements.txt").is_file(), name
+
+
+def test_given_the_layer_build_then_it_ships_our_package_with_bytecode_for_every_module(tmp_path: pathlib.Path) -> None:
+    (name, layer), = resources("AWS::Serverless::LayerVersion").items()
+    source = ROOT / layer["Properties"]["ContentUri"]
+    (tmp_path / "none.txt").write_text("")  # the dependencies' install is pip's; no network here
+    subprocess.run(["make", "-s", f"build-{name}", f"ARTIFACTS_DIR={tmp_path / 'out'}", f"PYTHON={sys.executable}",
+                    f"REQUIREMENTS={tmp_path / 'none.txt'}"], cwd=source, check=True, capture_output=True)
+    built = tmp_path / "out" / "python" / "loyalty"
+    modules = sorted(p.relative_to(built) for p in built.rglob("*.py"))
+    assert modules == sorted(p.relative_to(source / "loyalty") for p in (source / "loyalty").rglob("*.py"))
+    tag = sys.implementation.cache_tag
+    for module in modules:
+        assert (built / module.parent / "__pycache__" / f"{module.stem}.{tag}.pyc").is_file(), module
+    # only bytecode compiled for the build's Python: nothing copied from a developer's tree
+    assert all(tag in p.name for p in built.rglob("*.pyc"))
 
 
 # ----- the code behind each function ----------------------------------------------------------

@@ -12,12 +12,21 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
 
 # A multiplier such as 1.2 arrives from YAML as a float; converting through str keeps "1.2"
 # exact instead of 1.1999999999999999555910790149937.
 Multiplier = Annotated[
     Decimal,
+    BeforeValidator(lambda value: str(value) if isinstance(value, float) else value),
     Field(gt=0, le=100, max_digits=8, decimal_places=4),
     PlainSerializer(lambda d: str(d), return_type=str),
 ]
@@ -25,21 +34,24 @@ Multiplier = Annotated[
 Code = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 
 
+def _empty_dict() -> dict[Any, Any]:
+    # Not the builtin ``dict``: pydantic inspects a default factory's signature, and a builtin's
+    # is parsed from text (inspect + tokenize), a cost paid at import by every handler.
+    return {}
+
+
+def _empty_list() -> list[Any]:
+    return []
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _floats_as_text(cls, value: Any) -> Any:
-        if isinstance(value, float):
-            return str(value)
-        return value
 
 
 class EarnRules(_Model):
     points_per_yuan: Multiplier = Decimal(1)
     first_order_bonus: int = Field(default=500, ge=0, le=1_000_000)
-    category_multipliers: dict[str, Multiplier] = Field(default_factory=dict)
+    category_multipliers: dict[str, Multiplier] = Field(default_factory=_empty_dict)
     max_points_per_order: int | None = Field(default=None, gt=0)
     signup_bonus: int = Field(default=0, ge=0, le=1_000_000, description="once per member, on member.registered")
 
@@ -52,7 +64,7 @@ class Campaign(_Model):
     multiplier: Multiplier
     starts_at: dt.datetime
     ends_at: dt.datetime
-    categories: list[str] = Field(default_factory=list, description="empty: every purchase")
+    categories: list[str] = Field(default_factory=_empty_list, description="empty: every purchase")
 
     @model_validator(mode="after")
     def _window(self) -> Campaign:
@@ -191,7 +203,7 @@ class Program(_Model):
     name: str = Field(min_length=1, max_length=80)
     timezone: str = "Asia/Shanghai"
     earn: EarnRules = EarnRules()
-    campaigns: list[Campaign] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=_empty_list)
     tiers: list[Tier] = Field(min_length=1)
     tier_rules: TierRules = TierRules()
     expiry: ExpiryPolicy = ExpiryPolicy()

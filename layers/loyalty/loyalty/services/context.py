@@ -8,15 +8,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
 from ..domain.errors import NotFound
 from ..domain.program import Program, parse_program
-from ..store.partners import PartnerStore
 from ..store.queue import EventBus, WorkQueue
 from ..store.table import Store
+
+if TYPE_CHECKING:
+    from ..store.partners import PartnerStore
 
 T = TypeVar("T")
 
@@ -104,6 +106,9 @@ class Services:
     @property
     def partners(self) -> PartnerStore:
         if self._partners is None:
+            # Imported here: Powertools Parameters (SSM) is needed by the partner functions only.
+            from ..store.partners import PartnerStore
+
             self._partners = PartnerStore(self.store, self.settings.partner_secrets_path)
         return self._partners
 
