@@ -249,19 +249,27 @@ def verdicts(results: list[Result]) -> list[str]:
 
 
 def imports_table(times: list[imports.ImportTime], target: float) -> str:
+    """The target applies to a handler against its own libraries (every module it imports that is
+    not ours: a batch handler's libraries include Powertools batch); the fixed HTTP-handler set
+    is shown beside it."""
     rows = [[
         t.function,
         f"{t.handler_ms:.0f}",
-        f"{t.libraries_ms:.0f}",
-        f"{t.ratio:.2f}",
-        "met" if t.ratio <= target else "NOT met",
         f"{t.not_ours_ms:.0f}",
         f"{t.own_ratio:.2f}",
+        "met" if t.own_ratio <= target else "NOT met",
+        f"{t.libraries_ms:.0f}",
+        f"{t.ratio:.2f}",
         ", ".join(f"{m} {ms:.0f}" for m, ms in t.own),
         ", ".join(f"{m} {ms:.0f}" for m, ms in t.heaviest),
     ] for t in times]
-    return _table(["handler", "import ms", "libs ms", "ratio", f"<= {target}", "not-ours ms", "ratio",
-                   "our heaviest (self ms)", "other extras (ms)"], rows)
+    table = _table(["handler", "import ms", "its libs ms", "ratio", f"<= {target}", "fixed libs ms", "ratio",
+                    "our heaviest (self ms)", "libraries beyond the fixed set (ms)"], rows)
+    met = sum(t.own_ratio <= target for t in times)
+    summary = (f"\n{met} of {len(times)} handlers within {target} of their libraries; median ratio "
+               f"{statistics.median(t.own_ratio for t in times):.2f} (fixed set: "
+               f"{statistics.median(t.ratio for t in times):.2f})")
+    return table + summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,9 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_imports:
         print("\nmeasuring cold imports ...", file=sys.stderr, flush=True)
         times = imports.measure(imports.functions(), rounds=args.import_rounds)
-        print(f"\nCold import of each handler, fresh interpreter, median of {args.import_rounds} "
-              "(libs = boto3 + pydantic + Powertools Logger, HTTP resolver and validation params; "
-              "not-ours = every module it imports that is not loyalty.*)\n")
+        print(f"\nCold import of each handler, fresh interpreter, median of {args.import_rounds} paired runs "
+              "(its libs = every module it imports that is not loyalty.*; fixed libs = boto3 + pydantic + "
+              "Powertools Logger, HTTP resolver and validation params)\n")
         print(imports_table(times, 1.2))
     return 0
 
