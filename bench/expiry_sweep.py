@@ -84,9 +84,12 @@ def seed(svc: Any, lots: int, due: int, today: dt.date) -> None:
         account = Account(program="demo", member=member, version=2, balance=500, earned=500, tier="member",
                           tier_since=dt.date(2026, 1, 1))
         pk = keys.member_pk("demo", member)
-        put(svc.store._account_op(pk, MemberChange(before=Account("demo", member), after=account))["Put"]["Item"])
-        for expiry, points in holds:
-            put(svc.store._lot_op(pk, account, LotWrite(expiry, 0, points))["Put"]["Item"])
+        writes = [LotWrite(expiry, 0, points) for expiry, points in holds]
+        # As the member's earns left it: the account with the summary of its lots, then the lots.
+        created = MemberChange(before=Account("demo", member), after=account, lots=writes, lots_read_through=dt.date.max)
+        put(svc.store._account_op(pk, created, None)["Put"]["Item"])
+        for write in writes:
+            put(svc.store._lot_op(pk, account, write)["Put"]["Item"])
 
 
 class Reads:
@@ -142,12 +145,14 @@ def report(costs: list[ExpiryCost]) -> str:
         lines.append(f"{c.lots:<8} {c.due:<6} {c.expired:<8} {c.index_items:<14} {c.index_per_lot:<8.2f} "
                      f"{c.table_items:<12} {c.table_per_lot:<8.2f} {c.per_second:<7.1f} {c.per_cpu_second:<10.1f} {calls}")
     met = all(c.expired == c.due and c.index_per_lot <= TARGET for c in costs)
+    table_met = all(c.table_per_lot <= TARGET for c in costs)
     flat = len(costs) == 2 and abs(costs[1].index_per_lot - costs[0].index_per_lot) <= 0.05 \
         and abs(costs[1].table_per_lot - costs[0].table_per_lot) <= 0.05
     lines.append(f"  target: due-index entries read per expired lot <= {TARGET}: {'met' if met else 'NOT met'}; "
                  f"flat when the table grows 10x: {'met' if flat else 'NOT met'}")
-    lines.append("  table items per expired lot: the member's account and the lot itself, read once (the account's "
-                 "version guards the write; the lot's current remaining is what expires)")
+    lines.append(f"  target: table items read per expired lot <= {TARGET}: {'met' if table_met else 'NOT met'} (the "
+                 "account alone: its summary of its earliest lots says what each due lot holds; each lot's "
+                 "remaining is still a condition of its transaction)")
     return "\n".join(lines)
 
 

@@ -3,6 +3,7 @@ the code that wrote them: account balance == sum of lots == sum of ledger deltas
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any
 
 from loyalty.services.context import Services
 from loyalty.store import keys
+from loyalty.store.summary import decode as decode_summary
 
 
 @dataclass
@@ -35,7 +37,7 @@ class Books:
     def entries_of(self, type_: str) -> list[dict[str, Any]]:
         return [e for e in self.entries if e["type"] == type_]
 
-    def assert_consistent(self) -> None:
+    def assert_consistent(self, *, every_version_has_entries: bool = True) -> None:
         """The invariants every change must keep, checked item by item."""
         assert self.balance == self.lot_total == self.ledger_total, (self.balance, self.lots, self.ledger_total)
         assert self.balance >= 0
@@ -59,7 +61,13 @@ class Books:
                 versions[entry["request_key"]].add(entry["SK"].split("#")[1])
         assert all(len(v) == 1 for v in versions.values()), dict(versions)
         assert set(versions) <= set(self.requests), (set(versions), set(self.requests))
-        if self.account:
+        # The account's summary of its earliest lots lists exactly the lots up to its day.
+        if self.account and self.account.get("early_lots_through"):
+            through = dt.date.fromisoformat(self.account["early_lots_through"])
+            summary = {day.isoformat(): points for day, points in decode_summary(self.account.get("early_lots", ""))}
+            assert summary == {d: p for d, p in self.lots.items() if dt.date.fromisoformat(d) <= through}, (
+                summary, self.lots, through)
+        if self.account and every_version_has_entries:
             assert int(self.account["version"]) == len({e["SK"].split("#")[1] for e in self.entries}), (
                 "every account version is one change with its ledger entries"
             )

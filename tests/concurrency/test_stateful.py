@@ -48,6 +48,12 @@ class Applied:
     again: Callable[[dt.datetime], Receipt]  # the same request, sent again
     reused: Callable[[dt.datetime], Receipt]  # the same key with another body
     first: Receipt
+    at: dt.datetime
+
+    def remembered(self, key: str, now: dt.datetime, retention_days: int) -> bool:
+        """An order's key is kept with its sale for good; any other for the retention period
+        (then a later write of the member forgets it, as DynamoDB's TTL would)."""
+        return key.startswith("order:") or now - self.at < dt.timedelta(days=retention_days)
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -94,7 +100,8 @@ class LedgerMachine(RuleBasedStateMachine):
         assert body["points"] >= amount_fen // 100  # never less than 1 point per yuan, floored
         assert body["balance"] == self.balance[member] + body["points"] + body["bonus"]
         self.balance[member] = body["balance"]
-        self.applied[f"order:{order_id}:paid"] = Applied(member, send, lambda now: send(now, amount_fen + 1), receipt)
+        self.applied[f"order:{order_id}:paid"] = Applied(member, send, lambda now: send(now, amount_fen + 1), receipt,
+                                                       self.now)
 
     @rule(member=st.sampled_from(MEMBERS), reward_id=st.sampled_from(sorted(REWARDS)), quantity=st.integers(1, 2))
     def redeem(self, member: str, reward_id: str, quantity: int) -> None:
@@ -120,7 +127,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.balance[member] -= cost
         if stock is not None:
             self.stock[reward_id] = stock - quantity
-        self.applied[f"redeem:{key}"] = Applied(member, send, lambda now: send(now, quantity + 1), receipt)
+        self.applied[f"redeem:{key}"] = Applied(member, send, lambda now: send(now, quantity + 1), receipt, self.now)
 
     @rule(member=st.sampled_from(MEMBERS), points=st.integers(-400, 400).filter(bool))
     def adjust(self, member: str, points: int) -> None:
@@ -138,21 +145,26 @@ class LedgerMachine(RuleBasedStateMachine):
         assert receipt.status == 201 and not receipt.replayed
         assert receipt.body["balance"] == self.balance[member] + points
         self.balance[member] += points
-        self.applied[f"adjust:{key}"] = Applied(member, send, lambda now: send(now, "another reason"), receipt)
+        self.applied[f"adjust:{key}"] = Applied(member, send, lambda now: send(now, "another reason"), receipt,
+                                                   self.now)
 
-    @precondition(lambda self: self.applied)
+    def _remembered(self) -> list[str]:
+        days = self.svc.settings.request_ttl_days
+        return sorted(k for k, a in self.applied.items() if a.remembered(k, self.now, days))
+
+    @precondition(lambda self: self._remembered())
     @rule(data=st.data())
     def replay_an_earlier_request(self, data: st.DataObject) -> None:
-        key = data.draw(st.sampled_from(sorted(self.applied)))
+        key = data.draw(st.sampled_from(self._remembered()))
         applied = self.applied[key]
         receipt = applied.again(self.now)
         assert receipt.replayed
         assert (receipt.status, receipt.body) == (applied.first.status, applied.first.body)
 
-    @precondition(lambda self: self.applied)
+    @precondition(lambda self: self._remembered())
     @rule(data=st.data())
     def reuse_a_key_with_another_body(self, data: st.DataObject) -> None:
-        key = data.draw(st.sampled_from(sorted(self.applied)))
+        key = data.draw(st.sampled_from(self._remembered()))
         with pytest.raises(IdempotencyKeyReused):
             self.applied[key].reused(self.now)
 

@@ -365,3 +365,38 @@ def test_given_the_expiry_sweep_of_a_day_when_asked_what_it_covers_then_every_da
     kind = sweeps.kind_of(expiry.SWEEP)
     assert (kind.due_kind, kind.until(dt.date(2028, 3, 1)), kind.until(dt.date(2028, 1, 1))) == (
         "EXPIRE", dt.date(2028, 2, 29), dt.date(2027, 12, 31))
+
+
+# ----- the account's summary of its earliest lots ------------------------------------------------
+
+
+def test_given_a_member_with_a_due_lot_when_swept_then_the_worker_reads_the_account_item_alone(
+    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
+    earn_on(clock, "2026-06-15 12:00:00", "m1", "o2", 1000)
+    client, read = svc.store.client, []
+    query = client.query
+
+    def table_query(**kwargs: Any) -> dict[str, Any]:  # the due index's entries are not table items
+        answer: dict[str, Any] = query(**kwargs)
+        if "IndexName" not in kwargs:
+            read.extend(item["SK"] for item in answer["Items"])
+        return answer
+
+    monkeypatch.setattr(client, "query", table_query)
+    sweep(sweeper, clock, "2027-02-01 00:05:00")
+    assert read == ["ACCOUNT"]
+    assert books(svc).lots == {"2027-06-30": 10}
+
+
+def test_given_a_summary_that_disagrees_with_its_lot_when_swept_then_the_lot_decides_and_the_summary_is_mended(
+    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+) -> None:
+    earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
+    table.update_item(TableName=svc.store.table_name,
+                      Key={"PK": {"S": keys.member_pk("demo", "m1")}, "SK": {"S": keys.ACCOUNT}},
+                      UpdateExpression="SET early_lots = :wrong", ExpressionAttributeValues={":wrong": {"S": "2027-01-31=999"}})
+    sweep(sweeper, clock, "2027-02-01 00:05:00")
+    final = books(svc)  # the summary matches the lots again
+    assert final.balance == 0 and [int(e["points"]) for e in final.entries_of("expire")] == [-623]

@@ -34,8 +34,11 @@ class Account:
     # each capability owns its section without widening this class for every feature.
     features: dict[str, Any] = field(default_factory=dict)
     created_at: dt.datetime | None = None
-    # The store's log of recently applied request keys (store/requests.py); no rule reads it.
+    # The store's bookkeeping, no rule reads it: the log of recently applied request keys
+    # (store/requests.py) and the summary of the earliest lots (store/summary.py).
     request_log: bytes = b""
+    lot_summary: tuple[tuple[dt.date, int], ...] = ()
+    lot_summary_through: dt.date | None = None
 
     @property
     def exists(self) -> bool:
@@ -66,6 +69,9 @@ class MemberState:
     account: Account
     lots: list[Lot]
     pending_lots: list[PendingLot] = field(default_factory=list)
+    # Every lot whose last day is on or before this day was read (date.max: every lot; None:
+    # no lot was read, or not known to be complete).
+    lots_through: dt.date | None = None
 
 
 @dataclass(frozen=True)

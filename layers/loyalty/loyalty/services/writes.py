@@ -172,8 +172,10 @@ def write_member(
         if attempt == 0 and first_read is not None:
             state = first_read
         else:
+            # A retry reads the lot items themselves: if a condition failed on a lot, the
+            # account's summary of its lots is not trusted again.
             state = (svc.store.load_member(program, member, account_only=True) if account_only
-                     else svc.store.load_member(program, member, lots_until=lots_until))
+                     else svc.store.load_member(program, member, lots_until=lots_until, use_summary=attempt == 0))
         try:
             decision = decide(state)
         except Retry:
@@ -213,6 +215,8 @@ def write_member(
             extra_requests=[(k, f) for k, f in _ALSO_RECORD.get() if k != request_key],
             sales=decision.sales,
             written_at=int(now.timestamp()),
+            lots_read=state.lots,
+            lots_read_through=state.lots_through,
         )
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.

@@ -19,7 +19,7 @@ from ..domain.account import Account, LedgerEntry, MemberState, PendingLot
 from ..domain.lots import Lot
 from ..domain.pending import SaleRecord
 from ..domain.tiers import sweep_due_on
-from . import keys, requests
+from . import keys, requests, summary
 
 _NEVER = "9999-12-31"
 
@@ -96,6 +96,9 @@ class MemberChange:
     extra_requests: list[tuple[str, str]] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
     written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
+    # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
+    lots_read: list[Lot] = field(default_factory=list)
+    lots_read_through: dt.date | None = None
 
     @property
     def record_carrier(self) -> str | None:
@@ -155,22 +158,41 @@ class Store:
 
     # ----- member reads ------------------------------------------------------------------
 
-    def load_member(self, program: str, member: str, *, with_pending: bool = True,
-                    account_only: bool = False, lots_until: dt.date | None = None) -> MemberState:
+    def load_member(self, program: str, member: str, *, with_pending: bool = True, account_only: bool = False,
+                    lots_until: dt.date | None = None, use_summary: bool = True) -> MemberState:
         """Account, lots and pending lots in one strongly consistent Query (SK ACCOUNT..PENDING#~);
-        ``account_only``: the account item alone (the same Query, one item read); ``lots_until``:
-        the account and only the lots whose last day is on or before it (lots sort by date), so
-        an expiry reads what it expires, not the member's later lots."""
+        ``account_only``: the account item alone (one item read); ``lots_until``: the account and
+        the lots whose last day is on or before that day. Those are the earliest lots, which the
+        account's summary lists (store/summary.py): the account alone is read when its summary
+        reaches that day, else the lots are read too (and the next write extends the summary).
+        ``use_summary=False``: read the lot items even so (a retry after a lot's condition failed)."""
+        pk = keys.member_pk(program, member)
+        if lots_until is not None and use_summary and not account_only:
+            account, _, _ = self._query(pk, keys.ACCOUNT, keys.ACCOUNT)
+            through = account.lot_summary_through
+            if through is not None and through >= lots_until:
+                lots = [Lot(day, points) for day, points in account.lot_summary if day <= lots_until]
+            else:
+                _, lots, _ = self._query(pk, keys.LOT_PREFIX, keys.lot_sk(lots_until), account.program, member)
+            return MemberState(account=account, lots=lots, lots_through=lots_until)
         upper = keys.PENDING_PREFIX + "\uffff" if with_pending else keys.LOT_PREFIX + "\uffff"
+        lots_through: dt.date | None = dt.date.max
         if lots_until is not None:
-            upper = keys.lot_sk(lots_until)
+            upper, lots_through = keys.lot_sk(lots_until), lots_until
         if account_only:
-            upper = keys.ACCOUNT
+            upper, lots_through = keys.ACCOUNT, None
+        account, lots, pending = self._query(pk, keys.ACCOUNT, upper, program, member)
+        return MemberState(account=account, lots=lots, pending_lots=pending, lots_through=lots_through)
+
+    def _query(self, pk: str, lower: str, upper: str, program: str = "", member: str = "",
+               ) -> tuple[Account, list[Lot], list[PendingLot]]:
+        program = program or keys.program_of_member_pk(pk)
+        member = member or keys.member_of_pk(pk)
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
             "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
-            "ExpressionAttributeValues": {":pk": keys.member_pk(program, member), ":lo": keys.ACCOUNT, ":hi": upper},
+            "ExpressionAttributeValues": {":pk": pk, ":lo": lower, ":hi": upper},
             "ConsistentRead": True,
         }
         while True:
@@ -190,7 +212,7 @@ class Store:
                 lots.append(Lot(dt.date.fromisoformat(item["expires_on"]), _int(item["remaining"])))
             elif sk.startswith(keys.PENDING_PREFIX):
                 pending.append(_pending_from_item(item))
-        return MemberState(account=account, lots=lots, pending_lots=pending)
+        return account, lots, pending
 
     def find_request(self, account: Account, key: str) -> StoredRequest | None:
         """The record of ``key`` when the account's log says it was applied; no read otherwise."""
@@ -338,6 +360,13 @@ class Store:
         log = requests.append(change.before.request_log, pointer, today=change.written_at // 86400)
         if log:
             item["requests"] = log
+        lots, through = summary.after_change(
+            change.before.lot_summary, change.before.lot_summary_through,
+            read=[(lot.expires_on, lot.remaining) for lot in change.lots_read], read_through=change.lots_read_through,
+            written=[(w.expires_on, w.after) for w in change.lots],
+        )
+        if through is not None:
+            item["early_lots"], item["early_lots_through"] = summary.encode(lots), through.isoformat()
         after = change.after
         tier_due = sweep_due_on(after)  # the tier review, or the reminder before it
         if tier_due is not None:
@@ -624,6 +653,8 @@ def _account_from_item(program: str, member: str, item: dict[str, Any]) -> Accou
         features=json.loads(item["features"]) if item.get("features") else {},
         created_at=dt.datetime.fromisoformat(created) if created else None,
         request_log=bytes(getattr(item.get("requests"), "value", item.get("requests")) or b""),
+        lot_summary=summary.decode(item.get("early_lots", "")),
+        lot_summary_through=_date(item.get("early_lots_through")),
     )
 
 
