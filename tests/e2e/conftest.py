@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from loyalty_local.stack import Endpoints, LocalStack, Settings, free_port, http
 # 32 cold starts at once would outlast the functions' 10 s timeout. Beyond 8 invocations at
 # once the API answers 429, as AWS does at an account's concurrency limit.
 LAMBDA_CONCURRENCY = 8
+THROTTLE_RETRIES = 20
 
 
 @dataclass
@@ -31,7 +34,15 @@ class Local:
 
     def call(self, method: str, path: str, token: str | None = None, body: Any = None,
              headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        return http_json(method, self.endpoints.api_url + path, token=token, body=body, headers=headers)
+        """One request, sent again while the account's Lambda concurrency is exhausted (the
+        emulator's throttle, as AWS's: the invocation never started), as a client would."""
+        for _ in range(THROTTLE_RETRIES):
+            status, answer = http_json(method, self.endpoints.api_url + path, token=token, body=body,
+                                       headers=headers)
+            if not (status == 429 and isinstance(answer, dict) and answer.get("__type") == "TooManyRequestsException"):
+                break
+            time.sleep(float(answer.get("retryAfterSeconds") or 1) * random.uniform(0.5, 1.0))
+        return status, answer
 
     def member(self, subject: str, program: str = "demo") -> Member:
         return Member(self, subject, program)
