@@ -87,7 +87,7 @@ def seed(svc: Any, lots: int, due: int, today: dt.date) -> None:
         writes = [LotWrite(expiry, 0, points) for expiry, points in holds]
         # As the member's earns left it: the account with the summary of its lots, then the lots.
         created = MemberChange(before=Account("demo", member), after=account, lots=writes, lots_read_through=dt.date.max)
-        put(svc.store._account_op(pk, created, None)["Put"]["Item"])
+        put(svc.store._account_op(pk, created)["Put"]["Item"])
         for write in writes:
             put(svc.store._lot_op(pk, account, write)["Put"]["Item"])
 

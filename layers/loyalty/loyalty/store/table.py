@@ -355,7 +355,7 @@ class Store:
                         raise ProgramItemConflict(index - first_program_item, reasons[index].get("Item")) from exc
             raise WriteConflict(",".join(str(c) for c in codes)) from exc
 
-    def _account_op(self, pk: str, change: MemberChange, pointer: requests.Pointer | None) -> dict[str, Any]:
+    def _account_op(self, pk: str, change: MemberChange, pointer: requests.Pointer | None = None) -> dict[str, Any]:
         item = {"PK": pk, "SK": keys.ACCOUNT, **_account_item(change.after)}
         log = requests.append(change.before.request_log, pointer, today=change.written_at // 86400)
         if log:
