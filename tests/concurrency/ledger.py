@@ -93,17 +93,19 @@ def read_books(svc: Services, member: str, program: str = "demo") -> Books:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     account = next((i for i in items if i["SK"] == keys.ACCOUNT), None)
     lots = {i["expires_on"]: int(i["remaining"]) for i in items if i["SK"].startswith(keys.LOT_PREFIX)}
-    # TX#{version:010d}#{n}: the sort key orders entries as they were written.
-    entries = sorted((i for i in items if i["SK"].startswith(keys.TX_PREFIX)), key=lambda i: i["SK"])
+    # TX#{version:010d}: one item per change, its entries in order; the sort key orders changes
+    # as they were written. Each entry is given its item's sort key.
+    changes = sorted((i for i in items if i["SK"].startswith(keys.TX_PREFIX)), key=lambda i: i["SK"])
+    entries = [{**entry, "SK": change["SK"]} for change in changes for entry in change["entries"]]
     requests = {
         i["SK"][len(keys.REQ_PREFIX):]: {"status": int(i["status"]), "body": json.loads(i["response"])}
         for i in items
         if i["SK"].startswith(keys.REQ_PREFIX)
     }
-    # A change with ledger entries keeps its stored answer on its first entry.
+    # A change with ledger entries keeps its stored answer on its ledger item.
     requests.update({
         i["request_key"]: {"status": int(i["status"]), "body": json.loads(i["response"])}
-        for i in entries
+        for i in changes
         if "fingerprint" in i
     })
     # An order's earn keeps its stored answer on the order's SALE# item.

@@ -109,6 +109,24 @@ def test_given_more_entries_than_the_limit_when_following_next_cursor_then_every
     assert sum(e["points"] for e in entries) == api.get_me("m1")[1]["balance"] == 638
 
 
+@pytest.mark.parametrize("limit", [1, 2, 5, 6, 7])
+def test_given_a_page_that_ends_inside_a_change_when_following_next_cursor_then_its_other_entries_come_next(
+    svc: Services, table: Any, limit: int
+) -> None:
+    _seven_entries()  # the first order's earn and bonus are one change, stored together
+    entries: list[dict[str, Any]] = []
+    query: dict[str, str] = {"limit": str(limit)}
+    while True:
+        status, page = api.get_my_ledger("m1", **query)
+        assert status == 200 and 0 < len(page["entries"]) <= limit, page
+        entries.extend(page["entries"])
+        if page["next_cursor"] is None:
+            break
+        query = {"limit": str(limit), "cursor": page["next_cursor"]}
+    assert [e["type"] for e in entries] == ["adjust"] * 5 + ["bonus", "earn"]
+    assert len({e["id"] for e in entries}) == 7
+
+
 def test_given_the_default_limit_when_reading_the_ledger_then_all_of_a_short_ledger_fits_one_page(
     svc: Services, table: Any
 ) -> None:

@@ -250,6 +250,7 @@ def test_given_a_redemption_then_its_answer_is_kept_on_its_ledger_entry_and_its_
     items = snapshot(table)
     assert not [i for i in items if i["SK"]["S"].startswith("REQ#")]  # no item of its own: 4 items, 8 WRU
     entry = next(i for i in items if i["SK"]["S"].startswith("TX#") and i.get("request_key", {}).get("S") == "redeem:k1")
+    assert [e["M"]["type"]["S"] for e in entry["entries"]["L"]] == ["redeem"]
     assert json.loads(entry["response"]["S"]) == first[1] and "fingerprint" in entry
     account = svc.store.load_member("demo", "m1", account_only=True).account
     pointer = requests.find(account.request_log, "redeem:k1")

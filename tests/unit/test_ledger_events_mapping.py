@@ -9,7 +9,7 @@ import pytest
 
 from loyalty.domain.account import LedgerEntry
 from loyalty.domain.events import EVENT_TYPES, entry_event
-from loyalty.services.ledger_events import event_of_image
+from loyalty.services.ledger_events import events_of_image
 from loyalty.store.table import _entry_item
 
 AT = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -62,13 +62,14 @@ def test_given_an_entry_then_the_event_id_is_the_entry_id_and_the_detail_follows
         "order_id": "o1", "refund_id": "r1", "debt": 30}
 
 
-def test_given_a_stream_image_of_a_stored_entry_then_it_round_trips_to_the_same_event() -> None:
-    stored = entry("earn", 0, pending=120, source="partner:shop")
-    image = {"PK": "P#demo#M#m1", "SK": "TX#0000000003#0", **_entry_item(stored)}
-    assert event_of_image(image) == entry_event("demo", "m1", stored)
+def test_given_a_stream_image_of_a_stored_change_then_each_entry_round_trips_to_its_event_in_order() -> None:
+    earned, bonus = entry("earn", 123, source="partner:shop"), entry("bonus", 500)
+    quiet = entry("expire", 0)  # nothing left to expire: no event
+    image = {"PK": "P#demo#M#m1", "SK": "TX#0000000003", "entries": [_entry_item(e) for e in (earned, quiet, bonus)]}
+    assert events_of_image(image) == [entry_event("demo", "m1", earned), entry_event("demo", "m1", bonus)]
 
 
 @pytest.mark.parametrize("keys", [("P#demo#M#m1", "ACCOUNT"), ("P#demo#M#m1", "LOT#2027-11-30"),
-                                  ("P#demo", "TX#0000000001#0"), ("PARTNER#shop", "PARTNER")])
-def test_given_an_image_that_is_not_a_members_ledger_entry_then_no_event(keys: tuple[str, str]) -> None:
-    assert event_of_image({"PK": keys[0], "SK": keys[1], "id": "x"}) is None
+                                  ("P#demo", "TX#0000000001"), ("PARTNER#shop", "PARTNER")])
+def test_given_an_image_that_is_not_a_members_ledger_item_then_no_event(keys: tuple[str, str]) -> None:
+    assert events_of_image({"PK": keys[0], "SK": keys[1], "entries": []}) == []

@@ -19,12 +19,12 @@ from .http import logger
 _processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
-def _record(record: DynamoDBRecord) -> str | None:
+def _record(record: DynamoDBRecord) -> list[str] | None:
     if record.event_name != DynamoDBRecordEventName.INSERT or record.dynamodb is None:
         return None  # ledger entries are immutable: only their insertion is news
     published = publish_image(services(), record.dynamodb.new_image)
     if published:
-        logger.debug("event published", extra={"detail_type": published, "sequence": record.dynamodb.sequence_number})
+        logger.debug("events published", extra={"detail_types": published, "sequence": record.dynamodb.sequence_number})
     return published
 
 

@@ -48,10 +48,10 @@ def sweep_sk(name: str) -> str:
     return f"{SWEEP_PREFIX}{name}"
 
 
-def entry_sk(version: int, n: int) -> str:
-    """The n-th ledger entry of the change that made the account ``version``: the ledger's
-    order is the order of commits, whatever the clocks."""
-    return f"{TX_PREFIX}{version:010d}#{n}"
+def entry_sk(version: int) -> str:
+    """The ledger entries of the change that made the account ``version``, in one item: the
+    ledger's order is the order of commits, whatever the clocks."""
+    return f"{TX_PREFIX}{version:010d}"
 
 
 def req_sk(key: str) -> str:

@@ -1,7 +1,7 @@
 """Where a member's recent request keys are recorded: a compact log on the account item.
 
 A change's request record (fingerprint, status, answer) is written on an item the change writes
-anyway: the order's SALE item for an earn, else the change's first ledger entry, else (a change
+anyway: the order's SALE item for an earn, else the change's ledger item (its entries), else (a change
 with no ledger entry) a ``REQ#`` item. The account, conditioned on its version in every member
 write, carries the log that says which keys it has applied and where each record is. So:
 
@@ -12,8 +12,8 @@ write, carries the log that says which keys it has applied and where each record
   and the record is fetched only for a replay;
 - a redemption writes 4 items instead of 5 (no ``REQ#`` item), 2 WRU less.
 
-Each pointer is 12 bytes: 6 bytes of SHA-256 of the key, the account version whose first ledger
-entry holds the record (0: a ``REQ#`` item holds it) and the epoch day the record expires. A
+Each pointer is 12 bytes: 6 bytes of SHA-256 of the key, the account version whose ledger item
+holds the record (0: a ``REQ#`` item holds it) and the epoch day the record expires. A
 pointer is dropped once its day has passed (the same retention as ``REQ#`` items' TTL) and only
 the newest ``MAX_POINTERS`` are kept, so the account stays small whatever a member does. A hash
 collision cannot replay the wrong answer: the record carries its key, which is compared."""
@@ -34,7 +34,7 @@ IN_REQUEST_ITEM = 0  # version 0: the record is a REQ# item
 @dataclass(frozen=True)
 class Pointer:
     digest: bytes
-    version: int  # the account version whose entry TX#{version}#0 holds the record; 0: REQ# item
+    version: int  # the account version whose ledger item TX#{version} holds the record; 0: REQ# item
     expires_day: int  # epoch day after which the pointer is dropped
 
 

@@ -220,7 +220,7 @@ class Store:
         if pointer is None:
             return None
         pk = keys.member_pk(account.program, account.member)
-        sk = keys.req_sk(key) if pointer.version == requests.IN_REQUEST_ITEM else keys.entry_sk(pointer.version, 0)
+        sk = keys.req_sk(key) if pointer.version == requests.IN_REQUEST_ITEM else keys.entry_sk(pointer.version)
         item = self.client.get_item(TableName=self.table_name, Key={"PK": pk, "SK": sk}, ConsistentRead=True).get("Item")
         if item is None or "fingerprint" not in item:
             return None  # a REQ# item past its TTL
@@ -252,19 +252,35 @@ class Store:
     def ledger_page(
         self, program: str, member: str, *, limit: int, cursor: str | None
     ) -> tuple[list[dict[str, Any]], str | None]:
+        """Entries newest first. A ledger item holds the entries of one change, so a page may end
+        inside an item: the cursor names the item and how many of its entries were given."""
+        pk = keys.member_pk(program, member)
+        start, skip = _decode_cursor(cursor) if cursor else (keys.TX_PREFIX + "\uffff", 0)
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :tx)",
-            "ExpressionAttributeValues": {":pk": keys.member_pk(program, member), ":tx": keys.TX_PREFIX},
+            "KeyConditionExpression": "PK = :pk AND SK BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {":pk": pk, ":lo": keys.TX_PREFIX, ":hi": start},
             "ScanIndexForward": False,
-            "Limit": limit,
+            # One item more than entries wanted (an item holds one or more): the page then shows
+            # whether anything is left after it, and no cursor leads to an empty page.
+            "Limit": limit + 1,
         }
-        if cursor:
-            kwargs["ExclusiveStartKey"] = {"PK": keys.member_pk(program, member), "SK": _decode_cursor(cursor)}
-        page = self.client.query(**kwargs)
-        entries = [_entry_view(_plain(item)) for item in page["Items"]]
-        last = page.get("LastEvaluatedKey")
-        return entries, (_encode_cursor(last["SK"]) if last else None)
+        entries: list[dict[str, Any]] = []
+        while True:
+            page = self.client.query(**kwargs)
+            items = page["Items"]
+            for position, item in enumerate(items):
+                views = [_entry_view(e) for e in reversed(_entry_maps(_plain(item)))]
+                given = skip if item["SK"] == start else 0
+                for index in range(given, len(views)):
+                    if len(entries) == limit:
+                        return entries, _encode_cursor(item["SK"], index)
+                    entries.append(views[index])
+                if len(entries) == limit and (position + 1 < len(items) or "LastEvaluatedKey" in page):
+                    return entries, _encode_cursor(item["SK"], len(views))
+            if "LastEvaluatedKey" not in page:
+                return entries, None
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # ----- member writes -----------------------------------------------------------------
 
@@ -308,10 +324,13 @@ class Store:
             if is_carrier:
                 request_index = len(ops)
             ops.append(self._sale_op(pk, sale, record if is_carrier else None))
-        for n, entry in enumerate(change.entries):
-            item = {"PK": pk, "SK": keys.entry_sk(after.version, n), **_entry_item(entry)}
-            if n == 0 and carrier == "entry":
-                item.update(record)
+        if change.entries:
+            # All entries of one change in one item: a change is one account version, and one
+            # item costs less than one per entry (a first order's earn and bonus: 2 WRU, not 4).
+            item: dict[str, Any] = {"PK": pk, "SK": keys.entry_sk(after.version),
+                                    "entries": [_entry_item(e) for e in change.entries]}
+            if carrier == "entry":
+                item.update(record, request_key=change.request_key)
             ops.append({"Put": {"TableName": self.table_name, "Item": item,
                                 "ConditionExpression": "attribute_not_exists(PK)"}})
         extra_index: dict[int, str] = {}
@@ -734,21 +753,28 @@ def _entry_item(entry: LedgerEntry) -> dict[str, Any]:
     return item
 
 
-def entry_from_item(item: dict[str, Any]) -> LedgerEntry:
-    """A stored ledger entry (a TX# item, e.g. a stream image) as the domain sees it."""
-    plain = _plain(item)
-    return LedgerEntry(
-        id=plain["id"],
-        type=plain["type"],
-        points=plain["points"],
-        balance_after=plain["balance_after"],
-        reason=plain.get("reason", ""),
-        ref=plain.get("ref"),
-        created_at=dt.datetime.fromisoformat(plain["created_at"]),
-        lots=tuple((dt.date.fromisoformat(lot["expires_on"]), lot["points"]) for lot in plain.get("lots", [])),
-        request_key=plain.get("request_key"),
-        details=json.loads(plain["details"]) if plain.get("details") else {},
-    )
+def _entry_maps(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The entries of a ledger item, oldest first."""
+    return list(item["entries"])
+
+
+def entries_from_item(item: dict[str, Any]) -> list[LedgerEntry]:
+    """The entries of a stored ledger item (a TX# item, e.g. a stream image) as the domain sees them."""
+    return [
+        LedgerEntry(
+            id=plain["id"],
+            type=plain["type"],
+            points=plain["points"],
+            balance_after=plain["balance_after"],
+            reason=plain.get("reason", ""),
+            ref=plain.get("ref"),
+            created_at=dt.datetime.fromisoformat(plain["created_at"]),
+            lots=tuple((dt.date.fromisoformat(lot["expires_on"]), lot["points"]) for lot in plain.get("lots", [])),
+            request_key=plain.get("request_key"),
+            details=json.loads(plain["details"]) if plain.get("details") else {},
+        )
+        for plain in _entry_maps(_plain(item))
+    ]
 
 
 def _entry_view(item: dict[str, Any]) -> dict[str, Any]:
@@ -767,15 +793,16 @@ def _entry_view(item: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _encode_cursor(sk: str) -> str:
-    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=")
+def _encode_cursor(sk: str, given: int) -> str:
+    return base64.urlsafe_b64encode(f"{sk}|{given}".encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> str:
+def _decode_cursor(cursor: str) -> tuple[str, int]:
     try:
-        sk = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        sk, _, given = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
+        skip = int(given)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("invalid cursor") from exc
-    if not sk.startswith(keys.TX_PREFIX):
+    if not sk.startswith(keys.TX_PREFIX) or skip < 0:
         raise ValueError("invalid cursor")
-    return sk
+    return sk, skip
