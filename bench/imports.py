@@ -82,18 +82,18 @@ def _run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT)
 
 
-def _source(body: str, code_dir: Path) -> str:
+def source(body: str, code_dir: Path) -> str:
     return _TIMED.format(layer=str(LAYER), code=str(code_dir), deps=sysconfig.get_paths()["purelib"], body=body)
 
 
 def _timed(body: str, code_dir: Path) -> float:
-    return float(_run(_source(body, code_dir)).stdout.strip().splitlines()[-1]) * 1000
+    return float(_run(source(body, code_dir)).stdout.strip().splitlines()[-1]) * 1000
 
 
 def _importtime(body: str, code_dir: Path) -> list[tuple[str, float, float]]:
     """(module, self ms, cumulative ms) in the order python -X importtime reports them."""
     found = []
-    for line in _run(_source(body, code_dir), "-X", "importtime").stderr.splitlines():
+    for line in _run(source(body, code_dir), "-X", "importtime").stderr.splitlines():
         m = re.match(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|\s+(.*)$", line)
         if m:
             found.append((m.group(3).strip(), int(m.group(1)) / 1000, int(m.group(2)) / 1000))
@@ -113,16 +113,21 @@ def compile_ours(apps: list[Path]) -> None:
         compileall.compile_dir(directory, quiet=1)
 
 
+def bodies(app: Path) -> tuple[str, str]:
+    """The programs that import the handler, and every module it imports that is not ours."""
+    handler_body = _HANDLER.format(path=str(app))
+    imported = _importtime(handler_body, app.parent)
+    return handler_body, _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)])
+
+
 def measure(apps: list[Path], rounds: int = 3) -> list[ImportTime]:
     """Every handler: each round times the handler, the libraries and its not-ours modules in turn."""
     compile_ours(apps)
-    bodies, extras, owns = {}, {}, {}
+    programs, extras, owns = {}, {}, {}
     baseline = {m for m, _, _ in _importtime(LIBRARIES, ROOT)}
     for app in apps:
-        handler_body = _HANDLER.format(path=str(app))
-        imported = _importtime(handler_body, app.parent)
-        not_ours_body = _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)])
-        bodies[app] = (handler_body, not_ours_body)
+        programs[app] = bodies(app)
+        imported = _importtime(programs[app][0], app.parent)
         extra = sorted(((m, cum) for m, _, cum in imported if m not in baseline and not _ours(m)), key=lambda kv: -kv[1])
         shown: list[tuple[str, float]] = []
         for name, ms in extra:
@@ -135,8 +140,8 @@ def measure(apps: list[Path], rounds: int = 3) -> list[ImportTime]:
     samples: dict[Path, list[tuple[float, float, float]]] = {app: [] for app in apps}
     for _ in range(rounds):
         for app in apps:
-            samples[app].append((_timed(bodies[app][0], app.parent), _timed(LIBRARIES, ROOT),
-                                 _timed(bodies[app][1], app.parent)))
+            samples[app].append((_timed(programs[app][0], app.parent), _timed(LIBRARIES, ROOT),
+                                 _timed(programs[app][1], app.parent)))
     results = []
     for app in apps:
         runs = samples[app]
