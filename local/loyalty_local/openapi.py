@@ -5,9 +5,19 @@ from __future__ import annotations
 import json
 
 from loyalty.api.http import build_resolver
-from loyalty.api.routes import account, actions, admin, checkin, earn, partners, redeem, tiers
+from loyalty.api.routes import (
+    account,
+    actions,
+    admin,
+    checkin,
+    earn,
+    partner_webhooks,
+    partners,
+    redeem,
+    tiers,
+)
 
-ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router, partners.router,
+ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router, partner_webhooks.router,
            partners.admin_router, checkin.router, actions.router]
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from loyalty.api.routes import partner_webhooks as webhook_routes
 from loyalty.api.routes import partners as partner_routes
 from loyalty.domain.events import EVENT_TYPES
 from loyalty.services.context import Services
@@ -30,6 +31,7 @@ COMMON = {"event_id", "schema_version", "program", "member_id", "occurred_at", "
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     monkeypatch.setattr(partner_routes, "utc_now", clock)
+    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     yield clock
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
+from loyalty.api.routes import partner_webhooks as webhook_routes
 from loyalty.api.routes import partners as partner_routes
 from loyalty.services.context import Services
 
@@ -26,6 +27,7 @@ PAID = payload("order.paid", order_id="o1", amount_fen=1000)
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     monkeypatch.setattr(partner_routes, "utc_now", clock)
+    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     yield clock
 
 

@@ -15,6 +15,7 @@ import boto3
 import pytest
 from standardwebhooks import Webhook
 
+from loyalty.api.routes import partner_webhooks as webhook_routes
 from loyalty.api.routes import partners as partner_routes
 from loyalty.services import deliveries
 from loyalty.services.context import Services
@@ -101,6 +102,7 @@ def pipeline(svc: Services, table: Any, clock: Clock, monkeypatch: pytest.Monkey
     # Webhooks in use the test clock; deliveries out sign with the real clock, since the
     # reference package that verifies them reads the real clock too.
     monkeypatch.setattr(partner_routes, "utc_now", clock)
+    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
     svc.settings.delivery_queue_url = url

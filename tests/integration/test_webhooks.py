@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from loyalty.api.routes import partner_webhooks as webhook_routes
 from loyalty.api.routes import partners as partner_routes
 from loyalty.services.context import Services
 
@@ -28,6 +29,7 @@ VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     monkeypatch.setattr(partner_routes, "utc_now", clock)
+    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     yield clock
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from loyalty.api import sweep_events
+from loyalty.api.routes import partner_webhooks as webhook_routes
 from loyalty.api.routes import partners as partner_routes
 from loyalty.services.context import Services
 
@@ -27,6 +28,7 @@ PAID_AT = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)  # 14:00 in Shanghai
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     monkeypatch.setattr(partner_routes, "utc_now", clock)
+    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     monkeypatch.setattr(sweep_events, "utc_now", clock)
     yield clock
 

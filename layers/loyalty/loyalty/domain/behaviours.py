@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from .checkin import month_key
 from .errors import RateLimited, ValidationFailed
+from .months import month_key
 from .program import Behaviour, BehaviourRules, RateLimit
 
 CapRule = Literal["once", "daily", "monthly", "daily_points"]

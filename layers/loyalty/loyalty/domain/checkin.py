@@ -17,21 +17,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import LimitReached, ValidationFailed
+from .months import month_key, month_start, previous_month_start
 from .program import CheckinRules
 
 DAY = dt.timedelta(days=1)
-
-
-def month_key(day: dt.date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def previous_month_start(day: dt.date) -> dt.date:
-    return month_start(month_start(day) - DAY)
 
 
 @dataclass(frozen=True, order=True)

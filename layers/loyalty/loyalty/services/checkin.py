@@ -15,6 +15,7 @@ from ..domain import checkin as rules
 from ..domain.account import Account, MemberState
 from ..domain.checkin import CalendarMonth, CheckinState, DayAdded
 from ..domain.lots import allocate
+from ..domain.months import month_key
 from ..domain.program import Program
 from ..domain.tiers import open_account
 from .actions import count_member_call
@@ -141,7 +142,7 @@ def calendar(svc: Services, *, program_id: str, member: str, month: str | None, 
     view = rules.calendar(program.checkin, _history(account), shown, today)
     makeup = program.checkin.makeup
     return {
-        "month": rules.month_key(shown.first),
+        "month": month_key(shown.first),
         "today": today.isoformat(),
         "days": [d.isoformat() for d in view.days],
         "checked_in_today": view.checked_today,
