@@ -4,12 +4,11 @@ Start-up. Importing the package first loads the libraries every function uses, t
 out of the cyclic garbage collector (``gc.freeze``). They live as long as the process; without
 this, each full collection (triggered by allocations: building the program's pydantic models at
 import, and any request) walks their hundreds of thousands of objects again, which was about
-half of our modules' import time. Nothing here talks to AWS: boto3 is used by ``store`` only.
+half of our modules' import time. boto3, imported by ``store`` only, is frozen there the same way.
 """
 
 import gc
 
-import boto3  # noqa: F401
 import pydantic  # noqa: F401
 from aws_lambda_powertools import Logger  # noqa: F401
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver  # noqa: F401
