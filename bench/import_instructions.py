@@ -43,7 +43,7 @@ def main(argv: list[str]) -> int:
     print("handler               instructions  its libraries  ratio  <= 1.2   fixed set  ratio")
     ratios = []
     for app in apps:
-        handler, libraries = imports.bodies(app)
+        handler, libraries, _ = imports.bodies(app)
         own, theirs = instructions(handler, app.parent), instructions(libraries, app.parent)
         ratios.append(own / theirs)
         print(f"{app.parent.name:<21} {own:>12,}  {theirs:>13,}  {own / theirs:.3f}  "

@@ -113,11 +113,12 @@ def compile_ours(apps: list[Path]) -> None:
         compileall.compile_dir(directory, quiet=1)
 
 
-def bodies(app: Path) -> tuple[str, str]:
-    """The programs that import the handler, and every module it imports that is not ours."""
+def bodies(app: Path) -> tuple[str, str, list[tuple[str, float, float]]]:
+    """The programs that import the handler, and every module it imports that is not ours; and
+    what the handler's import imported (python -X importtime)."""
     handler_body = _HANDLER.format(path=str(app))
     imported = _importtime(handler_body, app.parent)
-    return handler_body, _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)])
+    return handler_body, _MODULES.format(names=[m for m, _, _ in imported if not _ours(m)]), imported
 
 
 def measure(apps: list[Path], rounds: int = 3) -> list[ImportTime]:
@@ -126,8 +127,8 @@ def measure(apps: list[Path], rounds: int = 3) -> list[ImportTime]:
     programs, extras, owns = {}, {}, {}
     baseline = {m for m, _, _ in _importtime(LIBRARIES, ROOT)}
     for app in apps:
-        programs[app] = bodies(app)
-        imported = _importtime(programs[app][0], app.parent)
+        handler_body, not_ours_body, imported = bodies(app)
+        programs[app] = (handler_body, not_ours_body)
         extra = sorted(((m, cum) for m, _, cum in imported if m not in baseline and not _ours(m)), key=lambda kv: -kv[1])
         shown: list[tuple[str, float]] = []
         for name, ms in extra:
