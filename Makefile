@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help run test lint types unit integration concurrency e2e template bench openapi layer-requirements clean
+.PHONY: help run test lint types unit integration concurrency e2e template shifted-clock faketime bench openapi layer-requirements clean
 
 help:
 	@echo "make run    - the whole system locally (MiniStack + dev OIDC issuer), demo program loaded"
@@ -24,6 +24,18 @@ run: $(STAMP)
 
 test: $(STAMP) lint types layer-requirements-check
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
+	$(MAKE) --no-print-directory shifted-clock
+
+# The in-process suites again with the machine's clock 400 days ahead: a test that reads the
+# real date anywhere (code or test) fails here, whatever day CI runs on.
+SHIFT ?= +400d
+shifted-clock: $(STAMP) faketime
+	faketime -f '$(SHIFT)' $(BIN)/python -m pytest -p no:cacheprovider -q -n 2 --dist loadgroup \
+	  tests/unit tests/integration tests/concurrency
+
+# Debian's faketime, installed when missing (make test runs as root on CI and dev machines).
+faketime:
+	@command -v faketime >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

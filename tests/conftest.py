@@ -14,9 +14,11 @@ import pytest
 import yaml
 from moto import mock_aws
 
+from loyalty import clock as engine_clock
 from loyalty.domain.program import parse_program
 from loyalty.services.context import Services, reset_services, services
 
+from .support.clock import DEFAULT_NOW, Clock
 from .support.template import ROOT, create_table_kwargs
 
 TABLE = "loyalty-test"
@@ -44,6 +46,16 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "loyalty-test")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
     reset_services()
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[Clock]:
+    """The engine's one clock, fixed for every test (tests move it with ``clock.set``): no test
+    depends on the date it runs on."""
+    fixed = Clock(DEFAULT_NOW)
+    engine_clock.set_source(fixed)
+    yield fixed
+    engine_clock.set_source(None)
 
 
 _warm_session: boto3.Session | None = None

@@ -4,8 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from loyalty.api.http import logger, utc_now
+from loyalty.api.http import logger
 from loyalty.api.order_events import handle_order_event
+from loyalty.clock import utc_now
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,21 +9,19 @@ from typing import Any
 
 import pytest
 
-from loyalty.api import sweep_events
 from loyalty.services import expiry
 from loyalty.services.context import Services
 from loyalty.store import keys
 
-from ..conftest import snapshot
+from ..conftest import SHANGHAI, snapshot
+from ..support.clock import Clock
 from ..support.sweeps import Sweeper
 from . import api
-from .conftest import Clock
 from .expiry_support import BusTap, at, books
 
 
 @pytest.fixture
 def sweeper(svc: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
-    monkeypatch.setattr(sweep_events, "utc_now", clock)
     yield Sweeper(svc)
 
 
@@ -147,7 +145,9 @@ def test_given_lots_expiring_on_different_days_when_their_reminder_days_come_the
     for day in days("2027-05-05", "2027-05-12"):
         remind(sweeper, clock, day)
     assert sent(tap) == [("m1", "2027-05-10", 3, 600), ("m1", "2027-05-12", 3, 200)]
-    assert [e["occurred_at"][:10] for e in tap.events()] == ["2027-05-07", "2027-05-09"]
+    # Events carry UTC instants; each was sent on its local (Shanghai) reminder day.
+    assert [dt.datetime.fromisoformat(e["occurred_at"]).astimezone(SHANGHAI).date().isoformat()
+            for e in tap.events()] == ["2027-05-07", "2027-05-09"]
 
 
 def test_given_a_member_with_expiring_points_when_reading_me_then_the_next_expiring_amounts_are_listed(

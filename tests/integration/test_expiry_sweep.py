@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from loyalty.api import sweep_events
 from loyalty.domain.errors import ValidationFailed
 from loyalty.services import expiry, rewards, sweeps
 from loyalty.services.context import Services
@@ -21,16 +20,15 @@ from loyalty.store import keys, requests
 from loyalty.store.table import MemberChange
 
 from ..conftest import snapshot
+from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.sweeps import Sweeper
 from . import api
-from .conftest import Clock
 from .expiry_support import at, books
 
 
 @pytest.fixture
 def sweeper(svc: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
-    monkeypatch.setattr(sweep_events, "utc_now", clock)
     yield Sweeper(svc)
 
 

@@ -10,19 +10,17 @@ from typing import Any
 
 import pytest
 
-from loyalty.api.routes import partner_webhooks as webhook_routes
-from loyalty.api.routes import partners as partner_routes
 from loyalty.domain.events import EVENT_TYPES
 from loyalty.services.context import Services
 
 from ..conftest import ROOT
 from ..support import partners
+from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.partners import payload, send
 from ..support.streams import BusCapture, TableStream, publish
 from ..support.template import template
 from . import api
-from .conftest import Clock
 
 COMMON = {"event_id", "schema_version", "program", "member_id", "occurred_at", "entry_type", "points",
           "balance_after", "reason", "ref"}
@@ -30,8 +28,6 @@ COMMON = {"event_id", "schema_version", "program", "member_id", "occurred_at", "
 
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    monkeypatch.setattr(partner_routes, "utc_now", clock)
-    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     yield clock
 
 

@@ -11,23 +11,19 @@ from typing import Any
 import boto3
 import pytest
 
-from loyalty.api.routes import partner_webhooks as webhook_routes
-from loyalty.api.routes import partners as partner_routes
 from loyalty.services.context import Services
 
 from ..conftest import snapshot
 from ..support import partners
+from ..support.clock import Clock
 from ..support.events import call, event_file, http_event, member_claims
 from ..support.partners import payload, send
-from .conftest import Clock
 
 PAID = payload("order.paid", order_id="o1", amount_fen=1000)
 
 
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    monkeypatch.setattr(partner_routes, "utc_now", clock)
-    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     yield clock
 
 

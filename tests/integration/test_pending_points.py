@@ -14,17 +14,16 @@ from typing import Any
 
 import pytest
 
-from loyalty.api import sweep_events
 from loyalty.domain.errors import LoyaltyError, NotFound
 from loyalty.services import pending
 from loyalty.services.context import Services
 from loyalty.store import keys
 
 from ..conftest import snapshot
+from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.sweeps import Sweeper
 from . import api
-from .conftest import Clock
 from .expiry_support import at, books
 
 PAID = event_file("order_events/order-paid.json")  # ord-1001, 12850 fen, m1
@@ -34,7 +33,6 @@ REFUNDED = event_file("order_events/order-refunded.json")
 
 @pytest.fixture
 def sweeper(svc: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
-    monkeypatch.setattr(sweep_events, "utc_now", clock)
     yield Sweeper(svc)
 
 

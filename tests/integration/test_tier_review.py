@@ -15,10 +15,10 @@ from loyalty.services.context import Services
 
 from ..conftest import snapshot
 from ..support.bus import BusTap
+from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.sweeps import Sweeper
 from . import api
-from .conftest import Clock
 from .tier_support import earn_on, local
 
 

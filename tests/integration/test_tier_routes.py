@@ -12,10 +12,10 @@ from loyalty.services.pending import refund_order
 
 from ..conftest import snapshot
 from ..support.bus import BusTap
+from ..support.clock import Clock
 from ..support.events import call, event_file, http_event, member_claims
 from . import api
 from .api import admin_event, error_code
-from .conftest import Clock
 from .tier_support import earn_on, local
 
 

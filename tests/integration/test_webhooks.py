@@ -12,24 +12,20 @@ from typing import Any
 
 import pytest
 
-from loyalty.api.routes import partner_webhooks as webhook_routes
-from loyalty.api.routes import partners as partner_routes
 from loyalty.services.context import Services
 
 from ..conftest import snapshot
 from ..support import partners
+from ..support.clock import Clock
 from ..support.events import LambdaContext, call, event_file, load_function
 from ..support.partners import payload, send, signed_headers, webhook_event
 from . import api
-from .conftest import Clock
 
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    monkeypatch.setattr(partner_routes, "utc_now", clock)
-    monkeypatch.setattr(webhook_routes, "utc_now", clock)
     yield clock
 
 

@@ -10,26 +10,20 @@ from typing import Any
 
 import pytest
 
-from loyalty.api import sweep_events
-from loyalty.api.routes import partner_webhooks as webhook_routes
-from loyalty.api.routes import partners as partner_routes
 from loyalty.services.context import Services
 
 from ..conftest import snapshot
 from ..support import partners
+from ..support.clock import Clock
 from ..support.partners import payload, send
 from ..support.sweeps import Sweeper
 from . import api
-from .conftest import Clock
 
 PAID_AT = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)  # 14:00 in Shanghai
 
 
 @pytest.fixture
 def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    monkeypatch.setattr(partner_routes, "utc_now", clock)
-    monkeypatch.setattr(webhook_routes, "utc_now", clock)
-    monkeypatch.setattr(sweep_events, "utc_now", clock)
     yield clock
 
 

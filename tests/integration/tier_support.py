@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..support.clock import Clock
 from . import api
-from .conftest import Clock
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 

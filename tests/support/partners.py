@@ -8,7 +8,9 @@ import copy
 import datetime as dt
 import json
 from typing import Any
+from unittest import mock
 
+import standardwebhooks.webhooks
 from standardwebhooks import Webhook
 
 from .events import admin_claims, call, event_file, http_event
@@ -34,6 +36,21 @@ def signed_headers(secret: str, webhook_id: str, at: dt.datetime, body: bytes) -
     """What a partner using the reference package sends (its sign() takes the time it is given)."""
     signature = Webhook(secret).sign(webhook_id, at, body.decode())
     return {"webhook-id": webhook_id, "webhook-timestamp": str(int(at.timestamp())), "webhook-signature": signature}
+
+
+def verify_as_received(secret: str, body: str | bytes, headers: dict[str, str]) -> Any:
+    """The reference package's verify(), run as the receiver would run it on arrival: at the
+    instant the delivery was signed (the package reads the machine's clock, the engine signs at
+    its own clock, which tests fix)."""
+    signed_at = dt.datetime.fromtimestamp(int(headers["webhook-timestamp"]), dt.UTC)
+
+    class _ArrivalTime(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Any:
+            return signed_at.astimezone(tz)
+
+    with mock.patch.object(standardwebhooks.webhooks, "datetime", _ArrivalTime):
+        return Webhook(secret).verify(body, headers)
 
 
 def webhook_event(partner_id: str, body: bytes, headers: dict[str, str], *, base64_body: bool = False) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from standardwebhooks import Webhook
 from loyalty.api import webhooks
 from loyalty.api.webhooks import WebhookRefused, raw_body, read_headers, sign, sign_all, verify
 
+from ..support.partners import verify_as_received
+
 VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 VECTOR_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
 VECTOR_TS = 1614265330
@@ -52,12 +54,12 @@ def test_given_a_request_signed_by_the_reference_package_then_it_is_accepted() -
 
 
 def test_given_our_signature_then_the_reference_package_verifies_it() -> None:
-    now = dt.datetime.now(dt.UTC)  # the reference package reads the clock itself; no assertion on time
+    now = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)
     body = b'{"event_id": "01J", "points": 5}'
     value = sign_all([OTHER_SECRET, VECTOR_SECRET], "evt_1", int(now.timestamp()), body)
-    assert Webhook(VECTOR_SECRET).verify(body, headers(value, webhook_id="evt_1", timestamp=int(now.timestamp()))) == {
-        "event_id": "01J", "points": 5}
-    assert Webhook(OTHER_SECRET).verify(body, headers(value, webhook_id="evt_1", timestamp=int(now.timestamp())))
+    sent = headers(value, webhook_id="evt_1", timestamp=int(now.timestamp()))
+    assert verify_as_received(VECTOR_SECRET, body, sent) == {"event_id": "01J", "points": 5}
+    assert verify_as_received(OTHER_SECRET, body, sent)
 
 
 def test_given_a_tampered_body_then_the_signature_does_not_match() -> None:

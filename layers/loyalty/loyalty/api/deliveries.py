@@ -16,9 +16,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..clock import utc_now
 from ..services import deliveries
 from ..services.context import services
-from .http import logger, utc_now
+from .http import logger
 from .webhooks import ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_all
 
 TIMEOUT_SECONDS = 5

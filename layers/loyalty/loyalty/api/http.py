@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..clock import utc_now
 from ..domain.errors import Forbidden, LoyaltyError, Unauthorized
 from .errors import envelope, status_of
 
@@ -20,10 +21,6 @@ logger = Logger(service="loyalty")
 
 MEMBER_ID = r"^[A-Za-z0-9_.:@-]{1,64}$"
 IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,64}$"
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def request_time(app: Any) -> dt.datetime:

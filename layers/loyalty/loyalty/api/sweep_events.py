@@ -10,9 +10,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..clock import utc_now
 from ..services import sweeps
 from ..services.context import services
-from .http import logger, utc_now
+from .http import logger
 
 
 class ScheduledSweep(BaseModel):

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
+from ...clock import utc_now
 from ...services import accounts
 from ...services.context import services
-from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of, utc_now
+from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of
 from .schemas import AdjustmentBody
 
 router = Router()

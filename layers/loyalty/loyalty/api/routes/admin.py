@@ -8,10 +8,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from pydantic import Field
 
+from ...clock import utc_now
 from ...domain.rewards import RewardSpec
 from ...services import programs, rewards
 from ...services.context import services
-from ..http import admin_of, json_response, utc_now
+from ..http import admin_of, json_response
 
 router = Router()
 

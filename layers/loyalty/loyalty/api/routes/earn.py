@@ -7,10 +7,11 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
+from ...clock import utc_now
 from ...domain.earn import OrderLine
 from ...services.context import services
 from ...services.earn import earn_order
-from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, utc_now
+from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response
 from .schemas import EarnBody
 
 router = Router()

@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from ...clock import utc_now
 from ...services import webhooks as partner_webhooks
 from ...services.context import services
-from ..http import utc_now
 from ..partner_events import parse_data, parse_json, parse_payload
 from ..webhooks import authenticate, raw_body
 

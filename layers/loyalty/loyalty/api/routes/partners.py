@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
+from ...clock import utc_now
 from ...services import partners
 from ...services.context import services
-from ..http import admin_of, json_response, utc_now
+from ..http import admin_of, json_response
 
 admin_router = Router()
 

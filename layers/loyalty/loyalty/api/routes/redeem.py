@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header
 
+from ...clock import utc_now
 from ...services import rewards
 from ...services.context import services
-from ..http import IDEMPOTENCY_KEY, json_response, member_of, utc_now
+from ..http import IDEMPOTENCY_KEY, json_response, member_of
 from .schemas import RedemptionBody
 
 router = Router()
