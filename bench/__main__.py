@@ -307,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\nTargets:")
         print("\n".join(verdicts(results)))
     if not args.no_sweeps and not args.imports_only:
-        from bench import expiry_sweep, tier_sweep
+        from bench import dispatch, expiry_sweep, tier_sweep
 
+        dispatch.main()
         expiry_sweep.main()
         tier_sweep.main()
     if not args.no_imports:

@@ -3,7 +3,7 @@
 A table of N lots (members with two lots each, put straight into moto's table, shaped by the
 Store itself), of which N/100 are due: their last day was before the sweep's day; the others
 expire later, and every member's account holds the sum of its lots. One run of the real
-handlers: the Scheduler's event into sweep_dispatch, then SQS batches into sweep_worker until the
+handlers: the Scheduler's event into the sweep's function, then SQS batches into it until the
 queue is empty. Counted on the Store's client: entries read from the due index and items read
 from the table, per expired lot. Flat when N grows tenfold = the sweep reads what is due, never
 the table. ``lots/s`` is wall time over the whole run, in-process on moto (one worker at a time):
@@ -130,7 +130,7 @@ def run(svc: Any, lots: int, due: int) -> ExpiryCost:
     with moto_at_scale():
         reads.on = True
         started, cpu = time.perf_counter(), time.process_time()
-        load_function("sweep_dispatch").handler(event, LambdaContext())
+        load_function("expiry").handler(event, LambdaContext())
         sweeper.drain()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         reads.on = False
@@ -169,7 +169,7 @@ def main(sizes: tuple[tuple[int, int], ...] = SIZES) -> int:
             bench, _ = _fresh(plain, 0)
             costs.append(run(bench.svc, lots, due))
             plain.delete_table(TableName=bench.svc.store.table_name)
-    print("\nExpiry sweep (one run through sweep_dispatch and sweep_worker, moto in-process):")
+    print("\nExpiry sweep (one run through the expiry function, moto in-process):")
     print(report(costs))
     return 0
 

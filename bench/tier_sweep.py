@@ -3,7 +3,7 @@
 A table of N members (accounts placed straight into moto, each with two lots,
 as real partitions have), of whom N/100 are due for review on the sweep's day; the others wait in
 the due index at later dates, or are not in it at all (never earned). One run of the real
-handlers: the Scheduler's event into sweep_dispatch, then SQS batches into sweep_worker until the
+handlers: the Scheduler's event into the sweep's function, then SQS batches into it until the
 queue is empty. Counted on the Store's client: items read from the table (the reviewed accounts)
 and from the due index, per due member. Flat when N grows tenfold = the sweep reads what is due,
 never the table.
@@ -174,7 +174,7 @@ def run(svc: Any, members: int, due: int, day: dt.date = REVIEW_DAY) -> SweepCos
     event = {"sweep": "tier_review", "program": "demo", "date": day.isoformat()}
     with moto_at_scale():
         reads.on = True
-        load_function("sweep_dispatch").handler(event, LambdaContext())
+        load_function("tier_evaluation").handler(event, LambdaContext())
         sweeper.drain()
         reads.on = False
     reviewed = sum(1 for m in sweeper.messages if m["type"] == "member")
@@ -207,7 +207,7 @@ def main(sizes: tuple[tuple[int, int], ...] = SIZES) -> int:
             bench, _ = _fresh(plain, 0)
             costs.append(run(bench.svc, members, due))
             plain.delete_table(TableName=bench.svc.store.table_name)
-    print("\nTier review sweep (one daily run through sweep_dispatch and sweep_worker, moto in-process; "
+    print("\nTier review sweep (one daily run through the tier_evaluation function, moto in-process; "
           "each member has an account and two lots):")
     print(report(costs))
     return 0

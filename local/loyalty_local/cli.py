@@ -38,8 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     invoke.add_argument("function", help="its folder under functions/ (e.g. account, order_events)")
     invoke.add_argument("--event", required=True, type=pathlib.Path, help="e.g. events/order_events/order-paid.json")
 
-    sweep = commands.add_parser("sweep", help="run a sweep now, as its EventBridge Scheduler schedule would")
-    sweep.add_argument("name", help="e.g. expiry")
+    sweep = commands.add_parser("sweep", help="run one sweep of one program for a local day, now")
+    sweep.add_argument("name", help="expiry, expiry_reminders, pending or tier_review")
     sweep.add_argument("--date", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD, the program's local day")
     sweep.add_argument("--program", default="demo")
 
@@ -178,14 +178,21 @@ def invoke_command(function: str, event: Any) -> int:
     return 0 if ok else 1
 
 
+# The function that runs each sweep (template.yaml), as its schedules start it.
+SWEEP_FUNCTIONS = {"expiry": "expiry", "expiry_reminders": "expiry", "pending": "expiry", "tier_review": "tier_evaluation"}
+
+
 def sweep_command(name: str, date: dt.date, program: str) -> int:
-    """What the schedule does, on demand: the dispatcher gets the Scheduler's event, naming the
-    local day to sweep (schedules name none and the dispatcher takes today's)."""
+    """One sweep of one program for a given local day, now: the sweep's function gets the event
+    an operator's catch-up sends (the hourly schedules name no program and no day)."""
+    function = SWEEP_FUNCTIONS.get(name)
+    if function is None:
+        raise LocalStackError(f"unknown sweep {name!r}; known: {', '.join(sorted(SWEEP_FUNCTIONS))}")
     endpoints = running_endpoints()
-    if "sweep_dispatch" not in endpoints.functions:
-        raise LocalStackError("the sweep dispatcher (functions/sweep_dispatch) is not deployed: "
-                              "it is not in template.yaml yet, or `make run` started before it was added")
-    ok, payload = invoke(endpoints, "sweep_dispatch", {"sweep": name, "date": date.isoformat(), "program": program})
+    if function not in endpoints.functions:
+        raise LocalStackError(f"the function {function!r} (functions/{function}) is not deployed: "
+                              "`make run` started before it was added; restart it")
+    ok, payload = invoke(endpoints, function, {"sweep": name, "date": date.isoformat(), "program": program})
     print(json.dumps(payload, indent=2, ensure_ascii=False))
     return 0 if ok else 1
 

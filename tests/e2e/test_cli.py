@@ -50,10 +50,19 @@ def test_invoke_of_an_unknown_function_says_what_is_deployed(cli_env: Local,
     assert "no deployed function 'nope'" in capsys.readouterr().err
 
 
-def test_sweep_hands_the_dispatcher_the_schedule_event_for_the_given_day(cli_env: Local,
-                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_sweep_hands_the_sweeps_function_the_event_for_the_given_program_and_day(
+    cli_env: Local, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["sweep", "expiry", "--date", "2027-01-31"]) == 0, capsys.readouterr()
-    assert json.loads(capsys.readouterr().out)
+    assert json.loads(capsys.readouterr().out) == {"sweep": "expiry", "program": "demo", "date": "2027-01-31",
+                                                   "pages": 16}
+    assert main(["sweep", "tier_review", "--program", "demo", "--date", "2027-01-31"]) == 0, capsys.readouterr()
+    assert json.loads(capsys.readouterr().out)["sweep"] == "tier_review"
+
+
+def test_sweep_of_an_unknown_name_says_which_sweeps_exist(cli_env: Local, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "fade", "--date", "2027-01-31"]) == 1
+    assert "known: expiry, expiry_reminders, pending, tier_review" in capsys.readouterr().err
 
 
 def test_commands_that_need_the_stack_say_how_to_start_it(tmp_path: object, monkeypatch: pytest.MonkeyPatch,

@@ -1,5 +1,5 @@
-"""PointsExpiring reminders end to end: the reminder sweep through `sweep_dispatch` and
-`sweep_worker`, the record in the account, the events as a subscriber of the bus receives them."""
+"""PointsExpiring reminders end to end: the reminder sweep through the `expiry` function (its
+Scheduler event and its queue), the record in the account, the events as a subscriber of the bus receives them."""
 
 from __future__ import annotations
 

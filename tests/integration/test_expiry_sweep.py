@@ -1,5 +1,5 @@
-"""The expiry sweep end to end: the Scheduler's event into `sweep_dispatch`, SQS batches into
-`sweep_worker` (moto queue, partial batch failures), the member's items in the moto table.
+"""The expiry sweep end to end: the Scheduler's event into `expiry`, SQS batches into the same
+function (moto queue, partial batch failures), the member's items in the moto table.
 
 Each policy at its boundary (the last second of the expiry day, month ends, leap day, Dec 31),
 a sweep run twice, after a gap, with a worker failing halfway, and a redeem slipping in between
@@ -324,13 +324,13 @@ def test_given_an_expired_lot_when_swept_then_its_request_key_is_kept_at_least_4
 # ----- the real-shaped events --------------------------------------------------------------------
 
 
-def test_given_the_schedulers_event_when_dispatched_without_a_date_then_the_programs_local_day_is_swept(
+def test_given_a_sweep_run_by_hand_without_a_date_then_the_programs_local_day_is_swept(
     svc: Services, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     # 2027-01-31 16:05 UTC is already 2027-02-01 00:05 in Shanghai: the local day is swept.
     clock.set(dt.datetime(2027, 1, 31, 16, 5, tzinfo=dt.UTC))
-    result = load_function("sweep_dispatch").handler(event_file("sweeps/scheduled-expiry.json"), LambdaContext())
+    result = load_function("expiry").handler(event_file("expiry/run-expiry.json"), LambdaContext())
     assert result["date"] == "2027-02-01"
     sweeper.drain()
     assert books(svc).lots == {}
@@ -341,20 +341,23 @@ def test_given_the_sqs_batch_of_a_page_and_a_member_when_the_worker_runs_it_then
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     clock.set(at("2027-02-01 00:05:00"))
-    response = load_function("sweep_worker").handler(event_file("sweeps/sqs-expiry-batch.json"), LambdaContext())
+    response = load_function("expiry").handler(event_file("expiry/sqs-expiry-batch.json"), LambdaContext())
     assert response == {"batchItemFailures": []}
     assert books(svc).lots == {}
 
 
 @pytest.mark.parametrize("event", [{"sweep": "expiry", "program": "demo", "date": "2027-02-30"},
-                                   {"sweep": "fade", "program": "demo"}, {"program": "demo"}],
-                         ids=["bad-date", "unknown-sweep", "no-sweep"])
+                                   {"sweep": "fade", "program": "demo"}, {"program": "demo"},
+                                   {"sweep": "tier_review", "program": "demo"}, {"sweeps": []},
+                                   {"sweeps": ["expiry", "tier_review"]}],
+                         ids=["bad-date", "unknown-sweep", "no-sweep", "another-functions-sweep", "no-sweeps",
+                              "a-schedule-naming-another-functions-sweep"])
 def test_given_a_malformed_scheduler_event_when_dispatched_then_it_is_refused_and_nothing_is_sent_or_written(
     svc: Services, table: Any, clock: Clock, sweeper: Sweeper, event: dict[str, Any]
 ) -> None:
     before = snapshot(table)
     with pytest.raises((ValidationFailed, ValueError)):
-        load_function("sweep_dispatch").handler(event, LambdaContext())
+        load_function("expiry").handler(event, LambdaContext())
     assert sweeper.sqs.receive_message(QueueUrl=sweeper.url).get("Messages") is None
     assert snapshot(table) == before
 

@@ -1,6 +1,6 @@
 """Pending points end to end: orders arrive as EventBridge events (function `order_events`, the
 same services the partner webhooks call), the `pending` sweep releases them through
-`sweep_dispatch` and `sweep_worker`, members read them through GET /v1/me.
+the `expiry` function (schedule and queue), members read them through GET /v1/me.
 
 The demo program holds an order's points for 7 days: ord-1001 of 128.50 CNY paid on 2026-11-23
 earns 128 points + the 500 first-order bonus, pending until 2026-11-30, then in the lot of

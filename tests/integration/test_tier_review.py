@@ -1,5 +1,5 @@
-"""The tier review sweep (保级) end to end: the Scheduler's event into sweep_dispatch, SQS batches
-into sweep_worker (moto SQS), the account writes, the ledger and the events on the bus."""
+"""The tier review sweep (保级) end to end: the hourly Scheduler event into `tier_evaluation`, SQS
+batches into the same function (moto SQS), the account writes, the ledger and the events on the bus."""
 
 from __future__ import annotations
 
@@ -17,19 +17,25 @@ from ..conftest import snapshot
 from ..support.bus import BusTap
 from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
-from ..support.sweeps import Sweeper
+from ..support.sweeps import Sweeper, schedule_input
 from . import api
 from .tier_support import earn_on, local
 
 
 def scheduled(at: Clock, sweeper: Sweeper, when: str) -> dict[str, Any]:
-    """The daily schedule firing at ``when`` (local): its Input, as ScheduleV2 delivers it."""
+    """The hourly schedule firing at ``when`` (local): its Input, as ScheduleV2 delivers it. The
+    answer names the day it swept (the program's local day), if any."""
     at.set(local(when))
-    event = event_file("sweeps/scheduled-tier-review.json")
-    assert "date" not in event  # the dispatcher takes the day from the clock, in the program's zone
-    dispatched = load_function("sweep_dispatch").handler(event, LambdaContext())
-    sweeper.drain()
-    return dispatched
+    event = event_file("tier_evaluation/scheduled-hourly.json")
+    assert event == schedule_input("TierEvaluationFunction", "TierReviewHourly")
+    seen = len(sweeper.messages)
+    sweeper.scheduled(event)
+    days = [m["date"] for m in sweeper.messages[seen:] if m["type"] == "program"]
+    return {"date": days[0] if days else None}
+
+
+def members_only(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [i for i in items if i["PK"]["S"] != "REGISTRY"]
 
 
 def me(member: str) -> dict[str, Any]:
@@ -134,7 +140,9 @@ def test_given_a_review_30_days_away_when_the_schedule_fires_then_members_short_
     scheduled(at, sweeper, "2027-02-14T00:15:00")
     scheduled(at, sweeper, "2027-02-13T18:00:00")
     assert bus.drain() == []
-    assert snapshot(table) == before  # the reminder is recorded: the sweep finds nobody due until the review
+    # The reminder is recorded: the sweep finds nobody due until the review (the only write is
+    # the registry's note that the 14th was swept).
+    assert members_only(snapshot(table)) == members_only(before)
 
 
 def test_given_one_member_failing_once_when_the_sweep_runs_then_only_that_member_is_retried_and_all_are_done_once(
@@ -176,7 +184,7 @@ def test_given_an_sqs_batch_with_a_member_message_and_a_broken_one_when_the_work
          "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:sweeps", "awsRegion": "ap-east-1"}
         for n, body in enumerate([good, broken])
     ]
-    response = load_function("sweep_worker").handler({"Records": records}, LambdaContext())
+    response = load_function("tier_evaluation").handler({"Records": records}, LambdaContext())
     assert response == {"batchItemFailures": [{"itemIdentifier": "msg-1"}]}
     assert (me("short")["tier"]["code"], me("keeper")["tier"]["review_on"]) == ("member", "2027-03-15")
 

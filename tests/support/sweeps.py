@@ -1,5 +1,6 @@
-"""Run a sweep end to end in-process: the Scheduler event into sweep_dispatch, then SQS batches
-from the (moto) queue into sweep_worker until the queue is empty, as Lambda's poller would."""
+"""Run a sweep end to end in-process: a Scheduler event into the sweep's function (`expiry` or
+`tier_evaluation`), then SQS batches from the (moto) queue into the same function until the
+queue is empty, as Lambda's poller would."""
 
 from __future__ import annotations
 
@@ -11,6 +12,22 @@ import boto3
 from loyalty.services.context import Services
 
 from .events import LambdaContext, load_function
+
+# The function that runs each sweep (template.yaml: its schedules and its queue).
+FUNCTION_OF = {"expiry": "expiry", "expiry_reminders": "expiry", "pending": "expiry", "tier_review": "tier_evaluation"}
+
+
+def schedule_input(function: str, schedule: str) -> dict[str, Any]:
+    """The Input of one of template.yaml's schedules, as ScheduleV2 delivers it."""
+    from .template import template
+
+    event = template()["Resources"][function]["Properties"]["Events"][schedule]
+    assert event["Type"] == "ScheduleV2"
+    return dict(json.loads(event["Properties"]["Input"]))
+
+
+def function_of(sweep: str) -> Any:
+    return load_function(FUNCTION_OF[sweep])
 
 
 class Sweeper:
@@ -26,7 +43,13 @@ class Sweeper:
         event: dict[str, Any] = {"sweep": sweep, "program": program}
         if date:
             event["date"] = date
-        dispatched = load_function("sweep_dispatch").handler(event, LambdaContext())
+        dispatched = function_of(sweep).handler(event, LambdaContext())
+        self.drain(max_batches=max_batches)
+        return dispatched
+
+    def scheduled(self, event: dict[str, Any], *, max_batches: int = 10_000) -> dict[str, Any]:
+        """A schedule's own event (its Input in template.yaml), e.g. {"sweeps": ["expiry", "pending"]}."""
+        dispatched = function_of(event["sweeps"][0]).handler(event, LambdaContext())
         self.drain(max_batches=max_batches)
         return dispatched
 
@@ -36,7 +59,10 @@ class Sweeper:
             records = received.get("Messages", [])
             if not records:
                 return
-            response = load_function("sweep_worker").handler(self._sqs_event(records), LambdaContext())
+            # One queue in these tests: a batch goes to the function of its first message's sweep
+            # (tests run one function's sweeps at a time).
+            sweep = json.loads(records[0]["Body"])["sweep"]
+            response = function_of(sweep).handler(self._sqs_event(records), LambdaContext())
             self.batches.append(response)
             failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
             for record in records:

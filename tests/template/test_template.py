@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import json
 import pathlib
 import re
 import subprocess
@@ -251,3 +252,45 @@ def test_every_eventbridge_rule_dead_letters_into_a_queue_of_the_template_by_arn
         dlq = props.get("DeadLetterConfig", {})
         assert "Destination" not in dlq, (name, event_name)
         assert "Arn" in dlq or dlq.get("Type") == "SQS", (name, event_name)
+
+
+# ----- the design's handlers by name ---------------------------------------------------------
+
+NAMED_FUNCTIONS = {"EarnFunction": "functions/earn", "RedeemFunction": "functions/redeem",
+                   "CheckinFunction": "functions/checkin", "TierEvaluationFunction": "functions/tier_evaluation",
+                   "ExpiryFunction": "functions/expiry"}
+SWEEP_FUNCTIONS = {"ExpiryFunction": ({"expiry", "pending", "expiry_reminders"}, "ExpiryQueue"),
+                   "TierEvaluationFunction": ({"tier_review"}, "TierEvaluationQueue")}
+
+
+def test_given_the_template_then_the_designs_named_functions_exist() -> None:
+    assert {name: FUNCTIONS[name]["Properties"]["CodeUri"] for name in NAMED_FUNCTIONS if name in FUNCTIONS} == NAMED_FUNCTIONS
+
+
+@pytest.mark.parametrize("name", sorted(SWEEP_FUNCTIONS))
+def test_given_a_scheduled_function_then_it_has_hourly_utc_schedules_its_own_queue_a_dlq_and_a_log_group(name: str) -> None:
+    sweeps, queue = SWEEP_FUNCTIONS[name]
+    props = FUNCTIONS[name]["Properties"]
+    events = props["Events"]
+    schedules = [e["Properties"] for e in events.values() if e["Type"] == "ScheduleV2"]
+    assert schedules
+    for schedule in schedules:
+        minute, hour = schedule["ScheduleExpression"].removeprefix("cron(").split()[:2]
+        assert minute.isdigit() and hour == "*", schedule  # hourly; each program's own local time decides
+        assert "ScheduleExpressionTimezone" not in schedule  # UTC: no single program's zone
+        assert "program" not in json.loads(schedule["Input"])
+    assert set().union(*(json.loads(s["Input"])["sweeps"] for s in schedules)) == sweeps
+    [sqs] = [e["Properties"] for e in events.values() if e["Type"] == "SQS"]
+    assert sqs["Queue"] == {"Fn::GetAtt": f"{queue}.Arn"} and sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["Environment"]["Variables"]["SWEEP_QUEUE_URL"] == {"Ref": queue}
+    redrive = resources("AWS::SQS::Queue")[queue]["Properties"]["RedrivePolicy"]
+    dlq = redrive["deadLetterTargetArn"]["Fn::GetAtt"].removesuffix(".Arn")
+    assert dlq.endswith("DLQ") and dlq in resources("AWS::SQS::Queue")
+    others = [q for n, (_, q) in SWEEP_FUNCTIONS.items() if n != name]
+    assert not any(q in json.dumps(props["Policies"]) for q in others)  # least privilege: its own queue only
+    groups = [g["Properties"]["LogGroupName"] for g in resources("AWS::Logs::LogGroup").values()]
+    assert {"Fn::Sub": f"/aws/lambda/${{{name}}}"} in groups
+
+
+def test_given_the_template_then_no_parameter_ties_the_stack_to_one_program() -> None:
+    assert not {"ProgramId", "ProgramTimeZone"} & set(template()["Parameters"])

@@ -19,6 +19,7 @@ from ..store.table import Store
 
 if TYPE_CHECKING:
     from ..store.partners import PartnerStore
+    from ..store.registry import ProgramRegistry
 
 T = TypeVar("T")
 
@@ -102,6 +103,16 @@ class Services:
     _bus: EventBus | None = None
     _partners: PartnerStore | None = None
     _deliveries: WorkQueue | None = None
+    _registry: ProgramRegistry | None = None
+
+    @property
+    def registry(self) -> ProgramRegistry:
+        """Every program of the stack (the sweeps' schedules read it)."""
+        if self._registry is None:
+            from ..store.registry import ProgramRegistry
+
+            self._registry = ProgramRegistry(self.store)
+        return self._registry
 
     @property
     def partners(self) -> PartnerStore:

@@ -202,7 +202,7 @@ def _expiring_event(program_id: str, member: str, expires_on: dt.date, record: d
     }
 
 
-sweeps.register(sweeps.SweepKind(name=SWEEP, due_kind="EXPIRE", process=expire_due,
+sweeps.register(sweeps.SweepKind(name=SWEEP, due_kind="EXPIRE", process=expire_due, local_time=dt.time(0, 5),
                                  until=lambda day: day - dt.timedelta(days=1)))
-sweeps.register(sweeps.SweepKind(name=REMINDERS, due_kind="EXPIRE", process=remind_due,
+sweeps.register(sweeps.SweepKind(name=REMINDERS, due_kind="EXPIRE", process=remind_due, local_time=dt.time(0, 10),
                                  windows=reminder_windows, dispatched=reminders_dispatched))

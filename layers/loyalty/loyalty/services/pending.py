@@ -190,7 +190,7 @@ def release_due(svc: Services, program_id: str, member: str, day: dt.date, now: 
     return {"member": member, "released": released, "orders": orders}
 
 
-sweeps.register(sweeps.SweepKind(name=SWEEP, due_kind="ACTIVATE", process=release_due))
+sweeps.register(sweeps.SweepKind(name=SWEEP, due_kind="ACTIVATE", process=release_due, local_time=dt.time(0, 5)))
 
 
 # ----- shared steps ------------------------------------------------------------------------------

@@ -1,12 +1,18 @@
-"""Scheduled sweeps that read only what is due and fan out through one queue.
+"""Scheduled sweeps that read only what is due and fan out through their function's queue.
 
-A schedule starts the dispatcher with {"sweep", "program", "date"?}. The dispatcher sends one
-*page* message per shard of the sparse due index. The worker turns a page into one *member*
-message per member found (and a message for the next page, if any), and a member message into
-one call of the sweep's ``process``. Every Lambda invocation does a bounded amount of work, a
-failing member is retried alone (partial batch failure), and because each sweep reads everything
-due up to its date, a missed day is caught up by the next run. ``process`` must be idempotent:
-running a day twice changes nothing the second time.
+The stack's hourly schedules start a sweep function with {"sweeps": [...]}: one Query of the
+program registry finds, for every program, the sweeps whose local time (00:05, ... of the
+program's own time zone) has come since that program's last run, and sends one *program*
+message for each. A program message sends one *page* message per shard of the sparse due index
+and then records the run in the registry. A page becomes one *member* message per member found
+(and a message for the next page, if any), and a member message one call of the sweep's
+``process``. By hand (or by an operator's catch-up) the function takes {"sweep", "program",
+"date"?} and dispatches that one sweep at once.
+
+Every Lambda invocation does a bounded amount of work, a failing member is retried alone
+(partial batch failure), and because each sweep reads everything due up to its date, a missed
+day is caught up by the next run. ``process`` must be idempotent: running a day twice changes
+nothing the second time (a program message delivered twice only repeats idempotent work).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.errors import ValidationFailed
+from ..domain.schedule import due_day
 from ..store import keys
 from .context import Services
 
@@ -31,6 +38,7 @@ class SweepKind:
     name: str
     due_kind: str  # partition family of the due index: EXPIRE, ACTIVATE or REVIEW
     process: Process
+    local_time: dt.time  # when, in the program's time zone, the day's run is due
     # The last due date a sweep of `date` must handle (e.g. expiry on day D handles lots that
     # expired on D-1 or before; a reminder sweep looks ahead).
     until: Callable[[dt.date], dt.date] = lambda date: date
@@ -50,28 +58,24 @@ def register(kind: SweepKind) -> SweepKind:
     return kind
 
 
-def kind_of(name: str) -> SweepKind:
-    _load_sweeps()
-    try:
-        return REGISTRY[name]
-    except KeyError as exc:
-        raise ValidationFailed(f"unknown sweep {name!r}", {"known": sorted(REGISTRY)}) from exc
+# The module that registers each sweep; a function imports only the modules of its own sweeps.
+SWEEP_MODULES: dict[str, str] = {
+    "expiry": "loyalty.services.expiry",
+    "expiry_reminders": "loyalty.services.expiry",
+    "pending": "loyalty.services.pending",
+    "tier_review": "loyalty.services.tiers",
+}
 
 
-def _load_sweeps() -> None:
-    """Import the modules that register sweeps (kept here so dispatch and worker agree)."""
+def kind_of(name: str, served: frozenset[str] | None = None) -> SweepKind:
+    """The sweep named ``name``, if it is one of ``served`` (the calling function's own)."""
+    known = sorted(served if served is not None else SWEEP_MODULES)
+    if name not in known:
+        raise ValidationFailed(f"unknown sweep {name!r}", {"known": known})
     import importlib
 
-    for module in SWEEP_MODULES:
-        importlib.import_module(module)
-
-
-# Modules that call register(); each capability adds its own line.
-SWEEP_MODULES: list[str] = [
-    "loyalty.services.expiry",
-    "loyalty.services.pending",
-    "loyalty.services.tiers",
-]
+    importlib.import_module(SWEEP_MODULES[name])
+    return REGISTRY[name]
 
 
 def sweep_date(svc: Services, program_id: str, date: str | None, now: dt.datetime) -> dt.date:
@@ -83,8 +87,26 @@ def sweep_date(svc: Services, program_id: str, date: str | None, now: dt.datetim
     return svc.programs.get(program_id).local_date(now)
 
 
-def dispatch(svc: Services, *, sweep: str, program_id: str, date: str | None, now: dt.datetime) -> dict[str, Any]:
-    kind = kind_of(sweep)
+def run_schedule(svc: Services, *, sweeps: list[str], now: dt.datetime,
+                 served: frozenset[str] | None = None) -> dict[str, Any]:
+    """An hourly run: one program message per program and sweep whose local time has come since
+    its last run. Nothing due costs the registry Query alone."""
+    kinds = [kind_of(name, served) for name in sweeps]
+    messages: list[dict[str, Any]] = []
+    programs = svc.registry.programs()
+    for program in programs:
+        for kind in kinds:
+            day = due_day(now, program.timezone, kind.local_time, program.swept.get(kind.name))
+            if day is not None:
+                messages.append({"type": "program", "sweep": kind.name, "program": program.program,
+                                 "date": day.isoformat()})
+    svc.queue.send(messages)
+    return {"sweeps": [k.name for k in kinds], "programs": len(programs), "dispatched": len(messages)}
+
+
+def dispatch(svc: Services, *, sweep: str, program_id: str, date: str | None, now: dt.datetime,
+             served: frozenset[str] | None = None) -> dict[str, Any]:
+    kind = kind_of(sweep, served)
     day = sweep_date(svc, program_id, date, now)
     spans: list[dict[str, Any]] = [{}]
     if kind.windows is not None:
@@ -103,10 +125,16 @@ def dispatch(svc: Services, *, sweep: str, program_id: str, date: str | None, no
     return {"sweep": kind.name, "program": program_id, "date": day.isoformat(), "pages": len(pages)}
 
 
-def handle_message(svc: Services, message: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    kind = kind_of(str(message.get("sweep")))
+def handle_message(svc: Services, message: dict[str, Any], now: dt.datetime,
+                   served: frozenset[str] | None = None) -> dict[str, Any]:
+    kind = kind_of(str(message.get("sweep")), served)
     program_id = str(message["program"])
     day = dt.date.fromisoformat(str(message["date"]))
+    if message.get("type") == "program":
+        # Pages first, then the mark: a crash between them repeats idempotent pages, it never
+        # skips a day.
+        result = dispatch(svc, sweep=kind.name, program_id=program_id, date=day.isoformat(), now=now, served=served)
+        return {**result, "marked": svc.registry.mark_swept(program_id, kind.name, day)}
     if message.get("type") == "page":
         span = {k: str(message[k]) for k in ("since", "until") if message.get(k)}
         return _run_page(svc, kind, program_id, day, int(message["shard"]), message.get("cursor"), span)

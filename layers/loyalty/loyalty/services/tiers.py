@@ -146,7 +146,8 @@ def _sweep_process(svc: Services, program_id: str, member: str, day: dt.date, no
 
 # Reads the REVIEW partitions of the due index: an account sits there at its next tier date
 # (the reminder before a review, or the review), so each day reads only who has work that day.
-sweeps.register(sweeps.SweepKind(name=REVIEW_SWEEP, due_kind="REVIEW", process=_sweep_process))
+sweeps.register(sweeps.SweepKind(name=REVIEW_SWEEP, due_kind="REVIEW", process=_sweep_process,
+                                 local_time=dt.time(0, 15)))
 
 
 def evaluate_member(svc: Services, program_id: str, member: str, now: dt.datetime, actor: str) -> Receipt:

@@ -17,6 +17,10 @@ REWARD_PREFIX = "REWARD#"
 # member read would grow with the member's order history.
 SALE_PREFIX = "SALE#"
 SWEEP_PREFIX = "SWEEP#"
+# Every program of the stack, one item each in one partition: the sweeps' dispatcher reads them
+# with one Query, never a scan.
+REGISTRY_PK = "REGISTRY"
+REGISTRY_PREFIX = "PROGRAM#"
 
 # Number of shards of each due-index partition: sweeps read shards in parallel and no
 # single index partition takes every due item of a busy day.
@@ -41,6 +45,10 @@ def pending_sk(order_id: str) -> str:
 
 def sale_sk(order_id: str) -> str:
     return f"{SALE_PREFIX}{order_id}"
+
+
+def registry_sk(program: str) -> str:
+    return f"{REGISTRY_PREFIX}{program}"
 
 
 def sweep_sk(name: str) -> str:

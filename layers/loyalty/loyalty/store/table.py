@@ -544,7 +544,11 @@ class Store:
 
     def put_program_document(self, program: str, document: dict[str, Any], *, expected_version: int,
                              updated_at: dt.datetime, updated_by: str) -> int:
-        """Store a new version; fails with WriteConflict if someone else stored one first."""
+        """Store a new (validated) version; fails with WriteConflict if someone else stored one
+        first. The program's registry entry (its time zone, what the sweeps' schedules read) is
+        written with it."""
+        from .registry import registration
+
         version = expected_version + 1
         body = json.dumps(document, ensure_ascii=False, sort_keys=True)
         pk = keys.program_pk(program)
@@ -563,7 +567,7 @@ class Store:
                 "ConditionExpression": "attribute_not_exists(PK)",
             }
         }
-        self._transact([current, history])
+        self._transact([current, history, registration(self.table_name, program, str(document["timezone"]))])
         return version
 
     # ----- rewards -----------------------------------------------------------------------
