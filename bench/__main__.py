@@ -16,6 +16,11 @@ for _name, _value in {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "ap-east-1",
     "TABLE_NAME": "loyalty-bench",
+    # What template.yaml sets (each function checks its own at import); the runs replace the URLs.
+    "EVENT_BUS_NAME": "default",
+    "SWEEP_QUEUE_URL": "https://sqs.ap-east-1.amazonaws.com/123456789012/bench-sweeps",
+    "DELIVERY_QUEUE_URL": "https://sqs.ap-east-1.amazonaws.com/123456789012/bench-deliveries",
+    "PARTNER_SECRETS_PATH": "/loyalty-bench/partners",
     "PROGRAM_CACHE_SECONDS": "3600",  # a warm container: program and rewards come from its cache
     "POWERTOOLS_SERVICE_NAME": "loyalty-bench",
     "POWERTOOLS_LOG_LEVEL": "WARNING",

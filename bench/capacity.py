@@ -1,5 +1,5 @@
 """Capacity units from item sizes, by DynamoDB's published rules (moto reports none for
-transactions, and 0.5 for a small UpdateItem: FACTS.md).
+transactions, and 0.5 for a small UpdateItem, as measured).
 
 Item size = sum over attributes of (UTF-8 bytes of the name + size of the value): strings by
 their UTF-8 bytes, numbers 1 byte per two significant digits + 1, binary by raw bytes, null and

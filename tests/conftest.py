@@ -43,6 +43,12 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    # What template.yaml gives every function (each checks its own at import); tests that use
+    # a queue point the settings at a moto queue of their own.
+    monkeypatch.setenv("EVENT_BUS_NAME", "default")
+    monkeypatch.setenv("SWEEP_QUEUE_URL", "https://sqs.ap-east-1.amazonaws.com/123456789012/unset-sweeps")
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", "https://sqs.ap-east-1.amazonaws.com/123456789012/unset-deliveries")
+    monkeypatch.setenv("PARTNER_SECRETS_PATH", "/loyalty/partners")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "loyalty-test")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
     reset_services()

@@ -2,6 +2,9 @@
 
 from loyalty.api.http import build_resolver, http_handler
 from loyalty.api.routes import admin as routes
+from loyalty.services.settings import require_settings
+
+require_settings("TABLE_NAME", "EVENT_BUS_NAME")
 
 app = build_resolver([routes.router])
 handler = http_handler(app)

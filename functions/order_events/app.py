@@ -7,6 +7,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from loyalty.api.http import logger
 from loyalty.api.order_events import handle_order_event
 from loyalty.clock import utc_now
+from loyalty.services.settings import require_settings
+
+require_settings("TABLE_NAME", "EVENT_BUS_NAME")
 
 
 @logger.inject_lambda_context(clear_state=True)

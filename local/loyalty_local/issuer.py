@@ -80,7 +80,7 @@ class DevIssuer:
 
     def token(self, subject: str, *, program: str = "demo", admin: bool = False, hours: float = TOKEN_HOURS,
               now: float | None = None, **overrides: Any) -> str:
-        """A token as the product's identity provider would issue it (claims of API.md "Auth").
+        """A token as the product's identity provider would issue it (claims of docs/api.md "Calling the API").
         `overrides` replace or add claims, so tests can forge expired or foreign-audience tokens."""
         issued = int(time.time() if now is None else now)
         claims: dict[str, Any] = {

@@ -1,4 +1,4 @@
-"""A member's journey over real HTTP, checked against the contract of API.md."""
+"""A member's journey over real HTTP, checked against the contract of docs/api.md."""
 
 from __future__ import annotations
 

@@ -113,7 +113,7 @@ def document_json() -> dict[str, Any]:
 
 
 def assert_contains(actual: Any, expected: Any, where: str = "") -> None:
-    """``actual`` holds everything ``expected`` does (API.md: fields may be added, never renamed)."""
+    """``actual`` holds everything ``expected`` does (docs/api.md: fields may be added, never renamed)."""
     if isinstance(expected, dict):
         assert isinstance(actual, dict), f"{where}: {actual!r}"
         for key, value in expected.items():

@@ -65,7 +65,7 @@ def test_given_points_expiring_on_jan_31_when_the_daily_sweeps_run_then_one_remi
             assert received[1:] == [("m1", "2027-01-31", 7, 623)]
     assert len(sent(tap)) == 2
     event = tap.events()[0]
-    assert event["event_id"] == "expiring-demo-m1-2027-01-31-30"
+    assert event["event_id"] == "demo:m1:expiring:2027-01-31:30"
     assert {"schema_version", "program", "occurred_at"} <= set(event)
     record = books(svc).account["features"]
     assert '"expiry_reminders":{"2027-01-31":{"days":7,"on":"2027-01-24","points":623}}' in record

@@ -63,7 +63,8 @@ def test_given_an_order_story_by_webhooks_when_published_then_each_ledger_entry_
     assert all(e["source"] == "loyalty" and e["detail"].keys() >= COMMON for e in events)
     assert [e["detail"]["balance_after"] for e in events] == [0, 0, 600, 450, 500, 490]
     ledger = api.get_my_ledger("m1", limit="100")[1]["entries"]
-    assert [e["detail"]["event_id"] for e in events] == [e["id"] for e in reversed(ledger)]
+    assert [e["detail"]["entry_id"] for e in events] == [e["id"] for e in reversed(ledger)]
+    assert [e["detail"]["event_id"] for e in events] == [f"demo:m1:entry:{e['id']}" for e in reversed(ledger)]
     refund = events[3]["detail"]
     assert (refund["order_id"], refund["refund_id"], refund["ref"]) == ("o1", "r1", "o1")
 

@@ -231,4 +231,4 @@ def test_given_the_kept_delivery_events_then_the_fan_out_queues_one_and_the_mess
     assert handler(event_file("partner_delivery/delivery-message.json"), LambdaContext()) == {"batchItemFailures": []}
     [(headers, body)] = receiver.received
     assert json.loads(body)["data"] == event_file("partner_delivery/points-earned.json")["detail"]
-    assert headers["webhook-id"] == "evt_01M83FTSR0RS009C7CJB7V153A"
+    assert headers["webhook-id"] == "evt_demo:m1:entry:01M83FTSR0RS009C7CJB7V153A"

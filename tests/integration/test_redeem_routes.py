@@ -1,5 +1,5 @@
 """Function `redeem` through its real handler: GET /v1/rewards and POST /v1/me/redemptions with
-every refusal of API.md, each proven to write nothing."""
+every refusal of docs/api.md, each proven to write nothing."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """A DynamoDB engine that is safe under concurrency, for tests with real threads.
 
-moto's threaded server races inside TransactWriteItems (FACTS.md: 102-103 of 100 points spent
+moto's threaded server races inside TransactWriteItems (measured: 102-103 of 100 points spent
 under 8 threads). Here moto's own WSGI application is served by werkzeug's threaded server on
 127.0.0.1, but every HTTP call runs under ONE global lock from the first byte of the request to
 the last byte of the response. Each call is then atomic, as every DynamoDB call is in AWS, while

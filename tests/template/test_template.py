@@ -294,3 +294,13 @@ def test_given_a_scheduled_function_then_it_has_hourly_utc_schedules_its_own_que
 
 def test_given_the_template_then_no_parameter_ties_the_stack_to_one_program() -> None:
     assert not {"ProgramId", "ProgramTimeZone"} & set(template()["Parameters"])
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_given_a_function_then_the_template_sets_every_variable_it_requires_at_cold_start(name: str) -> None:
+    code = (ROOT / FUNCTIONS[name]["Properties"]["CodeUri"] / "app.py").read_text()
+    [call] = re.findall(r"require_settings\(([^)]*)\)", code)
+    required = set(re.findall(r'"([A-Z_]+)"', call))
+    given = set(template()["Globals"]["Function"]["Environment"]["Variables"]) | set(
+        FUNCTIONS[name]["Properties"].get("Environment", {}).get("Variables", {}))
+    assert required and required <= given, required - given

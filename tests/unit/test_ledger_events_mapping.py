@@ -10,7 +10,7 @@ import pytest
 from loyalty.domain.account import LedgerEntry
 from loyalty.domain.events import EVENT_TYPES, entry_event
 from loyalty.services.ledger_events import events_of_image
-from loyalty.store.table import _entry_item
+from loyalty.store.items import _entry_item
 
 AT = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -39,7 +39,7 @@ def entry(type_: str, points: int, **details: Any) -> LedgerEntry:
 )
 def test_given_a_ledger_entry_then_it_maps_to_its_event_type(given: LedgerEntry, kind: str) -> None:
     event = entry_event("demo", "m1", given)
-    assert event is not None and event[0] == kind and kind in EVENT_TYPES
+    assert event is not None and event.type == kind and kind in EVENT_TYPES
 
 
 @pytest.mark.parametrize(
@@ -51,12 +51,13 @@ def test_given_an_entry_that_moves_no_points_then_it_is_no_event(given: LedgerEn
     assert entry_event("demo", "m1", given) is None
 
 
-def test_given_an_entry_then_the_event_id_is_the_entry_id_and_the_detail_follows_the_schema() -> None:
+def test_given_an_entry_then_the_event_id_names_the_entry_and_the_detail_follows_the_schema() -> None:
     event = entry_event("demo", "m1", entry("clawback", -150, order_id="o1", refund_id="r1", debt=30,
                                             policy="unlimited"))
-    assert event is not None and event[0] == "PointsReversed"
-    assert event[1] == {
-        "event_id": "01KAQ7V1X8M3Q4T5R6Y7Z8A9B0", "schema_version": 1, "program": "demo", "member_id": "m1",
+    assert event is not None and event.type == "PointsReversed"
+    assert event.detail() == {
+        "event_id": "demo:m1:entry:01KAQ7V1X8M3Q4T5R6Y7Z8A9B0", "entry_id": "01KAQ7V1X8M3Q4T5R6Y7Z8A9B0",
+        "schema_version": 1, "program": "demo", "member_id": "m1",
         "occurred_at": "2026-11-23T14:00:00+08:00", "entry_type": "clawback", "points": -150, "balance_after": -50,
         "reason": "why", "ref": "o1", "lots": [{"expires_on": "2027-11-30", "points": -150}],
         "order_id": "o1", "refund_id": "r1", "debt": 30}

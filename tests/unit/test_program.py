@@ -1,5 +1,5 @@
 """The program document: validated as a whole, multipliers kept exact, the demo program of
-PRODUCT.md."""
+programs/demo.yaml."""
 
 from __future__ import annotations
 

@@ -8,21 +8,19 @@ from fractions import Fraction
 from typing import Any
 
 from loyalty.domain.account import Account
+from loyalty.domain.birthday import birthday_multiplier, with_birthday
 from loyalty.domain.program import Program
+from loyalty.domain.tier_events import tier_changed
+from loyalty.domain.tier_review import remind, review
 from loyalty.domain.tiers import (
     TierState,
     apply_qualifying,
-    birthday_multiplier,
     period_amount,
     progress,
-    remind,
     remove_qualifying,
-    review,
     set_tier,
     sweep_due_on,
-    tier_changed,
     upgrade_if_reached,
-    with_birthday,
 )
 
 from .builders import program
@@ -302,8 +300,9 @@ def test_given_a_birthday_in_may_when_earning_in_may_then_the_birthday_multiplie
 def test_given_a_tier_change_when_announced_then_the_event_names_both_tiers_and_the_version_that_made_it() -> None:
     before = member()
     after = earn(before, 5000, "2026-03-15").evolve(version=2)
-    kind, detail = tier_changed(PLAIN, before, after, cause="qualifying", at=NOW) or ("", {})
-    assert kind == "TierChanged"
+    event = tier_changed(PLAIN, before, after, cause="qualifying", at=NOW)
+    assert event is not None and event.type == "TierChanged"
+    detail = event.detail()
     assert (detail["from"], detail["to"], detail["direction"], detail["event_id"]) == ("member", "gold", "up", "shop:m1:tier:2")
     assert tier_changed(PLAIN, before, before.evolve(version=2), cause="x", at=NOW) is None
 

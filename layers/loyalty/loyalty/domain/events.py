@@ -10,6 +10,7 @@ services that decide them, with the same envelope.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from .account import LedgerEntry
@@ -34,14 +35,46 @@ _CREDITS = {"earn", "bonus", "checkin", "behaviour", "activate"}
 _REVERSALS = {"clawback", "reverse"}
 
 
-def entry_event(program: str, member: str, entry: LedgerEntry) -> tuple[str, dict[str, Any]] | None:
+@dataclass(frozen=True)
+class DomainEvent:
+    """One event out, of any type. Its id is ``{program}:{member}:{fact}``, the fact naming what
+    happened once (``entry:{ledger entry id}``, ``tier:{account version}``, ...): the same fact
+    always yields the same id, so consumers de-duplicate on it whichever path published it."""
+
+    type: str  # the EventBridge detail-type, one of EVENT_TYPES
+    program: str
+    member_id: str
+    fact: str
+    occurred_at: dt.datetime
+    fields: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.type not in EVENT_TYPES:
+            raise ValueError(f"unknown event type {self.type!r}")
+
+    @property
+    def event_id(self) -> str:
+        return f"{self.program}:{self.member_id}:{self.fact}"
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "event_id": self.event_id,
+            "schema_version": SCHEMA_VERSION,
+            "program": self.program,
+            "member_id": self.member_id,
+            "occurred_at": self.occurred_at.isoformat(),
+            **self.fields,
+        }
+
+
+def entry_event(program: str, member: str, entry: LedgerEntry) -> DomainEvent | None:
     """The event of one committed ledger entry, or None when it tells nobody anything (a
     pending earn of 0 points, e.g. an order too small to earn)."""
     kind = _kind(entry)
     if kind is None:
         return None
     detail: dict[str, Any] = {
-        **_common(entry.id, program, member, entry.created_at),
+        "entry_id": entry.id,
         "entry_type": entry.type,
         "points": entry.points,
         "balance_after": entry.balance_after,
@@ -55,7 +88,7 @@ def entry_event(program: str, member: str, entry: LedgerEntry) -> tuple[str, dic
     for name in ("source", "order_id", "refund_id", "shortfall", "debt", "reward_id", "action"):
         if name in entry.details:
             detail[name] = entry.details[name]
-    return kind, detail
+    return DomainEvent(kind, program, member, f"entry:{entry.id}", entry.created_at, detail)
 
 
 def _kind(entry: LedgerEntry) -> str | None:
@@ -74,12 +107,3 @@ def _kind(entry: LedgerEntry) -> str | None:
         return "PointsReversed"
     return None
 
-
-def _common(event_id: str, program: str, member: str, at: dt.datetime) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "schema_version": SCHEMA_VERSION,
-        "program": program,
-        "member_id": member,
-        "occurred_at": at.isoformat(),
-    }

@@ -26,21 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
 from .account import Account
-from .events import SCHEMA_VERSION
 from .expiry import add_months
 from .program import Program, Tier
 
 FEATURE = "tier"
-PROFILE = "profile"
-# A review that finds the next review already due again (a sweep missed more than a whole
-# period) reviews again, at most this many times in one write.
-MAX_CATCH_UP = 24
-
-Outcome = Literal["kept", "down", "grace", "reset"]
 
 
 # ----- per-account tier state (Account.features["tier"]) ------------------------------------------
@@ -232,74 +224,6 @@ def _start_period(account: Account, program: Program, tier: Tier, start: dt.date
     return _schedule(account, program, start)
 
 
-def _drop_target(program: Program, tier: Tier, amount: int) -> Tier:
-    """Where a failed review takes a member: one level down, or (to_qualifying) the tier the
-    period's amount reaches; at least one level down either way, so a program whose keep is
-    above its entry threshold still drops a member who missed it."""
-    below = program.tiers[program.tier_index(tier.code) - 1]
-    if program.tier_rules.downgrade == "to_qualifying":
-        reached = program.tier_for(amount)
-        if program.tier_index(reached.code) < program.tier_index(below.code):
-            return reached
-    return below
-
-
-@dataclass(frozen=True)
-class Review:
-    """One review: what was decided and on what."""
-
-    review_on: dt.date  # the day it was due (the period's end, or the end of its grace)
-    outcome: Outcome
-    tier_from: str
-    tier_to: str
-    amount: int  # the period's qualifying amount
-    keep: int  # what keeping the tier needed
-    account: Account  # after the review
-
-    def view(self) -> dict[str, Any]:
-        return {
-            "review_on": self.review_on.isoformat(),
-            "outcome": self.outcome,
-            "tier_from": self.tier_from,
-            "tier_to": self.tier_to,
-            "amount": self.amount,
-            "keep": self.keep,
-        }
-
-
-def review_once(account: Account, program: Program, today: dt.date) -> Review | None:
-    """The review due on or before ``today``, if any (one step; see :func:`review`)."""
-    due = account.review_on
-    if due is None or due > today:
-        return None
-    rules = program.tier_rules
-    state = TierState.of(account)
-    tier = program.tier(account.tier)
-    index = program.tier_index(tier.code)
-    amount = measure(program, state.period_points, state.period_fen)
-    ended = state.grace_from or due  # the new period starts where the old one ended
-    if index == 0:
-        outcome: Outcome = "reset"
-        target = tier
-    elif amount >= tier.keep:
-        outcome, target = "kept", tier
-    elif rules.grace_days and state.grace_from is None:
-        grace_until = due + dt.timedelta(days=rules.grace_days)
-        # The member hears at once how much is missing and by when (the reminder of the grace).
-        in_grace = replace(state, grace_from=due, remind_on=due if rules.reminder_days else None)
-        after = in_grace.store(account.evolve(review_on=grace_until))
-        return Review(due, "grace", tier.code, tier.code, amount, tier.keep, after)
-    else:
-        outcome, target = "down", _drop_target(program, tier, amount)
-    after = _close_year(account)
-    if target.code != tier.code:
-        after = after.evolve(tier=target.code, tier_since=due)
-    after = _schedule(after, program, ended)
-    # Amounts earned after the period's end may already reach a higher tier than the result.
-    after = upgrade_if_reached(after, program, today)
-    return Review(due, outcome, tier.code, after.tier, amount, tier.keep, after)
-
-
 def upgrade_if_reached(account: Account, program: Program, today: dt.date) -> Account:
     """The upgrade the qualifying year already reaches (after a review, or a program that
     lowered a threshold). While a period's review is pending, the review decides first."""
@@ -310,43 +234,6 @@ def upgrade_if_reached(account: Account, program: Program, today: dt.date) -> Ac
     if program.tier_index(reached.code) > program.tier_index(account.tier):
         return _start_period(account, program, reached, today, today)
     return account
-
-
-def review(account: Account, program: Program, today: dt.date) -> list[Review]:
-    """Every review due on or before ``today``, in order (a sweep that missed a whole period
-    catches up). Empty when nothing is due: running a day twice changes nothing."""
-    done: list[Review] = []
-    for _ in range(MAX_CATCH_UP):
-        step = review_once(account, program, today)
-        if step is None:
-            break
-        done.append(step)
-        account = step.account
-    return done
-
-
-@dataclass(frozen=True)
-class Reminder:
-    review_on: dt.date
-    tier: str
-    drops_to: str
-    needed: int  # 0: on track, nothing to send
-    account: Account  # after (the reminder recorded as sent)
-
-
-def remind(account: Account, program: Program, today: dt.date) -> Reminder | None:
-    """The TierWillDowngrade due on or before ``today``: once per review date, recorded in the
-    account in the same write as everything else."""
-    state = TierState.of(account)
-    if state.remind_on is None or state.remind_on > today or account.review_on is None:
-        return None
-    tier = program.tier(account.tier)
-    after = replace(state, remind_on=None, reminded=account.review_on).store(account)
-    if program.tier_index(tier.code) == 0:
-        return Reminder(account.review_on, tier.code, tier.code, 0, after)
-    amount = measure(program, state.period_points, state.period_fen)
-    drops_to = _drop_target(program, tier, amount)
-    return Reminder(account.review_on, tier.code, drops_to.code, max(0, tier.keep - amount), after)
 
 
 def set_tier(account: Account, program: Program, code: str, today: dt.date) -> Account:
@@ -387,71 +274,3 @@ def progress(account: Account, program: Program, today: dt.date) -> Progress:
         return Progress(nxt, next_needed, None, None, unit(program))
     keep_needed = max(0, tier.keep - measure(program, state.period_points, state.period_fen))
     return Progress(nxt, next_needed, keep_needed, account.review_on, unit(program))
-
-
-def birthday(account: Account) -> dt.date | None:
-    value = (account.features.get(PROFILE) or {}).get("birthday")
-    return dt.date.fromisoformat(value) if value else None
-
-
-def birthday_multiplier(account: Account, program: Program, on: dt.date) -> Fraction:
-    """The birthday-month multiplier of an earn on ``on`` (a local date of the program)."""
-    born = birthday(account)
-    if born is None or born.month != on.month:
-        return Fraction(1)
-    return Fraction(program.tier_rules.birthday_month_multiplier)
-
-
-def with_birthday(account: Account, born: dt.date, actor: str, at: dt.datetime, reason: str | None = None) -> Account:
-    profile = dict(account.features.get(PROFILE) or {})
-    profile.update(birthday=born.isoformat(), birthday_set_by=actor, birthday_set_at=at.isoformat())
-    if reason:
-        profile["birthday_reason"] = reason
-    return account.evolve(features={**account.features, PROFILE: profile})
-
-
-# ----- events -----------------------------------------------------------------------------------------
-
-
-def tier_changed(program: Program, before: Account, after: Account, *, cause: str, at: dt.datetime,
-                 reason: str | None = None, ref: str | None = None) -> tuple[str, dict[str, Any]] | None:
-    """The TierChanged event of a write, if it moved the member's tier. Its id names the account
-    version that made the change, so a consumer can drop a repeat."""
-    old = before.tier or program.lowest_tier.code
-    if after.tier == old:
-        return None
-    direction = "up" if program.tier_index(after.tier) > program.tier_index(old) else "down"
-    detail: dict[str, Any] = {
-        "event_id": f"{after.program}:{after.member}:tier:{after.version}",
-        "schema_version": SCHEMA_VERSION,
-        "program": after.program,
-        "member_id": after.member,
-        "from": old,
-        "to": after.tier,
-        "direction": direction,
-        "cause": cause,
-        "since": after.tier_since.isoformat() if after.tier_since else None,
-        "review_on": after.review_on.isoformat() if after.review_on else None,
-        "multiplier": str(program.tier(after.tier).multiplier),
-        "occurred_at": at.isoformat(),
-    }
-    if reason:
-        detail["reason"] = reason
-    if ref:
-        detail["ref"] = ref
-    return "TierChanged", detail
-
-
-def will_downgrade(program: Program, account: Account, reminder: Reminder, at: dt.datetime) -> tuple[str, dict[str, Any]]:
-    return "TierWillDowngrade", {
-        "event_id": f"{account.program}:{account.member}:keep:{reminder.review_on.isoformat()}",
-        "schema_version": SCHEMA_VERSION,
-        "program": account.program,
-        "member_id": account.member,
-        "tier": reminder.tier,
-        "drops_to": reminder.drops_to,
-        "review_on": reminder.review_on.isoformat(),
-        "points_needed": reminder.needed,
-        "unit": unit(program),
-        "occurred_at": at.isoformat(),
-    }

@@ -7,13 +7,13 @@ from typing import Any
 
 from ..domain.account import MemberState
 from ..domain.errors import ValidationFailed
-from ..domain.expiry import NEVER, expires_on
+from ..domain.expiry import NEVER
 from ..domain.lots import allocate, spendable
 from ..domain.program import Program
-from ..domain.tiers import apply_qualifying, open_account, qualifies, remove_qualifying
+from ..domain.tiers import open_account, qualifies, remove_qualifying
 from ..store.table import LotWrite
 from .context import Services
-from .credit import lot_writes, settle_debt
+from .credit import Line, credit, credit_expiry, qualifying_points
 from .tiers import tier_view
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
@@ -76,25 +76,19 @@ def adjust(
         today = program.local_date(now)
         book = EntryBuilder(now, account.balance, request_key)
         if points > 0:
-            expiry = expires_on(program, program.tier(account.tier), today)
-            lots = lot_writes(state.lots, [(expiry, points)])
-            book.add("adjust", points, reason, None, ((expiry, points),), actor=actor)
-            gained = points if qualifies(program, "adjust") else 0
-            after = apply_qualifying(account, program, gained, today)
+            # Like every credit, a correction in the member's favour repays debt first.
+            credited = credit(program, account, book, [Line("adjust", points, reason, None, {"actor": actor})],
+                              lot=credit_expiry(program, account, today), today=today, ref=None,
+                              qualifying=qualifying_points(program, "adjust", points), counter="adjusted")
+            after, lots = credited.account, credited.lots(state.lots)
         else:
             draws = allocate(state.lots, -points, today)
             lots = [LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws]
             book.add("adjust", points, reason, None, tuple((d.expires_on, -d.take) for d in draws), actor=actor)
             # A program that counts adjustments toward tiers counts corrections both ways.
             after = remove_qualifying(account, -points, today) if qualifies(program, "adjust") else account
-        after = after.evolve(balance=account.balance + points, adjusted=account.adjusted + points)
-        entry = book.entries[-1]
-        if points > 0:
-            # Like every credit, a correction in the member's favour repays debt first.
-            settled, changes = settle_debt(after, book, [(expiry, points)], None)
-            repaid = after.balance - settled.balance
-            after = settled.evolve(earned=after.earned, adjusted=after.adjusted - repaid)
-            lots = lot_writes(state.lots, changes)
+            after = after.evolve(balance=account.balance + points, adjusted=account.adjusted + points)
+        entry = book.entries[0]  # the correction (a repayment of debt may follow it)
         body = {"member_id": member, "entry_id": entry.id, "points": points, "balance": after.balance}
         return Decision(after=after, status=201, body=body, lots=lots, entries=book.entries)
 

@@ -12,7 +12,7 @@ from ..domain.errors import Forbidden
 from ..domain.program import Program
 from ..domain.tiers import open_account
 from .context import Services
-from .credit import add_points, credit_lot, lot_writes, settle_debt
+from .credit import Line, credit, credit_expiry, qualifying_points
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 CAPS = "caps"
@@ -56,18 +56,14 @@ def record_action(
             account = count_member_call(program, account, now)
         outcome = apply_action(program.behaviours, Counters.load(account.features.get(CAPS)), action, today)
         book = EntryBuilder(now, account.balance, request_key)
-        expiry = credit_lot(program, account, today) if outcome.points else None
+        expiry = credit_expiry(program, account, today) if outcome.points else None
         # A capped action is a 0-point entry: the ledger says why the action earned nothing, and
         # every change of the account stays explained by its entries.
-        book.add("bonus", outcome.points, f"behaviour: {action}", ref,
-                 ((expiry, outcome.points),) if expiry else (),
-                 action=action, source=source, cap=outcome.cap.rule if outcome.cap else None)
-        after = account
-        changes: list[tuple[dt.date, int]] = []
-        if expiry is not None:
-            after, changes = settle_debt(add_points(program, account, outcome.points, "behaviour", today), book,
-                                         [(expiry, outcome.points)], ref)
-        after = after.evolve(features={**after.features, CAPS: outcome.counters.dump()})
+        line = Line("bonus", outcome.points, f"behaviour: {action}", ref,
+                    {"action": action, "source": source, "cap": outcome.cap.rule if outcome.cap else None})
+        credited = credit(program, account, book, [line], lot=expiry, today=today, ref=ref,
+                          qualifying=qualifying_points(program, "behaviour", outcome.points))
+        after = credited.account.evolve(features={**credited.account.features, CAPS: outcome.counters.dump()})
         body: dict[str, Any] = {
             "member_id": member,
             "action": action,
@@ -78,7 +74,7 @@ def record_action(
             "cap": {"rule": outcome.cap.rule, "limit": outcome.cap.limit} if outcome.cap else None,
             "expires_on": expiry.isoformat() if expiry else None,
         }
-        return Decision(after=after, body=body, lots=lot_writes(state.lots, changes), entries=book.entries)
+        return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries)
 
     return write_member(svc, program=program_id, member=member, request_key=request_key,
                         payload={"action": action, "ref": ref}, now=now, decide=decide)

@@ -9,23 +9,23 @@ deterministic ``event_id`` so consumers can drop repeats if a path ever publishe
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from ..domain.account import Account
-from ..domain.tiers import tier_changed
+from ..domain.events import DomainEvent
+from ..domain.tier_events import tier_changed
 from .context import Services
 
 logger = Logger(service="loyalty", child=True)
 
 
 def announce(svc: Services, program_id: str, before: Account, after: Account,
-             events: list[tuple[str, dict[str, Any]]], *, ref: str, now: dt.datetime) -> None:
+             events: list[DomainEvent], *, ref: str, now: dt.datetime) -> None:
     out = list(events)
     # Every tier change is announced, whichever write made it (an earn, a check-in, a webhook's
     # order crossing a threshold), unless the write announced it itself with more context.
-    if after.tier != before.tier and not any(kind == "TierChanged" for kind, _ in out):
+    if after.tier != before.tier and not any(event.type == "TierChanged" for event in out):
         change = tier_changed(svc.programs.get(program_id), before, after, cause="qualifying", at=now, ref=ref)
         if change is not None:
             out.append(change)
@@ -34,4 +34,4 @@ def announce(svc: Services, program_id: str, before: Account, after: Account,
     try:
         svc.bus.publish(out)
     except Exception:  # the write is committed; losing the event must not fail it
-        logger.exception("events not published", extra={"events": [kind for kind, _ in out], "ref": ref})
+        logger.exception("events not published", extra={"events": [event.type for event in out], "ref": ref})

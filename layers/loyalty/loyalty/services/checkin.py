@@ -20,7 +20,7 @@ from ..domain.program import Program
 from ..domain.tiers import open_account
 from .actions import count_member_call
 from .context import Services
-from .credit import add_points, credit_lot, lot_writes, settle_debt
+from .credit import Credited, Line, credit, credit_expiry, lot_writes, qualifying_points
 from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
 
 FEATURE = "checkin"
@@ -38,15 +38,17 @@ def _history(account: Account) -> CheckinState:
     return CheckinState.load(account.features.get(FEATURE))
 
 
-def _book_day(book: EntryBuilder, added: DayAdded, expiry: dt.date, **details: Any) -> int:
-    """Ledger entries of a checked day: its own points (an entry even at 0, so every checked day
-    is on the ledger), then each ladder reward it paid."""
-    book.add("checkin", added.points, "check-in", added.day.isoformat(),
-             ((expiry, added.points),) if added.points else (), streak_day=added.streak_day, **details)
-    for reward in added.rewards:
-        book.add("bonus", reward.points, f"check-in streak day {reward.streak_day}", reward.day.isoformat(),
-                 ((expiry, reward.points),), source="checkin", streak_day=reward.streak_day)
-    return added.points + added.bonus
+def _credit_day(program: Program, account: Account, book: EntryBuilder, added: DayAdded, today: dt.date,
+                **details: Any) -> Credited:
+    """A checked day's credit: its own points (an entry even at 0, so every checked day is on the
+    ledger), then each ladder reward it paid, into today's lot."""
+    lines = [
+        Line("checkin", added.points, "check-in", added.day.isoformat(), {"streak_day": added.streak_day, **details}),
+        *(Line("bonus", reward.points, f"check-in streak day {reward.streak_day}", reward.day.isoformat(),
+               {"source": "checkin", "streak_day": reward.streak_day}) for reward in added.rewards),
+    ]
+    return credit(program, account, book, lines, lot=credit_expiry(program, account, today), today=today,
+                  ref=added.day.isoformat(), qualifying=qualifying_points(program, "checkin", added.points + added.bonus))
 
 
 def _already(program: Program, history: CheckinState, account: Account, today: dt.date) -> dict[str, Any]:
@@ -74,15 +76,13 @@ def check_in(svc: Services, *, program_id: str, member: str, now: dt.datetime) -
             raise Answer(Receipt(200, _already(program, history, account, today)))
         account = count_member_call(program, account, now)
         added = rules.check_in(program.checkin, history, today)
-        expiry = credit_lot(program, account, today)
         book = EntryBuilder(now, account.balance, request_key)
-        credited = _book_day(book, added, expiry)
-        after, changes = settle_debt(add_points(program, account, credited, "checkin", today), book,
-                                     [(expiry, credited)], today.isoformat())
+        credited = _credit_day(program, account, book, added, today)
+        after = credited.account
         body = {"date": today.isoformat(), "streak": added.streak_day, "points": added.points,
                 "bonus": added.bonus, "balance": after.balance, "already_checked_in": False}
         after = after.evolve(features={**after.features, FEATURE: replace(added.state, last=body).dump()})
-        return Decision(after=after, body=body, lots=lot_writes(state.lots, changes), entries=book.entries)
+        return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries)
 
     receipt = write_member(svc, program=program_id, member=member, request_key=request_key,
                            payload={"date": today.isoformat()}, now=now, decide=decide)
@@ -112,12 +112,9 @@ def make_up(svc: Services, *, program_id: str, member: str, day: dt.date, now: d
                      tuple((d.expires_on, -d.take) for d in draws), makeup=True)
             changes += [(d.expires_on, -d.take) for d in draws]
             account = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost)
-        expiry = credit_lot(program, account, today)
-        credited = _book_day(book, result.added, expiry, makeup=True)
-        after, credits = settle_debt(add_points(program, account, credited, "checkin", today), book,
-                                     [(expiry, credited)], day.isoformat())
-        changes += credits
-        after = after.evolve(features={**after.features, FEATURE: result.added.state.dump()})
+        credited = _credit_day(program, account, book, result.added, today, makeup=True)
+        changes += credited.lot_changes
+        after = credited.account.evolve(features={**credited.account.features, FEATURE: result.added.state.dump()})
         body = {
             "date": day.isoformat(),
             "streak": result.added.state.streak(today),

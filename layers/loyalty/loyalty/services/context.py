@@ -1,51 +1,25 @@
-"""Settings and shared clients, built lazily on first use (never at import time) so every
-handler module imports without environment variables."""
+"""The wiring of a container: settings, the store and the queues, and the caches over them, built
+lazily on first use (never at import time), once per container."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
-
 from ..domain.errors import NotFound
 from ..domain.program import Program, parse_program
 from ..store.queue import EventBus, WorkQueue
 from ..store.table import Store
+from .settings import Settings
 
 if TYPE_CHECKING:
     from ..store.partners import PartnerStore
     from ..store.registry import ProgramRegistry
 
 T = TypeVar("T")
-
-
-class Settings(BaseModel):
-    table_name: str = Field(min_length=1)
-    event_bus_name: str = "default"
-    sweep_queue_url: str = ""
-    program_cache_seconds: float = Field(default=60, ge=0)
-    request_ttl_days: int = Field(default=7, ge=4, description="partners retry for days")
-    max_write_attempts: int = Field(default=12, ge=1, le=50)
-    partner_secrets_path: str = Field(default="/loyalty/partners", pattern=r"^/[A-Za-z0-9_./-]+$")
-    delivery_queue_url: str = ""
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        return cls(
-            table_name=os.environ.get("TABLE_NAME", ""),
-            event_bus_name=os.environ.get("EVENT_BUS_NAME", "default"),
-            sweep_queue_url=os.environ.get("SWEEP_QUEUE_URL", ""),
-            program_cache_seconds=float(os.environ.get("PROGRAM_CACHE_SECONDS", "60")),
-            request_ttl_days=int(os.environ.get("REQUEST_TTL_DAYS", "7")),
-            max_write_attempts=int(os.environ.get("MAX_WRITE_ATTEMPTS", "12")),
-            partner_secrets_path=os.environ.get("PARTNER_SECRETS_PATH", "/loyalty/partners"),
-            delivery_queue_url=os.environ.get("DELIVERY_QUEUE_URL", ""),
-        )
 
 
 class TtlCache(Generic[T]):

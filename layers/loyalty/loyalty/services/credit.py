@@ -1,13 +1,17 @@
-"""Crediting points to a member: the lot they go to, the lot writes of a change, and what a
-credit does to the account (balance, lifetime earned, qualifying points with an upgrade)."""
+"""Crediting points to a member, in one step every credit takes (orders, bonuses, check-ins,
+actions, corrections, released pending points, and what comes next): the lot they go to, the
+ledger entries, the points added to the account (balance, lifetime counter, qualifying points
+with any upgrade), the member's debt repaid first, and the lot writes of the change."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from ..domain.account import Account
+from ..domain.account import Account, EntryType
 from ..domain.debt import repayment
 from ..domain.expiry import expires_on
 from ..domain.lots import Lot
@@ -17,8 +21,59 @@ from ..store.table import LotWrite
 from .writes import EntryBuilder
 
 
-def credit_lot(program: Program, account: Account, today: dt.date) -> dt.date:
-    """The lot (expiry day) points credited today go to, by the member's tier before the credit."""
+@dataclass(frozen=True)
+class Line:
+    """One ledger entry of a credit (an order's earn and its first-order bonus are two)."""
+
+    type: EntryType
+    points: int
+    reason: str
+    ref: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Credited:
+    account: Account  # after the credit and the repayment of any debt
+    lot_changes: list[tuple[dt.date, int]]  # (expiry day, delta): the credit, then what repaid debt
+
+    def lots(self, held: Iterable[Lot]) -> list[LotWrite]:
+        return lot_writes(held, self.lot_changes)
+
+
+def credit(program: Program, account: Account, book: EntryBuilder, lines: Sequence[Line], *, lot: dt.date | None,
+           today: dt.date, qualifying: int, fen: int = 0, ref: str | None,
+           counter: Literal["earned", "adjusted"] = "earned", from_pending: int = 0) -> Credited:
+    """The one credit step. ``lot``: the expiry day the points go to (:func:`credit_expiry` for a
+    new credit; None only when nothing is credited); ``qualifying``/``fen``: what counts toward tiers (:func:`qualifying_points`);
+    ``counter``: the lifetime total the points add to (operators' corrections count apart);
+    ``from_pending``: points that were pending until now. An entry of 0 points is still booked
+    (it explains why nothing was credited) but touches no lot."""
+    total = sum(line.points for line in lines)
+    if total and lot is None:
+        raise ValueError("a credit needs the lot its points go to")
+    for line in lines:
+        book.add(line.type, line.points, line.reason, line.ref,
+                 ((lot, line.points),) if line.points and lot else (), **line.details)
+    added = apply_qualifying(account, program, qualifying, today, fen=fen).evolve(
+        balance=account.balance + total, pending=account.pending - from_pending)
+    added = added.evolve(**{counter: getattr(account, counter) + total})
+    if not total or lot is None:
+        return Credited(added, [])
+    settled, changes = settle_debt(added, book, [(lot, total)], ref)
+    if counter != "earned":
+        repaid = added.balance - settled.balance
+        settled = settled.evolve(earned=added.earned, **{counter: getattr(added, counter) - repaid})
+    return Credited(settled, changes)
+
+
+def qualifying_points(program: Program, source: QualifyingSource, points: int) -> int:
+    """What ``points`` credited from ``source`` add to the 成长值 (the program says what counts)."""
+    return points if qualifies(program, source) else 0
+
+
+def credit_expiry(program: Program, account: Account, today: dt.date) -> dt.date:
+    """The expiry day (the lot) of points credited today, by the member's tier before the credit."""
     return expires_on(program, program.tier(account.tier), today)
 
 
@@ -35,15 +90,6 @@ def lot_writes(lots: Iterable[Lot], changes: Iterable[tuple[dt.date, int]]) -> l
         for expiry, delta in sorted(net.items())
         if delta
     ]
-
-
-def add_points(program: Program, account: Account, points: int, source: QualifyingSource,
-               today: dt.date) -> Account:
-    """The account after a credit of ``points`` from ``source`` (check-in, behaviour...)."""
-    gained = points if qualifies(program, source) else 0
-    return apply_qualifying(account, program, gained, today).evolve(
-        balance=account.balance + points, earned=account.earned + points
-    )
 
 
 def settle_debt(account: Account, book: EntryBuilder, credits: list[tuple[dt.date, int]],

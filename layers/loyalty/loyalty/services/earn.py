@@ -11,15 +11,16 @@ import datetime as dt
 from dataclasses import asdict
 
 from ..domain.account import MemberState, PendingLot
+from ..domain.birthday import birthday_multiplier
 from ..domain.earn import OrderLine, quote_order
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import expires_on
 from ..domain.pending import SaleRecord, holds_points, release_day
-from ..domain.tiers import apply_qualifying, birthday_multiplier, open_account, qualifies
+from ..domain.tiers import open_account, qualifies
 from ..store import keys
 from ..store.table import PendingWrite, SaleWrite
 from .context import Services
-from .credit import lot_writes, settle_debt
+from .credit import Line, credit
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 
@@ -82,21 +83,16 @@ def earn_order(
             return Decision(after=after, body=body, entries=book.entries,
                             pending=[PendingWrite(held, exists_before=False, delete=False)],
                             sales=[SaleWrite(sale, exists_before=False)])
-        lots = lot_writes(state.lots, [(expiry, total)])
         book = EntryBuilder(now, account.balance, request_key)
-        lot_ref = ((expiry, quote.points),) if quote.points else ()
-        book.add("earn", quote.points, "order paid", order_id, lot_ref,
-                 amount_fen=amount_fen, campaigns=list(quote.campaigns) or None, source=source)
+        lines = [Line("earn", quote.points, "order paid", order_id,
+                      {"amount_fen": amount_fen, "campaigns": list(quote.campaigns) or None, "source": source})]
         if quote.bonus:
-            book.add("bonus", quote.bonus, "first order bonus", order_id, ((expiry, quote.bonus),))
-        after = apply_qualifying(account, program, qualifying, today, fen=amount_fen).evolve(
-            balance=account.balance + total,
-            earned=account.earned + total,
-            # A 0-fen order (a voucher paid it all) is no paid order: the first-order bonus waits.
-            orders=account.orders + (1 if amount_fen > 0 else 0),
-        )
-        after, changes = settle_debt(after, book, [(expiry, total)], order_id)
-        lots = lot_writes(state.lots, changes)
+            lines.append(Line("bonus", quote.bonus, "first order bonus", order_id))
+        credited = credit(program, account, book, lines, lot=expiry, today=today, ref=order_id,
+                          qualifying=qualifying, fen=amount_fen)
+        # A 0-fen order (a voucher paid it all) is no paid order: the first-order bonus waits.
+        after = credited.account.evolve(orders=account.orders + (1 if amount_fen > 0 else 0))
+        lots = credited.lots(state.lots)
         body = {
             "member_id": member,
             "order_id": order_id,

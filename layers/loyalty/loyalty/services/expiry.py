@@ -29,7 +29,7 @@ import datetime as dt
 from typing import Any
 
 from ..domain.account import MemberState
-from ..domain.events import SCHEMA_VERSION
+from ..domain.events import DomainEvent
 from ..domain.expiry import expired_by, reminder_due
 from ..store.table import LotWrite
 from . import sweeps
@@ -135,7 +135,7 @@ def remind_due(svc: Services, program_id: str, member: str, day: dt.date, now: d
     state = svc.store.load_member(program_id, member, lots_until=today + dt.timedelta(days=max(leads, default=0)))
     first: MemberState | None = state
     recorded = _reminders(state)
-    events: list[tuple[str, dict[str, Any]]] = []
+    events: list[DomainEvent] = []
     for lot in sorted(state.lots, key=lambda lot: lot.expires_on):
         if lot.remaining <= 0:
             continue
@@ -188,18 +188,10 @@ def _record_reminder(svc: Services, program_id: str, member: str, expires_on: dt
 
 
 def _expiring_event(program_id: str, member: str, expires_on: dt.date, record: dict[str, Any],
-                    now: dt.datetime) -> tuple[str, dict[str, Any]]:
+                    now: dt.datetime) -> DomainEvent:
     days = int(record["days"])
-    return "PointsExpiring", {
-        "event_id": f"expiring-{program_id}-{member}-{expires_on.isoformat()}-{days}",
-        "schema_version": SCHEMA_VERSION,
-        "program": program_id,
-        "member_id": member,
-        "occurred_at": now.isoformat(),
-        "points": int(record["points"]),
-        "expires_on": expires_on.isoformat(),
-        "days_before": days,
-    }
+    return DomainEvent("PointsExpiring", program_id, member, f"expiring:{expires_on.isoformat()}:{days}", now,
+                       {"points": int(record["points"]), "expires_on": expires_on.isoformat(), "days_before": days})
 
 
 sweeps.register(sweeps.SweepKind(name=SWEEP, due_kind="EXPIRE", process=expire_due, local_time=dt.time(0, 5),

@@ -6,20 +6,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain.events import entry_event
-from ..store import keys
-from ..store.table import entries_from_item
+from ..domain.events import DomainEvent, entry_event
+from ..store.items import ledger_item_entries
 from .context import Services
 
 
-def events_of_image(image: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def events_of_image(image: Mapping[str, Any]) -> list[DomainEvent]:
     """The events of one new item image: one per entry of a ledger item that means something,
     none for other items."""
-    pk, sk = str(image.get("PK", "")), str(image.get("SK", ""))
-    if not sk.startswith(keys.TX_PREFIX) or "#M#" not in pk:
+    found = ledger_item_entries(image)
+    if found is None:
         return []
-    program, member = keys.program_of_member_pk(pk), keys.member_of_pk(pk)
-    events = (entry_event(program, member, entry) for entry in entries_from_item(dict(image)))
+    program, member, entries = found
+    events = (entry_event(program, member, entry) for entry in entries)
     return [event for event in events if event is not None]
 
 
@@ -28,4 +27,4 @@ def publish_image(svc: Services, image: Mapping[str, Any]) -> list[str]:
     events = events_of_image(image)
     if events:
         svc.bus.publish(events)
-    return [detail_type for detail_type, _ in events]
+    return [event.type for event in events]

@@ -24,11 +24,11 @@ from ..domain.earn import OrderLine
 from ..domain.errors import NotFound
 from ..domain.pending import Policy, cancel_pending, plan_clawback, refund_share, release_lot
 from ..domain.program import Program
-from ..domain.tiers import apply_qualifying, open_account, remove_qualifying
+from ..domain.tiers import open_account, remove_qualifying
 from ..store.table import PendingWrite, SaleWrite
 from . import sweeps
 from .context import Services
-from .credit import lot_writes, settle_debt
+from .credit import Line, credit, lot_writes
 from .earn import earn_order
 from .writes import Decision, EntryBuilder, Receipt, answer_unchanged, write_member
 
@@ -207,19 +207,15 @@ def _release(program: Program, state: MemberState, lot: PendingLot, now: dt.date
     points = lot.points + lot.bonus
     expiry = release_lot(lot, today)
     book = EntryBuilder(now, account.balance, key)
-    book.add("activate", points, reason, lot.order_id, ((expiry, points),) if points else (),
-             order_id=lot.order_id, available_on=lot.available_on.isoformat())
-    paid = lot.amount_fen - lot.refunded_fen
-    after = apply_qualifying(account, program, lot.qualifying, today, fen=paid).evolve(
-        balance=account.balance + points,
-        pending=account.pending - points,
-        earned=account.earned + points,
-    )
-    after, changes = settle_debt(after, book, [(expiry, points)], lot.order_id)
+    line = Line("activate", points, reason, lot.order_id,
+                {"order_id": lot.order_id, "available_on": lot.available_on.isoformat()})
+    credited = credit(program, account, book, [line], lot=expiry, today=today, ref=lot.order_id,
+                      qualifying=lot.qualifying, fen=lot.amount_fen - lot.refunded_fen, from_pending=points)
+    after = credited.account
     return Decision(
         after=after,
         entries=book.entries,
-        lots=lot_writes(state.lots, changes),
+        lots=credited.lots(state.lots),
         pending=[PendingWrite(lot, exists_before=True, delete=True)],
         body={"member_id": account.member, "order_id": lot.order_id, "points": points, "balance": after.balance,
               "pending": after.pending, "tier": after.tier, "expires_on": expiry.isoformat(),

@@ -12,7 +12,7 @@ from typing import Any
 from ..domain.account import MemberState
 from ..domain.tiers import open_account
 from .context import Services
-from .credit import add_points, credit_lot, lot_writes, settle_debt
+from .credit import Line, credit, credit_expiry, qualifying_points
 from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
 
 SIGNUP = "signup"
@@ -35,17 +35,15 @@ def register_member(svc: Services, *, program_id: str, member: str, registered_a
         if done:
             raise Answer(Receipt(200, _body(member, 0, account.balance, "already_registered", None)))
         book = EntryBuilder(now, account.balance, request_key)
-        after, expiry = account, None
-        changes: list[tuple[dt.date, int]] = []
-        if points:
-            expiry = credit_lot(program, account, today)
-            book.add("bonus", points, "sign-up bonus", member, ((expiry, points),), source=source)
-            after, changes = settle_debt(add_points(program, account, points, "bonus", today), book,
-                                         [(expiry, points)], member)
+        expiry = credit_expiry(program, account, today) if points else None
+        credited = credit(program, account, book, [Line("bonus", points, "sign-up bonus", member, {"source": source})]
+                          if points else [], lot=expiry, today=today, ref=member,
+                          qualifying=qualifying_points(program, "bonus", points))
+        after = credited.account
         marker = {"on": today.isoformat(), "at": (registered_at or now).isoformat(), "points": points}
         after = after.evolve(features={**after.features, SIGNUP: marker})
         return Decision(after=after, body=_body(member, points, after.balance, "credited", expiry),
-                        lots=lot_writes(state.lots, changes), entries=book.entries)
+                        lots=credited.lots(state.lots), entries=book.entries)
 
     return write_member(svc, program=program_id, member=member, request_key=request_key,
                         payload={"member": member}, now=now, decide=decide)

@@ -8,21 +8,13 @@ import datetime as dt
 from typing import Any
 
 from ..domain.account import Account, EntryType, MemberState
+from ..domain.birthday import birthday, with_birthday
 from ..domain.errors import Forbidden, ValidationFailed
+from ..domain.events import DomainEvent
 from ..domain.program import Program
-from ..domain.tiers import (
-    Review,
-    birthday,
-    open_account,
-    progress,
-    remind,
-    review,
-    set_tier,
-    tier_changed,
-    upgrade_if_reached,
-    will_downgrade,
-    with_birthday,
-)
+from ..domain.tier_events import tier_changed, will_downgrade
+from ..domain.tier_review import Review, remind, review
+from ..domain.tiers import open_account, progress, set_tier, upgrade_if_reached
 from . import sweeps
 from .context import Services
 from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
@@ -96,7 +88,7 @@ def review_member(svc: Services, program_id: str, member: str, day: dt.date, now
             if step.tier_from != step.tier_to:
                 _ledger_change(book, step.tier_from, step.tier_to, f"tier review: {step.tier_from} -> {step.tier_to}",
                                review_on=step.review_on.isoformat(), amount=step.amount, keep=step.keep)
-        events: list[tuple[str, dict[str, Any]]] = []
+        events: list[DomainEvent] = []
         changed = tier_changed(program, before, after.evolve(version=before.version + 1), cause=cause,
                                at=now, ref=key)
         if changed is not None:

@@ -16,6 +16,7 @@ from ulid import ULID
 
 from ..domain.account import Account, EntryType, LedgerEntry, MemberState
 from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, ValidationFailed
+from ..domain.events import DomainEvent
 from ..store.table import (
     MAX_TRANSACTION_ITEMS,
     LotWrite,
@@ -55,7 +56,7 @@ class Decision:
     # Domain events (detail-type, detail) published after the commit (tier changes are added
     # by announce() whatever the write); and a request key that depends on what was read
     # (e.g. the review date), used instead of the caller's.
-    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    events: list[DomainEvent] = field(default_factory=list)
     request_key: str | None = None
     # Called when a program-level item's condition failed: raise a domain error (e.g. out of
     # stock) or return to re-read and decide again.

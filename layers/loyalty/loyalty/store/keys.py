@@ -97,6 +97,11 @@ def partner_sk(partner: str) -> str:
     return f"{PARTNER_PREFIX}{partner}"
 
 
+def is_member_pk(pk: str) -> bool:
+    program, sep, member = pk.removeprefix("P#").partition("#M#")
+    return pk.startswith("P#") and bool(sep and program and member)
+
+
 def program_of_member_pk(pk: str) -> str:
     """The program id of a member partition key ``P#{program}#M#{member}``."""
     program, sep, _ = pk.removeprefix("P#").partition("#M#")

@@ -8,6 +8,8 @@ from typing import Any
 
 import boto3
 
+from ..domain.events import DomainEvent
+
 
 class WorkQueue:
     """Fan-out of sweep work: messages are JSON objects, sent in batches of 10."""
@@ -55,16 +57,16 @@ class EventBus:
             self._client = boto3.client("events")
         return self._client
 
-    def publish(self, events: Sequence[tuple[str, dict[str, Any]]]) -> int:
-        """events: (detail_type, detail) pairs. Consumers de-duplicate on detail["event_id"]."""
+    def publish(self, events: Sequence[DomainEvent]) -> int:
+        """Consumers de-duplicate on the detail's ``event_id``."""
         sent = 0
         for start in range(0, len(events), 10):
             batch = events[start : start + 10]
             response = self.client.put_events(
                 Entries=[
-                    {"EventBusName": self.name, "Source": self.source, "DetailType": kind,
-                     "Detail": json.dumps(detail, sort_keys=True, ensure_ascii=False)}
-                    for kind, detail in batch
+                    {"EventBusName": self.name, "Source": self.source, "DetailType": event.type,
+                     "Detail": json.dumps(event.detail(), sort_keys=True, ensure_ascii=False)}
+                    for event in batch
                 ]
             )
             if response.get("FailedEntryCount"):

@@ -1,0 +1,89 @@
+"""A member change as the store commits it: one TransactWriteItems of the account, its lots,
+pending lots, sales, ledger item and request record (see store/transaction.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.account import Account, LedgerEntry, PendingLot
+from ..domain.lots import Lot
+from ..domain.pending import SaleRecord
+from . import keys
+
+
+@dataclass(frozen=True)
+class StoredRequest:
+    key: str
+    fingerprint: str
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LotWrite:
+    expires_on: dt.date
+    before: int  # 0 when the lot item does not exist
+    after: int
+
+
+@dataclass(frozen=True)
+class PendingWrite:
+    lot: PendingLot
+    exists_before: bool
+    delete: bool
+
+
+@dataclass(frozen=True)
+class SaleWrite:
+    """The sale record of an order: created by its earn, updated by its release and refunds."""
+
+    sale: SaleRecord
+    exists_before: bool
+
+
+@dataclass
+class MemberChange:
+    """One atomic change of a member's partition (plus optional program-level items)."""
+
+    before: Account
+    after: Account
+    lots: list[LotWrite] = field(default_factory=list)
+    pending: list[PendingWrite] = field(default_factory=list)
+    entries: list[LedgerEntry] = field(default_factory=list)
+    request_key: str | None = None
+    fingerprint: str = ""
+    response_status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+    request_ttl: int = 0  # epoch seconds
+    program_items: list[dict[str, Any]] = field(default_factory=list)  # raw Update ops
+    # (key, fingerprint): more request keys stored with the same answer (a webhook id
+    # recorded with the effect of the service it called, whose own key is the order's).
+    extra_requests: list[tuple[str, str]] = field(default_factory=list)
+    sales: list[SaleWrite] = field(default_factory=list)
+    written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
+    # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
+    lots_read: list[Lot] = field(default_factory=list)
+    lots_read_through: dt.date | None = None
+
+    @property
+    def record_carrier(self) -> str | None:
+        """The item that holds the request record (see store/requests.py): the new SALE item of
+        the order this earn is for, else the first ledger entry, else a REQ# item of its own."""
+        if self.request_key is None:
+            return None
+        if any(not w.exists_before and self.request_key == keys.order_paid_key(w.sale.order_id) for w in self.sales):
+            return "sale"
+        return "entry" if self.entries else "request"
+
+    @property
+    def item_count(self) -> int:
+        """Items of the TransactWriteItems this change becomes (DynamoDB allows 100)."""
+        return (
+            (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
+            + len(self.entries) + len(self.program_items) + len(self.extra_requests)
+        )
+
+
+MAX_TRANSACTION_ITEMS = 100

@@ -1,0 +1,27 @@
+"""What the store raises when a write cannot be applied as asked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class WriteConflict(Exception):
+    """Something the change was computed from has changed: re-read and try again."""
+
+
+class RequestAlreadyApplied(Exception):
+    """The request key of the change is already stored: the request was applied before.
+    ``key`` names an extra request key of the change; None means its own request key."""
+
+    def __init__(self, key: str | None = None) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class ProgramItemConflict(Exception):
+    """A program-level item (reward stock, price) did not match what the change expected."""
+
+    def __init__(self, index: int, item: dict[str, Any] | None) -> None:
+        super().__init__(index)
+        self.index = index
+        self.item = item

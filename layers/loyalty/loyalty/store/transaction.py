@@ -1,0 +1,212 @@
+"""A member change becomes one TransactWriteItems: the account (conditioned on its version),
+its lots (on their points), pending lots, sales, one ledger item, the request record; a failed
+condition is told apart (an applied request, a program item, a plain conflict)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from ..domain.account import Account
+from ..domain.tiers import sweep_due_on
+from . import keys, requests, summary
+from .changes import LotWrite, MemberChange, PendingWrite, SaleWrite
+from .errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
+from .items import NEVER, _account_item, _entry_item
+
+
+class MemberWrites:
+    table_name: str
+    client: Any
+
+    def commit(self, change: MemberChange) -> None:
+        after = change.after
+        pk = keys.member_pk(after.program, after.member)
+        ops: list[dict[str, Any]] = []
+        request_index = -1
+        record = {
+            "fingerprint": change.fingerprint,
+            "status": change.response_status,
+            "response": json.dumps(change.response, ensure_ascii=False, sort_keys=True),
+        }
+        carrier = change.record_carrier
+        pointer = None
+        if change.request_key is not None and carrier != "sale":
+            pointer = requests.Pointer(
+                requests.digest(change.request_key),
+                after.version if carrier == "entry" else requests.IN_REQUEST_ITEM,
+                change.request_ttl // 86400,
+            )
+        if carrier == "request":
+            assert change.request_key is not None
+            request_index = len(ops)
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": {"PK": pk, "SK": keys.req_sk(change.request_key), **record, "ttl": change.request_ttl},
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        ops.append(self._account_op(pk, change, pointer))
+        for lot in change.lots:
+            ops.append(self._lot_op(pk, after, lot))
+        for pending in change.pending:
+            ops.append(self._pending_op(pk, after, pending))
+        for sale in change.sales:
+            is_carrier = carrier == "sale" and change.request_key == keys.order_paid_key(sale.sale.order_id)
+            if is_carrier:
+                request_index = len(ops)
+            ops.append(self._sale_op(pk, sale, record if is_carrier else None))
+        if change.entries:
+            # All entries of one change in one item: a change is one account version, and one
+            # item costs less than one per entry (a first order's earn and bonus: 2 WRU, not 4).
+            item: dict[str, Any] = {"PK": pk, "SK": keys.entry_sk(after.version),
+                                    "entries": [_entry_item(e) for e in change.entries]}
+            if carrier == "entry":
+                item.update(record, request_key=change.request_key)
+            ops.append({"Put": {"TableName": self.table_name, "Item": item,
+                                "ConditionExpression": "attribute_not_exists(PK)"}})
+        extra_index: dict[int, str] = {}
+        for key, extra_fingerprint in change.extra_requests:
+            extra_index[len(ops)] = key
+            ops.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": {"PK": pk, "SK": keys.req_sk(key), **record, "fingerprint": extra_fingerprint,
+                                 "ttl": change.request_ttl},
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                }
+            )
+        first_program_item = len(ops)
+        for op in change.program_items:
+            ops.append({"Update": {"TableName": self.table_name, **op}})
+        transact(self.client, ops, request_index=request_index, first_program_item=first_program_item,
+                       extra_requests=extra_index)
+
+    def _account_op(self, pk: str, change: MemberChange, pointer: requests.Pointer | None = None) -> dict[str, Any]:
+        item = {"PK": pk, "SK": keys.ACCOUNT, **_account_item(change.after)}
+        log = requests.append(change.before.request_log, pointer, today=change.written_at // 86400)
+        if log:
+            item["requests"] = log
+        lots, through = summary.after_change(
+            change.before.lot_summary, change.before.lot_summary_through,
+            read=[(lot.expires_on, lot.remaining) for lot in change.lots_read], read_through=change.lots_read_through,
+            written=[(w.expires_on, w.after) for w in change.lots],
+        )
+        if through is not None:
+            item["early_lots"], item["early_lots_through"] = summary.encode(lots), through.isoformat()
+        after = change.after
+        tier_due = sweep_due_on(after)  # the tier review, or the reminder before it
+        if tier_due is not None:
+            item["due_pk"] = keys.due_pk("REVIEW", after.program, keys.shard_of(after.member))
+            item["due_sk"] = f"{tier_due.isoformat()}#{after.member}"
+        if change.before.exists:
+            return {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": item,
+                    "ConditionExpression": "#v = :v",
+                    "ExpressionAttributeNames": {"#v": "version"},
+                    "ExpressionAttributeValues": {":v": change.before.version},
+                }
+            }
+        return {"Put": {"TableName": self.table_name, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+
+    def _lot_op(self, pk: str, account: Account, lot: LotWrite) -> dict[str, Any]:
+        key = {"PK": pk, "SK": keys.lot_sk(lot.expires_on)}
+        guard: dict[str, Any] = (
+            {"ConditionExpression": "remaining = :before", "ExpressionAttributeValues": {":before": lot.before}}
+            if lot.before
+            else {"ConditionExpression": "attribute_not_exists(PK)"}
+        )
+        if lot.after == 0:
+            # Empty lots are deleted: they leave the due index and the member's Query.
+            return {"Delete": {"TableName": self.table_name, "Key": key, **guard}}
+        item: dict[str, Any] = {**key, "remaining": lot.after, "expires_on": lot.expires_on.isoformat()}
+        if lot.expires_on.isoformat() != NEVER:
+            item["due_pk"] = keys.due_pk("EXPIRE", account.program, keys.shard_of(account.member))
+            item["due_sk"] = f"{lot.expires_on.isoformat()}#{pk}"
+        return {"Put": {"TableName": self.table_name, "Item": item, **guard}}
+
+    def _pending_op(self, pk: str, account: Account, write: PendingWrite) -> dict[str, Any]:
+        lot = write.lot
+        key = {"PK": pk, "SK": keys.pending_sk(lot.order_id)}
+        guard = {"ConditionExpression": "attribute_exists(PK)" if write.exists_before else "attribute_not_exists(PK)"}
+        if write.delete:
+            return {"Delete": {"TableName": self.table_name, "Key": key, **guard}}
+        item = {
+            **key,
+            "order_id": lot.order_id,
+            "points": lot.points,
+            "bonus": lot.bonus,
+            "available_on": lot.available_on.isoformat(),
+            "expires_on": lot.expires_on.isoformat(),
+            "qualifying": lot.qualifying,
+            "amount_fen": lot.amount_fen,
+            "refunded_fen": lot.refunded_fen,
+            "due_pk": keys.due_pk("ACTIVATE", account.program, keys.shard_of(account.member)),
+            "due_sk": f"{lot.available_on.isoformat()}#{pk}#{lot.order_id}",
+        }
+        return {"Put": {"TableName": self.table_name, "Item": item, **guard}}
+
+    def _sale_op(self, pk: str, write: SaleWrite, request: dict[str, Any] | None = None) -> dict[str, Any]:
+        sale = write.sale
+        fields = {
+            "order_id": sale.order_id,
+            "amount_fen": sale.amount_fen,
+            "points": sale.points,
+            "bonus": sale.bonus,
+            "qualifying": sale.qualifying,
+            "paid_on": sale.paid_on.isoformat(),
+            "expires_on": sale.expires_on.isoformat(),
+            "refunded_fen": sale.refunded_fen,
+            "reversed": sale.reversed,
+            "reversed_qualifying": sale.reversed_qualifying,
+            "shortfall": sale.shortfall,
+        }
+        key = {"PK": pk, "SK": keys.sale_sk(sale.order_id)}
+        if not write.exists_before:
+            return {"Put": {"TableName": self.table_name, "Item": {**key, **fields, **(request or {})},
+                            "ConditionExpression": "attribute_not_exists(PK)"}}
+        # An update, not a Put: the earn's stored answer on this item must survive refunds.
+        names = {f"#s{n}": name for n, name in enumerate(fields)}
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": key,
+                "UpdateExpression": "SET " + ", ".join(f"#s{n} = :s{n}" for n in range(len(fields))),
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {f":s{n}": v for n, v in enumerate(fields.values())},
+            }
+        }
+
+
+def transact(client: Any, ops: list[dict[str, Any]], *, request_index: int = -1, first_program_item: int | None = None,
+              extra_requests: dict[int, str] | None = None) -> None:
+    token = hashlib.sha256(json.dumps(ops, sort_keys=True, default=str).encode()).hexdigest()[:36]
+    try:
+        client.transact_write_items(TransactItems=ops, ClientRequestToken=token)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        if error.get("Code") != "TransactionCanceledException":
+            raise
+        reasons = exc.response.get("CancellationReasons") or []
+        codes = [r.get("Code") for r in reasons]
+        if 0 <= request_index < len(codes) and codes[request_index] == "ConditionalCheckFailed":
+            raise RequestAlreadyApplied() from exc
+        for index, key in (extra_requests or {}).items():
+            if index < len(codes) and codes[index] == "ConditionalCheckFailed":
+                raise RequestAlreadyApplied(key) from exc
+        if first_program_item is not None:
+            for index in range(first_program_item, len(codes)):
+                if codes[index] == "ConditionalCheckFailed":
+                    raise ProgramItemConflict(index - first_program_item, reasons[index].get("Item")) from exc
+        raise WriteConflict(",".join(str(c) for c in codes)) from exc
