@@ -265,6 +265,9 @@ class LocalStack:
             "PYTHONUNBUFFERED": "1",
             # Its Lambda workers unpack code and layers here; scratch only, emptied on each start.
             "TMPDIR": str(scratch),
+            # Inherited by the workers (Settings.allow_private_delivery): local partners are
+            # receivers on 127.0.0.1 over plain http, which a deployed stack never delivers to.
+            "ALLOW_PRIVATE_DELIVERY": "1",
         })
         if s.lambda_concurrency is not None:
             env["LAMBDA_ACCOUNT_CONCURRENCY"] = str(s.lambda_concurrency)

@@ -1,10 +1,12 @@
 """schemathesis over the exported OpenAPI document (docs/openapi.json), against the running stack:
-valid and invalid requests on every operation; no 5xx, and no 4xx writes anything."""
+valid and invalid requests on every operation, the partner webhook route with signed bodies; no
+5xx, and no 4xx writes anything (but a refused webhook event's binding of its webhook-id)."""
 
 from __future__ import annotations
 
+import json
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
@@ -16,10 +18,19 @@ from schemathesis import GenerationMode
 
 from ..support.template import ROOT
 from .conftest import Local, unique
+from .fuzz_webhooks import LABEL as WEBHOOKS
+from .fuzz_webhooks import Signer, binding_key, with_webhook_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-AT_LEAST = 500
+AT_LEAST = 2000
+# The webhook route's body is five events and its path leads to a partner or not: it gets this
+# many times an ordinary operation's share.
+WEBHOOK_WEIGHT = 3
+
+
+def keys_of(items: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(i["PK"]["S"], i["SK"]["S"]): i for i in items}
 
 
 def test_generated_requests_on_every_operation_never_get_a_5xx_and_no_4xx_changes_anything(local: Local) -> None:
@@ -32,58 +43,106 @@ def test_generated_requests_on_every_operation_never_get_a_5xx_and_no_4xx_change
     member = local.member("fuzz-member", program)
     local.admin(program).adjust(member.id, 5_000)
     tokens = {"admin": admin.token, "member": member.token}
+    shop = unique("fuzz-shop")
+    status, registered = admin.call("PUT", f"/v1/admin/partners/{shop}", {
+        "name": "Fuzz shop", "events": ["order.paid", "order.completed", "order.refunded", "member.registered",
+                                        "member.action"]})
+    assert status == 201, registered
+    signer = Signer(shop, registered["secret"])
 
-    schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
+    exported = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    actions = sorted(document["behaviours"]["actions"])
+    schema = schemathesis.openapi.from_dict(with_webhook_body(exported, program, actions))
     session = requests.Session()
-    seen: Counter[str] = Counter()
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
     problems: list[str] = []
+    reasons: Counter[str] = Counter()  # the webhook route's refusals
+    # The table as the last request left it: a request is compared with it, and a fresh scan is
+    # needed only after a request that was allowed to write (half the scans of before-and-after).
+    state: dict[str, Any] = {"items": None, "mode": ""}
+
+    def send(case: Any) -> tuple[requests.Response, set[tuple[str, str]]]:
+        """The response, and the items a 4xx of this request may write."""
+        if case.operation.label != WEBHOOKS:
+            token = tokens["admin" if case.path.startswith("/v1/admin") else "member"]
+            return case.call(base_url=local.endpoints.api_url, session=session, timeout=30,
+                             headers={"Authorization": f"Bearer {token}"}), set()
+        path, webhook_id, raw, headers = signer.prepare(case.formatted_path, case.body, case.media_type)
+        return (session.post(local.endpoints.api_url + path, data=raw, headers=headers, timeout=30),
+                {binding_key(shop, webhook_id)})
 
     def check(case: Any) -> None:
-        token = tokens["admin" if case.path.startswith("/v1/admin") else "member"]
-        before = local.table_items()
+        label, mode = case.operation.label, state["mode"]
+        if state["items"] is None:
+            state["items"] = local.table_items()
+        before = state["items"]
         try:
-            response = case.call(base_url=local.endpoints.api_url, session=session, timeout=30,
-                                 headers={"Authorization": f"Bearer {token}"})
+            response, may_write = send(case)
         except (requests.exceptions.InvalidHeader, requests.exceptions.InvalidURL, UnicodeError, ValueError):
-            seen["unsendable"] += 1  # not an HTTP request at all (e.g. a newline in a header)
+            seen[label][f"{mode} unsendable"] += 1  # not an HTTP request at all (e.g. a newline in a header)
             return
         status = response.status_code
-        seen[f"{status // 100}xx"] += 1
+        seen[label][f"{mode} {status // 100}xx"] += 1
+        if label == WEBHOOKS and status >= 400:
+            error = (response.json() if response.text.startswith("{") else {}).get("error") or {}
+            reasons[f"{status} {error.get('code')} {(error.get('details') or {}).get('reason', '')}".strip()] += 1
+            if status in {401, 403, 415} or error.get("code") == "IDEMPOTENCY_KEY_REUSED":
+                may_write = set()  # refused before its event was looked at, or for its id: no binding
         where = f"{case.method} {case.formatted_path} -> {status} {response.text[:200]}"
         if status >= 500:
             problems.append(f"5xx: {where}")
-        elif status >= 400:
-            if local.table_items() != before:
-                problems.append(f"a {status} wrote to the table: {where}")
-            body = response.json()
-            # The gateway's own refusals ({"message": ...}) aside, every error has the envelope.
-            if "message" not in body and not {"code", "message"} <= (body.get("error") or {}).keys():
-                problems.append(f"no error envelope: {where}")
+        if status < 400:
+            state["items"] = None  # it may have written: the next request is compared with a new scan
+            return
+        after = local.table_items()
+        state["items"] = after
+        old, new = keys_of(before), keys_of(after)
+        written = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+        if written - may_write:
+            problems.append(f"a {status} wrote {sorted(written - may_write)[:3]}: {where}")
+        body = response.json()
+        # The gateway's own refusals ({"message": ...}) aside, every error has the envelope.
+        if "message" not in body and not {"code", "message"} <= (body.get("error") or {}).keys():
+            problems.append(f"no error envelope: {where}")
 
     operations = [result.ok() for result in schema.get_all_operations()]
     with_inputs = {op.label for op in operations if list(op.iter_parameters()) or op.body}
+    assert WEBHOOKS in with_inputs
     # An operation without parameters or body has one request to make, and nothing to make invalid;
-    # the others share the rest of the budget, valid and invalid, with a tenth to spare for the
-    # requests hypothesis generates twice.
-    per_mode = math.ceil(1.1 * (AT_LEAST - (len(operations) - len(with_inputs))) / (2 * len(with_inputs)))
+    # the others share the rest of the budget by weight, valid and invalid, with a tenth to spare
+    # for the requests hypothesis generates twice.
+    shares = len(with_inputs) - 1 + WEBHOOK_WEIGHT
+    per_mode = math.ceil(1.1 * (AT_LEAST - (len(operations) - len(with_inputs))) / (2 * shares))
     for operation in operations:
         modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE] if operation.label in with_inputs else \
             [GenerationMode.POSITIVE]
+        examples = per_mode * (WEBHOOK_WEIGHT if operation.label == WEBHOOKS else 1)
         for mode in modes:
-            @settings(max_examples=per_mode, deadline=None, database=None, derandomize=True,
+            @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
                       phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
             @given(case=operation.as_strategy(generation_mode=mode))
             def run(case: Any) -> None:
                 check(case)
 
+            state["mode"] = mode.value
             try:
                 run()
             except Unsatisfiable:
                 # Only where the schema leaves nothing to break (say, one free-form string in
                 # the path): there is no invalid request of this operation to send.
                 assert mode is GenerationMode.NEGATIVE, operation.label
-                seen[f"no invalid input: {operation.label}"] += 1
+                seen[operation.label][f"{mode.value} none possible"] += 1
 
-    print(f"\nschemathesis: {dict(seen)}")
+    def answered(counts: Counter[str], kinds: tuple[str, ...] = ("2xx", "3xx", "4xx", "5xx")) -> int:
+        return sum(n for key, n in counts.items() if key.rsplit(" ", 1)[-1] in kinds)
+
+    width = max(len(label) for label in seen)
+    print(f"\nschemathesis: {sum(answered(c) for c in seen.values())} requests answered")
+    for label in sorted(seen):
+        print(f"  {label:<{width}} {answered(seen[label]):>4}  "
+              + ", ".join(f"{k} {v}" for k, v in sorted(seen[label].items())))
+    print(f"  {WEBHOOKS} refusals: {dict(reasons.most_common())}")
     assert problems == []
-    assert sum(seen[kind] for kind in ("2xx", "3xx", "4xx")) >= AT_LEAST, seen
+    assert sum(answered(c, ("5xx",)) for c in seen.values()) == 0
+    assert sum(answered(c, ("2xx", "3xx", "4xx")) for c in seen.values()) >= AT_LEAST, dict(seen)
+    assert seen[WEBHOOKS]["positive 2xx"] > 0, "no generated webhook event got through its signature and checks"

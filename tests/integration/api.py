@@ -4,8 +4,11 @@ handler of the function that serves it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
+
+from loyalty.clock import utc_now
 
 from ..conftest import demo_document
 from ..support.events import admin_claims, call, http_event, member_claims
@@ -70,8 +73,16 @@ def adjust(member: str, points: int, reason: str = "goodwill", *, key: str = "a1
     return call("account", adjust_event(member, points, reason, key=key))
 
 
+def default_paid_at() -> str:
+    """PAID_AT, or the clock's instant when the test's clock is before it: the earn route
+    refuses an order paid more than a day after now."""
+    now = utc_now()
+    return PAID_AT if dt.datetime.fromisoformat(PAID_AT) <= now else now.isoformat()
+
+
 def earn_event(member: str, order_id: str, amount_fen: int, *, key: str | None = None,
-               items: list[dict[str, Any]] | None = None, paid_at: str | None = PAID_AT) -> dict[str, Any]:
+               items: list[dict[str, Any]] | None = None, paid_at: str | None = "default") -> dict[str, Any]:
+    paid_at = default_paid_at() if paid_at == "default" else paid_at
     body: dict[str, Any] = {"order_id": order_id, "amount_fen": amount_fen}
     if items is not None:
         body["items"] = items

@@ -170,12 +170,12 @@ def test_given_a_valid_body_sent_base64_encoded_when_posted_then_it_is_decoded_a
 
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
-def test_given_a_body_that_is_not_declared_json_when_posted_then_422_validation_failed_and_nothing_is_written(
+def test_given_a_body_that_is_not_declared_json_when_posted_then_415_unsupported_media_type_and_nothing_is_written(
     svc: Services, table: Any, world: None, route: Route
 ) -> None:
     for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/xml"]:
         event = route.event(right_claims(route), headers={"Content-Type": content_type})
-        assert refused(table, route.function, event)[:2] == (422, "VALIDATION_FAILED"), content_type
+        assert refused(table, route.function, event)[:2] == (415, "UNSUPPORTED_MEDIA_TYPE"), content_type
 
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)

@@ -125,7 +125,7 @@ def test_given_headers_in_any_case_then_they_are_found() -> None:
 @pytest.mark.parametrize("timestamp", ["1614265330.5", "-1614265330", "abc", "2021-02-25T15:02:10Z"])
 def test_given_a_timestamp_that_is_not_integer_seconds_then_it_is_refused(timestamp: str) -> None:
     given = {**headers(VECTOR_SIGNATURE), "webhook-timestamp": timestamp}
-    assert refusal(lambda: read_headers(given, VECTOR_NOW)) == "invalid_headers"
+    assert refusal(lambda: read_headers(given, VECTOR_NOW)) == "invalid_timestamp"
 
 
 def test_given_only_signatures_of_other_schemes_then_it_is_refused() -> None:

@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..clock import utc_now
 from ..domain.errors import Forbidden, LoyaltyError, Unauthorized
+from . import json_body
 from .errors import envelope, status_of
 
 logger = Logger(service="loyalty")
 
 MEMBER_ID = r"^[A-Za-z0-9_.:@-]{1,64}$"
+# A program's id (Code of domain/program.py), repeated here so that checking a token does not
+# import the program model; tests/unit/test_request_parsing.py holds the two equal.
+PROGRAM_ID = r"^[a-z][a-z0-9_-]{0,31}$"
 IDEMPOTENCY_KEY = r"^[\x21-\x7e]{1,64}$"
+SCOPES = frozenset({"member", "admin"})
+JSON = "application/json"
 
 
 def request_time(app: Any) -> dt.datetime:
@@ -49,7 +61,8 @@ def json_response(status: int, body: dict[str, Any]) -> Response[Any]:
 
 
 def build_resolver(routers: Sequence[Router]) -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    # Bodies are read by the bounded reader (depth, duplicate keys, numbers), never json.loads.
+    app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=json_body.loads)
     for router in routers:
         app.include_router(router)
 
@@ -71,6 +84,19 @@ def build_resolver(routers: Sequence[Router]) -> APIGatewayHttpResolver:
     def _not_found(exc: Exception) -> Response[Any]:
         return error_response("NOT_FOUND", "no such route", 404)
 
+    # Powertools' own refusals answer {"statusCode", "detail"} unless handled: ours instead.
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(exc: RequestUnsupportedContentType) -> Response[Any]:
+        return error_response("UNSUPPORTED_MEDIA_TYPE", f"the body must be {JSON}", 415)
+
+    @app.exception_handler(ServiceError)
+    def _service_error(exc: ServiceError) -> Response[Any]:
+        try:
+            code = HTTPStatus(exc.status_code).name
+        except ValueError:
+            code = "ERROR"
+        return error_response(code, str(exc.msg), exc.status_code)
+
     return app
 
 
@@ -80,7 +106,7 @@ def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], Lambd
     @logger.inject_lambda_context(log_event=False, clear_state=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         early = _refuse_unauthorized(event) or _refuse_unreadable(event)
-        response = early if early is not None else app.resolve(event, context)
+        response = early if early is not None else app.resolve(_canonical_media_type(event), context)
         # One line per request, what operators search by. Locally it also ends MiniStack's wait
         # for a silent handler's output (about 50 ms per call).
         logger.info("request", extra={"route": event.get("routeKey"), "status": response.get("statusCode")})
@@ -115,28 +141,54 @@ def _refuse_unauthorized(event: dict[str, Any]) -> dict[str, Any] | None:
     if scope is None:
         return None
     claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims") or {}
-    if not claims.get("sub") or not claims.get("program") or claims.get("scope") not in {"member", "admin"}:
+    if not valid_claims(claims):
         return _early(401, "UNAUTHORIZED", "a valid token is required")
     if claims["scope"] != scope:
         return _early(403, "FORBIDDEN", f"this route needs the {scope} scope")
     return None
 
 
+def valid_claims(claims: Mapping[str, Any]) -> bool:
+    """sub and program shaped as the ids they become (key parts of the table: a 2 KB sub would
+    exceed DynamoDB's key size), and a known scope."""
+    sub, program = claims.get("sub"), claims.get("program")
+    return (isinstance(sub, str) and re.fullmatch(MEMBER_ID, sub) is not None
+            and isinstance(program, str) and re.fullmatch(PROGRAM_ID, program) is not None
+            and claims.get("scope") in SCOPES)
+
+
+def _content_type(event: Mapping[str, Any]) -> str | None:
+    types = [v for k, v in (event.get("headers") or {}).items() if k.lower() == "content-type"]
+    return str(types[0]) if types else None
+
+
 def _refuse_unreadable(event: dict[str, Any]) -> dict[str, Any] | None:
-    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     body = event.get("body")
-    content_type = headers.get("content-type", "")
-    problem = None
-    if body and content_type and "json" not in content_type.lower():
-        problem = "the body must be application/json"
-    elif body and event.get("isBase64Encoded"):
+    if not body:
+        return None
+    # Without a declared JSON media type a body is not read as JSON (a missing header included:
+    # a form post from a browser or curl -d is not JSON).
+    if not json_body.is_json_media_type(_content_type(event) or ""):
+        return _early(415, "UNSUPPORTED_MEDIA_TYPE", f"the body must be {JSON} (or application/*+json)")
+    if event.get("isBase64Encoded"):
         import base64
 
         try:
             base64.b64decode(body).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            problem = "the body must be UTF-8 JSON"
-    return None if problem is None else _early(422, "VALIDATION_FAILED", problem)
+            return _early(422, "VALIDATION_FAILED", "the body must be UTF-8 JSON")
+    return None
+
+
+def _canonical_media_type(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as the resolver should read it. Powertools chooses its body parser by prefix
+    (application/jsonx is JSON to it, APPLICATION/JSON is not); the media type was decided by
+    _refuse_unreadable, so the resolver is shown plain application/json, or no type without a
+    body (it would refuse a body it never reads)."""
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    if event.get("body"):
+        headers["content-type"] = JSON
+    return {**event, "headers": headers}
 
 
 # ----- claims ---------------------------------------------------------------------------------
@@ -147,7 +199,7 @@ def _claims(app: Any) -> dict[str, str]:
         claims = app.current_event.request_context.authorizer.jwt_claim or {}
     except AttributeError:
         claims = {}
-    if not claims.get("sub") or not claims.get("program") or claims.get("scope") not in {"member", "admin"}:
+    if not valid_claims(claims):
         raise Unauthorized("a valid token is required")
     return claims
 

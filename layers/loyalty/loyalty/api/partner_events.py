@@ -1,24 +1,26 @@
-"""The shapes of partner events (API.md "Partner webhooks"), validated at the edge.
+"""The shapes of partner events (docs/api.md "Webhooks in"), validated at the edge.
 
 The same five events arrive as signed webhooks (``{type, data}``) and, for orders, as
 EventBridge events whose ``detail`` is the webhook ``data`` plus ``program``: one model per
-meaning serves both. Unknown fields are ignored (partners add fields before we read them).
+meaning serves both. Unknown fields are ignored (partners add fields before we read them);
+known ones are strict, as HTTP bodies are (routes/schemas.py).
 """
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..domain.errors import ValidationFailed
 from ..services.partners import InboundEvent
-from .routes.schemas import Fen, MemberId, OrderId, OrderItem
+from . import json_body
+from .routes.schemas import Fen, Instant, MemberId, OrderId, OrderItem, refuse_future
 
 
 class EventData(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
     member_id: MemberId
     # A partner belongs to one program; a payload that names another is refused.
     program: str | None = Field(default=None, max_length=64)
@@ -28,24 +30,23 @@ class OrderPaidData(EventData):
     order_id: OrderId
     amount_fen: Fen
     items: list[OrderItem] | None = Field(default=None, max_length=200)
-    # An instant: without its offset the program's local day (campaigns) is unknowable.
-    paid_at: AwareDatetime | None = None
+    paid_at: Instant | None = None
 
 
 class OrderCompletedData(EventData):
     order_id: OrderId
-    completed_at: AwareDatetime | None = None
+    completed_at: Instant | None = None
 
 
 class OrderRefundedData(EventData):
     order_id: OrderId
     refund_id: OrderId
     amount_fen: Fen = Field(description="money refunded by this refund (not the running total)")
-    refunded_at: AwareDatetime | None = None
+    refunded_at: Instant | None = None
 
 
 class MemberRegisteredData(EventData):
-    registered_at: AwareDatetime | None = None
+    registered_at: Instant | None = None
 
 
 class MemberActionData(EventData):
@@ -62,7 +63,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "member.action": MemberActionData,
 }
 
-# EventBridge detail-types of API.md "Events in" and the webhook type of the same meaning.
+# EventBridge detail-types of the order events in, and the webhook type of the same meaning.
 DETAIL_TYPES: dict[str, str] = {
     "OrderPaid": "order.paid",
     "OrderCompleted": "order.completed",
@@ -71,17 +72,16 @@ DETAIL_TYPES: dict[str, str] = {
 
 
 class WebhookPayload(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
     type: InboundEvent
     data: dict[str, Any]
     timestamp: str | None = None  # the Standard Webhooks envelope field; the header is what counts
 
 
 def parse_json(body: bytes) -> Any:
-    try:
-        return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ValidationFailed("the body must be UTF-8 JSON") from exc
+    """The signed body, read as HTTP bodies are (bounded depth, no duplicate keys: a signature
+    over {"member_id": "m1", "member_id": "m2"} must not credit whichever key a reader keeps)."""
+    return json_body.loads(body)
 
 
 def parse_payload(document: Any) -> WebhookPayload:
@@ -91,11 +91,15 @@ def parse_payload(document: Any) -> WebhookPayload:
         raise ValidationFailed("the body must be {type, data} of a known type", _errors(exc)) from exc
 
 
-def parse_data(event_type: str, data: Any) -> EventData:
+def parse_data(event_type: str, data: Any, now: dt.datetime | None = None) -> EventData:
+    """``now``, where the caller knows it, also bounds the event's instants from above."""
     try:
-        return DATA_MODELS[event_type].model_validate(data)
+        parsed = DATA_MODELS[event_type].model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed(f"invalid data for {event_type}", _errors(exc)) from exc
+    if now is not None:
+        refuse_future(parsed, now)
+    return parsed
 
 
 def _errors(exc: ValidationError) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,7 @@ SIGNATURE_HEADER = "webhook-signature"
 # schemes; a bounded list keeps one request from costing thousands of HMACs.
 MAX_SIGNATURES = 8
 MAX_ID_LENGTH = 200
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 class WebhookRefused(Unauthorized):
@@ -89,14 +91,16 @@ def read_headers(headers: Mapping[str, str], now: dt.datetime) -> SignedRequest:
     if not webhook_id or len(webhook_id) > MAX_ID_LENGTH or not webhook_id.isprintable():
         raise WebhookRefused("invalid_headers", "webhook-id must be 1-200 printable characters")
     raw_ts = lower[TIMESTAMP_HEADER].strip()
-    if not raw_ts.isdigit() or len(raw_ts) > 12:
-        raise WebhookRefused("invalid_headers", "webhook-timestamp must be integer seconds since the epoch")
+    # ASCII digits only: str.isdigit() and int() also take "²" or "٣", and no sender means those.
+    if _TIMESTAMP.fullmatch(raw_ts) is None:
+        raise WebhookRefused("invalid_timestamp", "webhook-timestamp must be integer seconds since the epoch")
     timestamp = int(raw_ts)
-    sent = dt.datetime.fromtimestamp(timestamp, dt.UTC)
-    if sent < now - TOLERANCE:
+    # Compared as numbers: a datetime of an absurd value (year 33658) cannot even be built.
+    current = now.timestamp()
+    if timestamp < current - TOLERANCE.total_seconds():
         raise WebhookRefused("timestamp_too_old", "webhook-timestamp is more than 5 minutes old",
                              timestamp=timestamp)
-    if sent > now + TOLERANCE:
+    if timestamp > current + TOLERANCE.total_seconds():
         raise WebhookRefused("timestamp_too_new", "webhook-timestamp is more than 5 minutes ahead",
                              timestamp=timestamp)
     signatures: list[bytes] = []
@@ -136,7 +140,10 @@ def raw_body(event: Mapping[str, Any]) -> bytes:
             return base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError) as exc:
             raise WebhookRefused("invalid_body", "the body is not valid base64") from exc
-    return str(body).encode("utf-8")
+    try:
+        return str(body).encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no bytes a partner could have signed
+        raise WebhookRefused("invalid_body", "the body is not valid UTF-8") from exc
 
 
 def authenticate(svc: Services, partner_id: str, headers: Mapping[str, str], body: bytes,

@@ -1,7 +1,8 @@
 """Points on spend: fen -> points, category, tier and campaign multipliers, first-order bonus.
 
 The product of all multipliers is taken exactly (fractions) and floored once per order, so
-the result never depends on the order of the lines or on float rounding.
+the result never depends on the order of the lines or on float rounding. An order is at most
+MAX_ORDER_FEN and earns at most MAX_EARN_POINTS (program_limits.py), whatever the program says.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .errors import ValidationFailed
 from .program import Campaign, Program, Tier
+from .program_limits import MAX_EARN_POINTS, MAX_ORDER_FEN
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,16 @@ class EarnQuote:
 def active_campaigns(program: Program, now: dt.datetime) -> list[Campaign]:
     local = program.local_time(now).replace(tzinfo=None)
     return [c for c in program.campaigns if c.starts_at <= local < c.ends_at]
+
+
+def check_order(amount_fen: int, items: list[OrderLine] | None) -> None:
+    """Refuse an order the engine does not earn on, before anything is read: every entry point
+    (route, event, webhook) has its own bounds, this one holds whichever is used."""
+    if not 0 <= amount_fen <= MAX_ORDER_FEN:
+        raise ValidationFailed(f"amount_fen must be between 0 and {MAX_ORDER_FEN}",
+                               {"field": "amount_fen", "max": MAX_ORDER_FEN})
+    if items and sum(i.amount_fen for i in items) > amount_fen:
+        raise ValidationFailed("items add up to more than amount_fen", {"field": "items"})
 
 
 def order_lines(amount_fen: int, items: list[OrderLine] | None) -> list[OrderLine]:
@@ -78,9 +91,9 @@ def quote_order(
         weighted += line.amount_fen * _line_multiplier(program, line, campaigns)
     base = int(amount_fen * rate)  # floor: amounts are non-negative
     points = int(weighted * rate * Fraction(tier.multiplier) * extra_multiplier)
-    cap = program.earn.max_points_per_order
-    if cap is not None:
-        points = min(points, cap)
+    # The program's cap, and the engine's: a program that escaped validation (built in code, or
+    # stored under older rules) still cannot credit more than MAX_EARN_POINTS at once.
+    points = min(points, program.earn.max_points_per_order or MAX_EARN_POINTS, MAX_EARN_POINTS)
     used = tuple(
         c.id
         for c in campaigns

@@ -1,7 +1,8 @@
 """The program document: every number of a loyalty program is configuration, validated here.
 
 Multipliers are decimals written as in the document ("1.2"); they are never stored as floats:
-the document is stored as JSON text and the arithmetic uses exact fractions.
+the document is stored as JSON text and the arithmetic uses exact fractions. Every list, map,
+string and number is bounded (program_limits.py says why and how far).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from . import program_limits as limits
+from .program_limits import Category, Name, ShortName
 
 # A multiplier such as 1.2 arrives from YAML as a float; converting through str keeps "1.2"
 # exact instead of 1.1999999999999999555910790149937.
@@ -51,8 +55,9 @@ class _Model(BaseModel):
 class EarnRules(_Model):
     points_per_yuan: Multiplier = Decimal(1)
     first_order_bonus: int = Field(default=500, ge=0, le=1_000_000)
-    category_multipliers: dict[str, Multiplier] = Field(default_factory=_empty_dict)
-    max_points_per_order: int | None = Field(default=None, gt=0)
+    category_multipliers: dict[Category, Multiplier] = Field(default_factory=_empty_dict,
+                                                             max_length=limits.MAX_CATEGORIES)
+    max_points_per_order: int | None = Field(default=None, gt=0, le=limits.MAX_EARN_POINTS)
     signup_bonus: int = Field(default=0, ge=0, le=1_000_000, description="once per member, on member.registered")
 
 
@@ -60,11 +65,12 @@ class Campaign(_Model):
     """A multiplier during [starts_at, ends_at), local times of the program's time zone."""
 
     id: Code
-    name: str = Field(min_length=1, max_length=80)
+    name: Name
     multiplier: Multiplier
     starts_at: dt.datetime
     ends_at: dt.datetime
-    categories: list[str] = Field(default_factory=_empty_list, description="empty: every purchase")
+    categories: list[Category] = Field(default_factory=_empty_list, max_length=limits.MAX_CATEGORIES,
+                                       description="empty: every purchase")
 
     @model_validator(mode="after")
     def _window(self) -> Campaign:
@@ -77,11 +83,12 @@ class Campaign(_Model):
 
 class Tier(_Model):
     code: Code
-    name: str = Field(min_length=1, max_length=40)
-    threshold: int = Field(ge=0, description="qualifying points that reach this tier")
-    keep_threshold: int | None = Field(default=None, ge=0, description="to keep it at review; default threshold")
+    name: ShortName
+    threshold: int = Field(ge=0, le=limits.MAX_THRESHOLD, description="qualifying points that reach this tier")
+    keep_threshold: int | None = Field(default=None, ge=0, le=limits.MAX_THRESHOLD,
+                                       description="to keep it at review; default threshold")
     multiplier: Multiplier = Decimal(1)
-    points_per_yuan_cash: int = Field(default=100, gt=0, description="points worth 1 CNY as cash")
+    points_per_yuan_cash: int = Field(default=100, gt=0, le=limits.MAX_CASH_RATE, description="points worth 1 CNY as cash")
     expiry: Literal["never"] | None = Field(default=None, description="override of the expiry policy")
 
     @property
@@ -97,7 +104,8 @@ class TierRules(_Model):
     period_months: int = Field(default=12, ge=1, le=60)
     downgrade: Literal["one_level", "to_qualifying"] = "one_level"
     grace_days: int = Field(default=0, ge=0, le=366, description="days after a failed review to still reach keep")
-    counts: list[QualifyingSource] = Field(default_factory=lambda: list(DEFAULT_QUALIFYING))
+    counts: list[QualifyingSource] = Field(default_factory=lambda: list(DEFAULT_QUALIFYING),
+                                           max_length=limits.MAX_QUALIFYING_SOURCES)
     birthday_month_multiplier: Multiplier = Decimal(1)
     qualify_on: Literal["points", "spend_fen"] = Field(
         default="points", description="what tier thresholds count: qualifying points, or money paid in fen"
@@ -110,7 +118,7 @@ class ExpiryPolicy(_Model):
     months: int = Field(default=12, ge=1, le=120, description="rolling: months after the earn date")
     to_month_end: bool = True
     years_after: int = Field(default=1, ge=0, le=10, description="fixed_year_end: Dec 31 of year N + this")
-    reminder_days: list[int] = Field(default_factory=lambda: [30, 7])
+    reminder_days: list[int] = Field(default_factory=lambda: [30, 7], max_length=limits.MAX_REMINDER_DAYS)
 
     @field_validator("reminder_days")
     @classmethod
@@ -151,7 +159,8 @@ class MakeupRules(_Model):
 class CheckinRules(_Model):
     daily_points: int = Field(default=5, ge=0, le=1_000_000)
     ladder: dict[LadderDay, LadderPoints] = Field(
-        default_factory=lambda: {7: 50}, description="streak day -> bonus points on that day"
+        default_factory=lambda: {7: 50}, max_length=limits.MAX_LADDER_STEPS,
+        description="streak day -> bonus points on that day",
     )
     cycle: bool = Field(
         default=True,
@@ -188,7 +197,7 @@ def _demo_behaviours() -> dict[str, Behaviour]:
 
 
 class BehaviourRules(_Model):
-    actions: dict[Code, Behaviour] = Field(default_factory=_demo_behaviours)
+    actions: dict[Code, Behaviour] = Field(default_factory=_demo_behaviours, max_length=limits.MAX_BEHAVIOURS)
     daily_points_cap: int = Field(
         default=1000, ge=0, le=10_000_000, description="behaviour points per member and local day, all actions"
     )
@@ -200,11 +209,11 @@ class BehaviourRules(_Model):
 
 class Program(_Model):
     id: Code
-    name: str = Field(min_length=1, max_length=80)
-    timezone: str = "Asia/Shanghai"
+    name: Name
+    timezone: str = Field(default="Asia/Shanghai", max_length=64, description="an IANA name, e.g. Asia/Shanghai")
     earn: EarnRules = EarnRules()
-    campaigns: list[Campaign] = Field(default_factory=_empty_list)
-    tiers: list[Tier] = Field(min_length=1)
+    campaigns: list[Campaign] = Field(default_factory=_empty_list, max_length=limits.MAX_CAMPAIGNS)
+    tiers: list[Tier] = Field(min_length=1, max_length=limits.MAX_TIERS)
     tier_rules: TierRules = TierRules()
     expiry: ExpiryPolicy = ExpiryPolicy()
     pending: PendingRules = PendingRules()
@@ -215,7 +224,11 @@ class Program(_Model):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
+        # ZoneInfo alone also loads host files ("localtime", "posixrules", paths): a program's
+        # days would then depend on the machine that runs it.
         try:
+            if not limits.is_iana_zone(value):
+                raise ZoneInfoNotFoundError(value)
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
@@ -278,5 +291,16 @@ class Program(_Model):
 
 
 def parse_program(document: Any) -> Program:
-    """Validate a program document (a mapping, as parsed from YAML or JSON)."""
+    """Validate a program document (a mapping, as parsed from YAML or JSON), field by field: how
+    the engine reads a stored one."""
     return Program.model_validate(document)
+
+
+def validate_program(document: Any) -> Program:
+    """A document about to be stored: parse_program, then the checks of the whole document
+    (its stored size, the stacked multiplier: program_limits.check_whole). Only here: a
+    document stored under older rules still loads, and the engine's own bound on what one earn
+    credits (MAX_EARN_POINTS) holds for it."""
+    program = parse_program(document)
+    limits.check_whole(program)
+    return program

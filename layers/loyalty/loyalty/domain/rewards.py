@@ -8,15 +8,20 @@ from .account import Account
 from .errors import LimitReached, NotFound, TierRequired
 from .program import Program
 
+# A reward is an item of the table, whose numbers DynamoDB keeps to 38 digits: bounded far
+# beyond any catalog, so no value accepted here fails there, as a 500.
+MAX_STOCK = 1_000_000_000
+MAX_PER_MEMBER = 1_000_000
+
 
 class RewardSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=80)
     points: int = Field(gt=0, le=100_000_000)
-    stock: int | None = Field(default=None, ge=0, description="null: unlimited")
+    stock: int | None = Field(default=None, ge=0, le=MAX_STOCK, description="null: unlimited")
     min_tier: str | None = None
-    per_member_limit: int | None = Field(default=None, gt=0)
+    per_member_limit: int | None = Field(default=None, gt=0, le=MAX_PER_MEMBER)
     active: bool = True
     description: str = Field(default="", max_length=500)
 

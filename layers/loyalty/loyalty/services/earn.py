@@ -3,7 +3,11 @@
 Orders from the shop (the EventBridge OrderPaid event, partner webhooks) earn pending points
 that wait for the return window (services/pending.py releases, cancels and claws them back);
 the back-office route credits at once: it posts orders that are already settled. Either way the
-order leaves a sale record that later refunds are proportioned against."""
+order leaves a sale record that later refunds are proportioned against.
+
+The order's key (``order:{id}:paid``, its record on the SALE item) makes an order earn once
+whichever way it arrives; a caller's Idempotency-Key is a second key of the same write: see
+earn_order."""
 
 from __future__ import annotations
 
@@ -12,8 +16,7 @@ from dataclasses import asdict
 
 from ..domain.account import MemberState, PendingLot
 from ..domain.birthday import birthday_multiplier
-from ..domain.earn import OrderLine, quote_order
-from ..domain.errors import ValidationFailed
+from ..domain.earn import OrderLine, check_order, quote_order
 from ..domain.expiry import expires_on
 from ..domain.pending import SaleRecord, holds_points, release_day
 from ..domain.tiers import open_account, qualifies
@@ -40,11 +43,17 @@ def earn_order(
     paid_at: dt.datetime | None = None,
     source: str = "admin",
     pending: bool = False,
+    idempotency_key: str | None = None,
 ) -> Receipt:
-    """``pending``: hold the points for the program's return window (no effect when it is 0)."""
+    """``pending``: hold the points for the program's return window (no effect when it is 0).
+    ``idempotency_key``: the caller's key, logged in the account (``earn:{key}``, kept
+    REQUEST_TTL_DAYS) by the earn's own transaction: sent again for the same order (id, amount,
+    items) it answers the first answer, for another one it is a 422 and nothing is written. The
+    order's key alone could not tell: another order under the same key is a new order to it.
+    paid_at is not compared, as the order's key does not compare it: the same order dated
+    otherwise is still that order, and gets its first answer."""
+    check_order(amount_fen, items)
     program = svc.programs.get(program_id)
-    if items and sum(i.amount_fen for i in items) > amount_fen:
-        raise ValidationFailed("items add up to more than amount_fen", {"field": "items"})
     request_key = order_key(order_id)
     payload = {"order_id": order_id, "amount_fen": amount_fen, "items": [asdict(i) for i in items or []]}
 
@@ -106,5 +115,6 @@ def earn_order(
         return Decision(after=after, body=body, lots=lots, entries=book.entries,
                         sales=[SaleWrite(sale, exists_before=False)])
 
-    return write_member(svc, program=program_id, member=member, request_key=request_key,
-                        payload=payload, now=now, decide=decide)
+    return write_member(svc, program=program_id, member=member, request_key=request_key, payload=payload,
+                        now=now, decide=decide,
+                        second_key=None if idempotency_key is None else f"earn:{idempotency_key}")

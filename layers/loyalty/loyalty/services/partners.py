@@ -3,21 +3,28 @@
 A partner belongs to one program and may send only the event types it was registered for.
 Its secret is generated here, shown once, and kept in SSM; a rotation issues a new one and
 lets the old one verify for 24 more hours so the partner can switch without a gap.
+
+Events out go to the partner's ``deliver_to``, which must be https on a public address: the
+delivery function runs inside the account, so a URL naming the instance metadata service, a
+Lambda extension on localhost or a VPC neighbour would turn it into a signed-POST proxy. The URL
+is checked when registered (literal addresses and names that can only be local) and each
+address the name resolves to is checked again before every delivery (DNS may change later).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import ipaddress
 import re
 import secrets
 from collections.abc import Mapping
 from typing import Any, Literal, get_args
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.events import EVENT_TYPES
 from ..store.table import WriteConflict
 from .context import Services
@@ -30,7 +37,12 @@ STALLED_ROTATION = dt.timedelta(minutes=2)
 
 InboundEvent = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]
 INBOUND_EVENTS: tuple[str, ...] = get_args(InboundEvent)
-_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# Names no resolver should be trusted with: they mean this machine or a private network by
+# definition (RFC 6761 localhost, RFC 6762 .local, RFC 8375 home.arpa, ICANN's .internal).
+_LOCAL_DOMAINS = ("localhost", "localdomain", "local", "internal", "home.arpa")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class PartnerSpec(BaseModel):
@@ -63,12 +75,12 @@ class PartnerSpec(BaseModel):
     def _url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        parts = urlsplit(value)
-        if not parts.hostname or parts.username or parts.password:
+        parts = _split(value)
+        if parts is None or parts.scheme not in {"https", "http"} or not parts.hostname or parts.username \
+                or parts.password:
             raise ValueError("deliver_to must be an absolute URL without credentials")
-        # Plain http only to this machine (the local stack); anything else must be TLS.
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in _LOCAL_HOSTS):
-            raise ValueError("deliver_to must be https")
+        # https and a public host are checked by register(): whether this stack may deliver
+        # to private receivers is a setting of the stack, not of the document.
         return value
 
 
@@ -94,6 +106,11 @@ def partner_view(record: Mapping[str, Any]) -> dict[str, Any]:
 def register(svc: Services, program_id: str, partner_id: str, spec: PartnerSpec, *,
              now: dt.datetime, actor: str) -> tuple[int, dict[str, Any]]:
     """Create (201, with the secret) or update (200, no secret) a partner of the program."""
+    if spec.deliver_to is not None:
+        problem = target_problem(spec.deliver_to, allow_private=svc.settings.allow_private_delivery)
+        if problem is not None:
+            raise ValidationFailed("the request is not valid",
+                                   {"errors": [{"field": "deliver_to", "message": problem}]})
     svc.programs.get(program_id)  # an unknown program is a 404
     current = svc.partners.get(partner_id)
     fields = {"name": spec.name, "events": spec.events, "subscribe": spec.subscribe,
@@ -169,6 +186,91 @@ def subscribers(svc: Services, program_id: str, event_type: str) -> list[dict[st
         for record in svc.partners.list_for_program(program_id)
         if record.get("deliver_to") and event_type in record.get("subscribe", [])
     ]
+
+
+# ----- where events may be delivered ---------------------------------------------------------
+
+
+def public_address(address: IPAddress) -> bool:
+    """A globally routable unicast address. An IPv6 address that carries an IPv4 one (mapped,
+    6to4, NAT64) is judged by that IPv4 address too: ::ffff:169.254.169.254 is the metadata
+    service."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return public_address(address.ipv4_mapped)
+        embedded = address.sixtofour or (
+            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in _NAT64 else None)
+        if embedded is not None and not public_address(embedded):
+            return False
+        if address.is_site_local:
+            return False
+    # is_global alone lets multicast through; the others are spelled out so that no Python
+    # version's reading of the IANA registries decides for us.
+    return address.is_global and not (
+        address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
+        or address.is_reserved or address.is_unspecified)
+
+
+def target_problem(url: str, *, allow_private: bool) -> str | None:
+    """Why events must not be posted to ``url``, judging by the URL alone; None if they may."""
+    parts = _split(url)
+    host = ascii_host(parts.hostname or "") if parts is not None else None
+    if parts is None or not host or parts.scheme not in {"https", "http"}:
+        return "deliver_to must be an absolute https URL with a valid host"
+    if allow_private:
+        return None
+    if parts.scheme != "https":
+        return "deliver_to must be https"
+    address = _literal_address(host)
+    if address is not None:
+        return None if public_address(address) else f"deliver_to must be a public address, not {host}"
+    labels = host.split(".")
+    if all(label.isdigit() or label.startswith("0x") for label in labels):
+        # 127.1, 2130706433 or 0x7f.0.0.1: not a name, and not an address written canonically
+        # (the resolver would read them as 127.0.0.1).
+        return f"deliver_to must write an IP address in canonical form, not {host}"
+    if len(labels) < 2 or any(host == d or host.endswith("." + d) for d in _LOCAL_DOMAINS):
+        # A single label is completed by the resolver's search domains: a name inside.
+        return f"deliver_to must name a public host, not {host}"
+    return None
+
+
+def addresses_problem(host: str, addresses: list[str], *, allow_private: bool) -> str | None:
+    """Why a delivery must not go to the addresses ``host`` resolved to now (all of them must be
+    public: a resolver answering one public and one private address picks either)."""
+    if not addresses:
+        return f"{host} resolved to no address"
+    if allow_private:
+        return None
+    refused = sorted({a for a in addresses if not public_address(ipaddress.ip_address(a))})
+    return f"{host} resolves to non-public addresses {refused}" if refused else None
+
+
+def _split(url: str) -> SplitResult | None:
+    """The URL's parts, None when malformed (a port that is no number of 0-65535 included:
+    urlsplit raises that only when the port is read)."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port
+    except ValueError:
+        return None
+    return parts
+
+
+def ascii_host(host: str) -> str | None:
+    """The host as a resolver reads it: IDNA-mapped (fullwidth "ｌｏｃａｌｈｏｓｔ" and "127。0。0。1"
+    are localhost and 127.0.0.1 to it), without the root's trailing dot; None if invalid."""
+    try:
+        return (host if host.isascii() else host.encode("idna").decode("ascii")).lower().rstrip(".")
+    except UnicodeError:
+        return None
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def new_secret_text() -> str:

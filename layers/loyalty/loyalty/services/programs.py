@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..domain.errors import Conflict, ValidationFailed
-from ..domain.program import parse_program
+from ..domain.program import validate_program
 from ..store.table import WriteConflict
 from .context import Services
 
@@ -33,7 +33,7 @@ def put_program(svc: Services, program_id: str, document: Any, *, now: dt.dateti
     if not isinstance(document, dict):
         raise ValidationFailed("the program document must be an object")
     try:
-        program = parse_program(document)
+        program = validate_program(document)
     except ValidationError as exc:
         raise ValidationFailed("invalid program document", validation_details(exc)) from exc
     if program.id != program_id:

@@ -19,6 +19,7 @@ ENVIRONMENT = {
     "max_write_attempts": "MAX_WRITE_ATTEMPTS",
     "partner_secrets_path": "PARTNER_SECRETS_PATH",
     "delivery_queue_url": "DELIVERY_QUEUE_URL",
+    "allow_private_delivery": "ALLOW_PRIVATE_DELIVERY",
 }
 
 
@@ -37,6 +38,9 @@ class Settings(BaseModel):
     max_write_attempts: int = Field(default=12, ge=1, le=50)
     partner_secrets_path: str = Field(default="/loyalty/partners", pattern=r"^/[A-Za-z0-9_./-]+$")
     delivery_queue_url: str = ""
+    # Development stacks only (loyalty-local, tests): their partners are receivers on this
+    # machine, so events may go over plain http to private addresses. Never set when deployed.
+    allow_private_delivery: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:

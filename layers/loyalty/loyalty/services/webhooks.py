@@ -3,8 +3,20 @@
 ``apply_event`` is the one dispatch both entry points use: an order paid by webhook and the same
 order arriving as an EventBridge ``OrderPaid`` reach the same pending earn, keyed by the order, so
 it earns once. ``receive`` adds what only webhooks have: the partner's permissions and its
-``webhook-id``, recorded as a request key in the same transaction as the effect, so a redelivery
-(partners retry for days, re-signing each time) answers the first result and changes nothing.
+``webhook-id``. A redelivery (partners retry for days, re-signing each time) answers the first
+result and changes nothing; the same id with another event is refused, whatever became of the
+first one. Two records make that so:
+
+- the binding (one item per partner and id, whatever the member): the id belongs to the first
+  event it came with. Written before anything is decided, conditionally, so of two deliveries
+  racing with one id and different events exactly one gets on;
+- the answer (a request record in the member's partition): written in the transaction of the
+  effect, or on its own when the outcome wrote nothing (the order was already known, the member
+  already registered), again conditionally.
+
+A refusal (unknown order, a refund larger than what is left) keeps its binding but records no
+answer: it changed nothing, and the partner's retry of the same event is judged again, so a
+refund that arrived before its order gets through once the order is there.
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.earn import OrderLine
-from ..domain.errors import Unauthorized, ValidationFailed
+from ..domain.errors import IdempotencyKeyReused, Unauthorized, ValidationFailed
 from ..store.table import fingerprint
 from . import actions, pending, signup
 from .context import Services
@@ -37,18 +49,50 @@ def authorize(partner: Mapping[str, Any], event_type: str, program: str | None) 
 def receive(svc: Services, *, partner: Mapping[str, Any], webhook_id: str, event_type: str,
             data: Mapping[str, Any], payload: Any, now: dt.datetime) -> dict[str, Any]:
     """The answer to a verified, authorized delivery: ``{webhook_id, results}``."""
-    program_id, member = partner["program"], data["member_id"]
-    key = webhook_key(partner["partner_id"], webhook_id)
+    partner_id, program_id, member = partner["partner_id"], partner["program"], data["member_id"]
+    key, expected = webhook_key(partner_id, webhook_id), fingerprint(payload)
+    ttl = int(now.timestamp()) + svc.settings.request_ttl_days * 86400
+    _bind(svc, partner_id, webhook_id, expected, ttl=ttl, binding={
+        "program": program_id, "member_id": member, "type": event_type, "received_at": now.isoformat()})
     stored = svc.store.get_request(program_id, member, key)
     if stored is not None:
-        # Looked up before anything is decided: a refund redelivered after later refunds must
-        # get its first answer, not be judged again against today's order.
-        receipt = replay(stored, fingerprint(payload))
+        # Before anything is decided: a refund redelivered after later refunds must get its
+        # first answer, not be judged again against today's order.
+        receipt = replay(stored, expected)
     else:
         with also_record(key, payload):
             receipt = apply_event(svc, program_id=program_id, event_type=event_type, data=data, now=now,
-                                  source=f"partner:{partner['partner_id']}")
+                                  source=f"partner:{partner_id}")
+        receipt = _recorded(svc, program_id, member, key, expected, receipt, ttl=ttl)
     return {"webhook_id": webhook_id, "results": [result(member, receipt.body)]}
+
+
+def _bind(svc: Services, partner_id: str, webhook_id: str, expected: str, *, ttl: int,
+          binding: dict[str, Any]) -> None:
+    """The id is this event's from now on, or it was already (same fingerprint); else 422."""
+    bound = svc.partners.get_webhook(partner_id, webhook_id)
+    if bound is None:
+        if svc.partners.bind_webhook(partner_id, webhook_id, {**binding, "fingerprint": expected}, ttl=ttl):
+            return
+        bound = svc.partners.get_webhook(partner_id, webhook_id)  # the delivery that won the race
+    if bound is not None and bound.get("fingerprint") != expected:
+        raise IdempotencyKeyReused("this webhook-id was used before with another event",
+                                   {"webhook_id": webhook_id})
+
+
+def _recorded(svc: Services, program_id: str, member: str, key: str, expected: str, receipt: Receipt, *,
+              ttl: int) -> Receipt:
+    """The answer as recorded under the webhook's key. The effect's transaction recorded it when
+    there was an effect; an outcome that wrote nothing (a replay of the order's own key, a member
+    already registered) records it now, alone, and a delivery that lost that race answers what
+    the winner recorded."""
+    stored = svc.store.get_request(program_id, member, key)
+    if stored is None:
+        if svc.partners.put_answer(program_id, member, key, fingerprint=expected, status=receipt.status,
+                                   body=receipt.body, ttl=ttl):
+            return receipt
+        stored = svc.store.get_request(program_id, member, key)
+    return receipt if stored is None else replay(stored, expected)
 
 
 def apply_event(svc: Services, *, program_id: str, event_type: str, data: Mapping[str, Any],

@@ -17,6 +17,7 @@ from ulid import ULID
 from ..domain.account import Account, EntryType, LedgerEntry, MemberState
 from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, ValidationFailed
 from ..domain.events import DomainEvent
+from ..store import keys, requests
 from ..store.table import (
     MAX_TRANSACTION_ITEMS,
     LotWrite,
@@ -161,11 +162,16 @@ def write_member(
     account_only: bool = False,
     lots_until: dt.date | None = None,
     first_read: MemberState | None = None,
+    second_key: str | None = None,
 ) -> Receipt:
     """``account_only``: the decision needs the account item alone (not lots or pending lots).
     ``lots_until``: it needs the account and the lots whose last day is on or before that day.
     ``first_read``: what the caller has just read that same way: the first attempt decides from
-    it instead of reading again (the commit's conditions catch anything that changed since)."""
+    it instead of reading again (the commit's conditions catch anything that changed since).
+    ``second_key``: the caller's own key for a change whose key is another (an earn's
+    Idempotency-Key; the order's key is the change's). Logged in the account with the change;
+    a request that finds it logged is answered by that change's record: its first answer for
+    the same ``payload``, a 422 for another."""
     expected = fingerprint(payload)
     ttl = int(now.timestamp()) + svc.settings.request_ttl_days * 86400
     attempts = svc.settings.max_write_attempts
@@ -177,26 +183,32 @@ def write_member(
             # account's summary of its lots is not trusted again.
             state = (svc.store.load_member(program, member, account_only=True) if account_only
                      else svc.store.load_member(program, member, lots_until=lots_until, use_summary=attempt == 0))
+        if second_key is not None:
+            # Before deciding: a key sent again with another order must not even be judged.
+            stored = requests.find_second(svc.store, state.account, second_key)
+            if stored is not None:
+                return replay(stored, expected)
         try:
             decision = decide(state)
         except Retry:
             _backoff(attempt)
             continue
         except Unchanged as unchanged:
-            stored = svc.store.get_request(program, member, unchanged.key, account=state.account)
+            stored = _stored(svc, program, member, unchanged.key, state.account)
             return replay(stored, unchanged.fingerprint) if stored else unchanged.receipt
         except Answer as answer:
             return answer.receipt
         except LoyaltyError:
             # A replay must get the first answer even when the request would now be refused
             # (a redeem retried after it spent the last points is not "insufficient").
-            stored = svc.store.get_request(program, member, request_key, account=state.account)
+            stored = _stored(svc, program, member, request_key, state.account)
             if stored is not None:
                 return replay(stored, expected)
             raise
-        # Applied before (the account's log, read with the state, says so): the first answer. A
-        # record on a SALE# or REQ# item is caught by its condition at commit instead.
-        stored = svc.store.find_request(state.account, decision.request_key or request_key)
+        # Applied before (the account's log, or what spilled from it, says so): the first answer.
+        # A record on a SALE# or REQ# item is caught by its condition at commit instead.
+        key = decision.request_key or request_key
+        stored = svc.store.find_request(state.account, key) or requests.find_spilled(svc.store, state.account, key)
         if stored is not None:
             return replay(stored, expected)
         before = state.account
@@ -219,6 +231,7 @@ def write_member(
             lots_read=state.lots,
             lots_read_through=state.lots_through,
         )
+        _log_keys(change, program, member, second_key)
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.
             raise ValidationFailed(
@@ -248,6 +261,39 @@ def write_member(
         announce(svc, program, before, after, decision.events, ref=decision.request_key or request_key, now=now)
         return Receipt(decision.status, decision.body)
     raise Conflict("the account is busy; try again", {"attempts": attempts})
+
+
+def _stored(svc: Services, program: str, member: str, key: str, account: Account) -> StoredRequest | None:
+    """The record of ``key``, wherever it is: the account's log, the SALE# or REQ# item of its
+    own, or the log's spill."""
+    return (svc.store.get_request(program, member, key, account=account)
+            or requests.find_spilled(svc.store, account, key))
+
+
+def _log_keys(change: MemberChange, program: str, member: str, second_key: str | None) -> None:
+    """What the account's log needs beyond the change's own pointer (which the store appends):
+    the second key's pointer, and room. When the change would push the log past MAX_POINTERS,
+    its oldest pointers move to a REQLOG# item written in this same transaction (see
+    store/requests.py), so no key is forgotten before REQUEST_TTL_DAYS. Nothing changes for a
+    change without a second key and a log with room left: every member making fewer than
+    MAX_POINTERS requests in REQUEST_TTL_DAYS."""
+    # A second key points at the change's ledger item: a change without entries cannot have one.
+    new = ([requests.second_key(second_key, change.after.version, change.request_ttl // 86400)]
+           if second_key is not None and change.entries else [])
+    log, moved = requests.prepare(change.before.request_log, new=new,
+                                  adds_pointer=change.record_carrier not in (None, "sale"),
+                                  today=change.written_at // 86400)
+    if log is change.before.request_log:
+        return
+    # The log the store appends the change's own pointer to; the account's condition is on its
+    # version alone, so a concurrent writer still loses and decides again.
+    change.before = change.before.evolve(request_log=log)
+    if moved:
+        # store/table.py takes raw Update ops of further items only as program_items; the spill
+        # item has no condition, so it never raises ProgramItemConflict, and comes after the
+        # decision's own items, whose indexes stay as they were.
+        change.program_items = [*change.program_items,
+                                requests.spill_op(keys.member_pk(program, member), change.after.version, moved)]
 
 
 def _backoff(attempt: int) -> None:

@@ -4,6 +4,10 @@ The record (program, allowed event types, subscriptions, the current secret vers
 consistently on every webhook so a change by an operator applies at once. The secrets are
 SecureString parameters read through Powertools Parameters, cached per container: the record's
 ``secret_version`` tells when the cached copy is older than a rotation and must be re-read.
+
+A webhook-id the partner sent is bound to its event by an item of its own (``WEBHOOK#{partner}#
+{id}``), and an answer given without any other write is recorded as the member's REQ# item;
+both are written only if absent, so of two racing deliveries one writes and the other reads.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from .table import Store, WriteConflict, _plain
 SECRETS_MAX_AGE = 300
 # The account's AWS managed key for SSM: decrypting through SSM needs no key policy of ours.
 SECRETS_KEY = "alias/aws/ssm"
+WEBHOOK_PREFIX = "WEBHOOK#"
 
 
 class PartnerStore:
@@ -70,6 +75,37 @@ class PartnerStore:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    # ----- webhook ids ---------------------------------------------------------------------
+
+    def get_webhook(self, partner_id: str, webhook_id: str) -> dict[str, Any] | None:
+        """The binding of a partner's webhook-id to the first event sent under it."""
+        item = self.store.client.get_item(
+            TableName=self.store.table_name, Key=_webhook_key(partner_id, webhook_id), ConsistentRead=True,
+        ).get("Item")
+        return _record(item) if item else None
+
+    def bind_webhook(self, partner_id: str, webhook_id: str, binding: dict[str, Any], *, ttl: int) -> bool:
+        """Bind the id unless it is bound already (False then: read who won)."""
+        return self._put_new({**_webhook_key(partner_id, webhook_id), **binding, "ttl": ttl})
+
+    def put_answer(self, program: str, member: str, key: str, *, fingerprint: str, status: int,
+                   body: dict[str, Any], ttl: int) -> bool:
+        """A request record of its own (a REQ# item, the shape every member write gives one) for
+        an outcome that wrote nothing else; False when the key is recorded already."""
+        return self._put_new({"PK": keys.member_pk(program, member), "SK": keys.req_sk(key),
+                              "fingerprint": fingerprint, "status": status,
+                              "response": json.dumps(body, ensure_ascii=False, sort_keys=True), "ttl": ttl})
+
+    def _put_new(self, item: dict[str, Any]) -> bool:
+        try:
+            self.store.client.put_item(TableName=self.store.table_name, Item=item,
+                                       ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     # ----- the secrets ---------------------------------------------------------------------
 
     @property
@@ -99,6 +135,12 @@ class PartnerStore:
                           kms_key_id=SECRETS_KEY, description=f"Standard Webhooks secrets of partner {partner_id}")
         # The next read in this container must see what was just written, not the cache.
         self.provider.clear_cache()
+
+
+def _webhook_key(partner_id: str, webhook_id: str) -> dict[str, str]:
+    # A partition per id, not the partner's: a busy partner's deliveries spread over the table
+    # instead of all landing on its record's partition. (Partner ids have no "#".)
+    return {"PK": f"{WEBHOOK_PREFIX}{partner_id}#{webhook_id}", "SK": WEBHOOK_PREFIX.rstrip("#")}
 
 
 def _not_found(exc: GetParameterError) -> bool:

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ...clock import utc_now
 from ...domain.rewards import RewardSpec
 from ...services import programs, rewards
 from ...services.context import services
 from ..http import admin_of, json_response
+from .schemas import Description, Name
 
 router = Router()
 
@@ -20,7 +21,22 @@ REWARD_ID = r"^[A-Za-z0-9_.-]{1,64}$"
 RewardId = Annotated[str, Path(pattern=REWARD_ID)]
 
 
-class NewReward(RewardSpec):
+# The reward of the domain as a request body: strict as every body (schemas.Body), its name and
+# description plain text, its min_tier shaped as a tier code (a control character there could be
+# stored, never matched).
+class RewardBody(RewardSpec):
+    """A reward of the catalog, as an operator sends it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Name
+    min_tier: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_-]{0,31}$", description="a tier code")
+    description: Description = ""
+
+    def spec(self) -> RewardSpec:
+        return RewardSpec.model_validate(self.model_dump(exclude={"id"}))
+
+
+class NewReward(RewardBody):
     # The same shape as the path of PUT and the body of a redemption: an id outside it could
     # be created but never replaced or redeemed.
     id: str = Field(pattern=REWARD_ID)
@@ -47,11 +63,10 @@ def get_catalog() -> dict[str, Any]:
 @router.post("/v1/admin/rewards", summary="Add a reward")
 def post_reward(body: NewReward) -> Any:
     program, _ = admin_of(router)
-    spec = RewardSpec.model_validate(body.model_dump(exclude={"id"}))
-    return json_response(201, rewards.create_reward(services(), program, body.id, spec))
+    return json_response(201, rewards.create_reward(services(), program, body.id, body.spec()))
 
 
 @router.put("/v1/admin/rewards/<reward_id>", summary="Replace a reward")
-def put_reward(reward_id: RewardId, body: RewardSpec) -> dict[str, Any]:
+def put_reward(reward_id: RewardId, body: RewardBody) -> dict[str, Any]:
     program, _ = admin_of(router)
-    return rewards.replace_reward(services(), program, reward_id, body)
+    return rewards.replace_reward(services(), program, reward_id, body.spec())

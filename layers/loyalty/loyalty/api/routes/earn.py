@@ -12,7 +12,7 @@ from ...domain.earn import OrderLine
 from ...services.context import services
 from ...services.earn import earn_order
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response
-from .schemas import EarnBody
+from .schemas import EarnBody, refuse_future
 
 router = Router()
 
@@ -24,8 +24,10 @@ def post_earn(
     idempotency_key: Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY)],
 ) -> Any:
     program, actor = admin_of(router)
+    now = utc_now()
+    refuse_future(body, now)
     items = [OrderLine(i.amount_fen, i.category, i.sku) for i in body.items] if body.items else None
     receipt = earn_order(services(), program_id=program, member=member_id, order_id=body.order_id,
-                         amount_fen=body.amount_fen, items=items, paid_at=body.paid_at, now=utc_now(),
-                         source=f"admin:{actor}")
+                         amount_fen=body.amount_fen, items=items, paid_at=body.paid_at, now=now,
+                         source=f"admin:{actor}", idempotency_key=idempotency_key)
     return json_response(receipt.status, receipt.body)

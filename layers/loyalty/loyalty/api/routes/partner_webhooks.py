@@ -20,7 +20,7 @@ router = Router()
     summary="A partner's signed event (Standard Webhooks)",
     description=(
         "Headers webhook-id, webhook-timestamp, webhook-signature (v1,<base64 HMAC-SHA256 of "
-        "'{id}.{timestamp}.{raw body}'>). Body {type, data}; see API.md. A webhook-id already "
+        "'{id}.{timestamp}.{raw body}'>). Body {type, data}; see docs/api.md. A webhook-id already "
         "processed returns the first answer. Any authentication failure: 401 UNAUTHORIZED."
     ),
 )
@@ -32,7 +32,7 @@ def post_webhook(partner_id: str) -> dict[str, Any]:
     partner, signed = authenticate(svc, partner_id, event.headers, body, now)
     payload = parse_payload(parse_json(body))
     partner_webhooks.authorize(partner, payload.type, None)
-    data = parse_data(payload.type, payload.data)
+    data = parse_data(payload.type, payload.data, now)
     partner_webhooks.authorize(partner, payload.type, data.program)
     fields = data.model_dump(mode="json")
     # The event, as validated, is what a retry must repeat (not its bytes: a re-sent envelope

@@ -7,19 +7,33 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import ConfigDict, Field
 
 from ...clock import utc_now
 from ...services import partners
 from ...services.context import services
 from ..http import admin_of, json_response
+from .schemas import Name
 
 admin_router = Router()
 
 PartnerPath = Annotated[str, Path(pattern=partners.PARTNER_ID)]
 
 
+# The partner of the service as a request body: strict as every body (schemas.Body), its name
+# plain text, its URL visible ASCII (IDN hosts in punycode); the service's own checks of events
+# and URL still apply (field validators are inherited by name).
+class PartnerBody(partners.PartnerSpec):
+    """What an operator says about a partner (PUT /v1/admin/partners/{partner_id})."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Name
+    deliver_to: str | None = Field(default=None, max_length=500, pattern=r"^[\x21-\x7e]+$",
+                                   description="https URL that receives the subscribed events")
+
+
 @admin_router.put("/v1/admin/partners/<partner_id>", summary="Register or update a partner of the program")
-def put_partner(partner_id: PartnerPath, body: partners.PartnerSpec) -> Any:
+def put_partner(partner_id: PartnerPath, body: PartnerBody) -> Any:
     program, actor = admin_of(admin_router)
     status, view = partners.register(services(), program, partner_id, body, now=utc_now(), actor=actor)
     return json_response(status, view)

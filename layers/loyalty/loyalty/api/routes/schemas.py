@@ -1,12 +1,109 @@
-"""Request bodies of the HTTP API (validated by the resolver, documented in OpenAPI)."""
+"""Request bodies of the HTTP API (validated by the resolver, documented in OpenAPI), and the
+field types every request model and partner event shares.
+
+Bodies are strict: JSON's types are not coerced (``true`` is no quantity, ``"100"`` no amount,
+``1.0`` no fen). Powertools validates the parsed body in Python mode, where strict pydantic
+reads no date from text, so instants and days are the one exception: lax, but only from ISO
+8601 text (lax alone reads the number 5 as 1970-01-01T00:00:05Z).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+import re
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError
 
+from ...domain.errors import ValidationFailed
 from ..http import MEMBER_ID
+
+# ----- text -----------------------------------------------------------------------------------
+
+# Control (Cc: NUL, newline, escape...), format (Cf: bidi overrides, zero-width characters),
+# surrogates (Cs) and line or paragraph separators: invisible or line-breaking in the back
+# office, in logs and in a member's ledger.
+_NOT_TEXT = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def _one_line_of_text(value: str) -> str:
+    # isprintable() is False for every refused character (and for spaces other than U+0020,
+    # which are text): the look-up per character runs only on those strings.
+    if not value.isprintable():
+        found = sorted({c for c in value if unicodedata.category(c) in _NOT_TEXT})
+        if found:
+            raise PydanticCustomError(
+                "text_characters", "must be one line of text without control or format characters (found {found})",
+                {"found": ", ".join(f"U+{ord(c):04X}" for c in found[:5])})
+    return value
+
+
+# Free text (reasons, names, labels): trimmed, never blank, one line of visible text. The
+# length is part of each alias so pydantic-core checks it before any character is looked at.
+_TEXT = AfterValidator(_one_line_of_text)
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _TEXT]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), _TEXT]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _TEXT]
+# May be empty: a reward's description defaults to "", and what is read is sent back by a PUT.
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), _TEXT]
+
+# ----- time -----------------------------------------------------------------------------------
+
+# Instants a request may name. Outside this window an instant is a mistake, and near year 1 or
+# 9999 converting it to the program's time zone overflows (an OverflowError: a 500).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+# A sender's clock may run ahead of ours, not by days.
+FUTURE_TOLERANCE = dt.timedelta(days=1)
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_instant(value: Any) -> Any:
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and _ISO_INSTANT.match(value)):
+        return value
+    raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time with its offset")
+
+
+def _iso_day(value: Any) -> Any:
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        return value
+    raise PydanticCustomError("date_type", "Input should be an ISO 8601 date, YYYY-MM-DD")
+
+
+def _in_window(value: dt.datetime) -> dt.datetime:
+    # Its own year, before any conversion: converting is what overflows.
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PydanticCustomError("datetime_range", "must be in the years {first} to {last}",
+                                  {"first": FIRST_YEAR, "last": LAST_YEAR})
+    return value
+
+
+# An instant: without its offset the program's local day (campaigns) is unknowable.
+Instant = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_iso_instant), AfterValidator(_in_window)]
+Day = Annotated[dt.date, Field(strict=False), BeforeValidator(_iso_day)]
+
+
+def refuse_future(model: BaseModel, now: dt.datetime) -> None:
+    """422 naming the first instant of ``model`` more than FUTURE_TOLERANCE after ``now`` (the
+    model alone cannot know now: the entry point passes its one reading of the clock)."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, dt.datetime) and value > now + FUTURE_TOLERANCE:
+            message = "must not be more than a day after now"
+            raise ValidationFailed("the request is not valid", {"errors": [{"field": name, "message": message}]})
+
+
+# ----- ids and amounts --------------------------------------------------------------------------
 
 MemberId = Annotated[str, Field(pattern=MEMBER_ID)]
 OrderId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
@@ -14,12 +111,12 @@ Fen = Annotated[int, Field(ge=0, le=100_000_000_00)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class OrderItem(Body):
-    sku: str | None = Field(default=None, max_length=64)
-    category: str | None = Field(default=None, max_length=64)
+    sku: Label | None = None
+    category: Label | None = None
     amount_fen: Fen
 
 
@@ -27,13 +124,12 @@ class EarnBody(Body):
     order_id: OrderId
     amount_fen: Fen
     items: list[OrderItem] | None = Field(default=None, max_length=200)
-    # An instant: without its offset the program's local day (campaigns) is unknowable.
-    paid_at: AwareDatetime | None = None
+    paid_at: Instant | None = None
 
 
 class AdjustmentBody(Body):
     points: int = Field(ge=-10_000_000, le=10_000_000)
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Reason
 
 
 class RedemptionBody(Body):

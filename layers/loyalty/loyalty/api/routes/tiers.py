@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -13,13 +12,12 @@ from ...clock import utc_now
 from ...services import tiers
 from ...services.context import services
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of
-from .schemas import Body
+from .schemas import Body, Day, Reason
 
 router = Router()
 
 MemberPath = Annotated[str, Path(pattern=MEMBER_ID)]
 IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY)]
-Reason = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class TierBody(Body):
@@ -28,7 +26,7 @@ class TierBody(Body):
 
 
 class ProfileBody(Body):
-    birthday: dt.date
+    birthday: Day
 
 
 class AdminProfileBody(ProfileBody):
