@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from typing import Annotated, Any
 
 from pydantic import (
@@ -26,31 +25,14 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ...domain.errors import ValidationFailed
+from ...domain.program_limits import one_line_of_text
 from ..http import MEMBER_ID
 
 # ----- text -----------------------------------------------------------------------------------
 
-# Control (Cc: NUL, newline, escape...), format (Cf: bidi overrides, zero-width characters),
-# surrogates (Cs) and line or paragraph separators: invisible or line-breaking in the back
-# office, in logs and in a member's ledger.
-_NOT_TEXT = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
-
-
-def _one_line_of_text(value: str) -> str:
-    # isprintable() is False for every refused character (and for spaces other than U+0020,
-    # which are text): the look-up per character runs only on those strings.
-    if not value.isprintable():
-        found = sorted({c for c in value if unicodedata.category(c) in _NOT_TEXT})
-        if found:
-            raise PydanticCustomError(
-                "text_characters", "must be one line of text without control or format characters (found {found})",
-                {"found": ", ".join(f"U+{ord(c):04X}" for c in found[:5])})
-    return value
-
-
 # Free text (reasons, names, labels): trimmed, never blank, one line of visible text. The
 # length is part of each alias so pydantic-core checks it before any character is looked at.
-_TEXT = AfterValidator(_one_line_of_text)
+_TEXT = AfterValidator(one_line_of_text)  # the one rule of text, shared with the program document
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _TEXT]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80), _TEXT]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _TEXT]
