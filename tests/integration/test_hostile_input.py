@@ -31,6 +31,7 @@ from ..support.events import admin_claims, call, member_claims
 from ..support.hostile import (
     INSTANTS,
     INTS,
+    NULLABLE_INTS,
     TEXT,
     Caller,
     Raw,
@@ -296,7 +297,8 @@ def test_given_any_json_value_in_place_of_any_field_then_ints_and_instants_take_
     answer = world.answer("wrong JSON types", route, text)
     field = path[-1] if path and route is not PROGRAM else None
     not_an_object = not path and not isinstance(value, dict)
-    not_an_int = field in INTS and (isinstance(value, bool) or not isinstance(value, int))
+    not_an_int = field in INTS and (isinstance(value, bool) or not isinstance(value, int)) and not (
+        value is None and field in NULLABLE_INTS)
     not_a_text = field in INSTANTS and not isinstance(value, str) and value is not None
     if not_an_object or not_an_int or not_a_text:
         assert answer == INVALID, text

@@ -139,6 +139,8 @@ ROUTES = [
 TEXT = {"reason", "name", "sku", "category"}
 INSTANTS = {"paid_at", "completed_at", "refunded_at", "registered_at"}
 INTS = {"quantity", "points", "amount_fen", "stock", "per_member_limit"}
+# Of those, the ones where null has a meaning (a reward's stock or limit: none, unlimited).
+NULLABLE_INTS = {"stock", "per_member_limit"}
 
 
 @dataclass
