@@ -16,7 +16,7 @@ from moto import mock_aws
 
 from loyalty import clock as engine_clock
 from loyalty.domain.program import parse_program
-from loyalty.services.context import Services, reset_services, services
+from loyalty.services.wiring import Wiring, reset_wiring, wiring
 
 from .support.clock import DEFAULT_NOW, Clock
 from .support.template import ROOT, create_table_kwargs
@@ -51,7 +51,7 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PARTNER_SECRETS_PATH", "/loyalty/partners")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "loyalty-test")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
-    reset_services()
+    reset_wiring()
 
 
 @pytest.fixture(autouse=True)
@@ -84,15 +84,15 @@ def table() -> Iterator[Any]:
         use_warm_session()
         client = boto3.client("dynamodb")
         client.create_table(**create_table_kwargs(TABLE))
-        reset_services()
+        reset_wiring()
         yield client
-        reset_services()
+        reset_wiring()
 
 
 @pytest.fixture
-def svc(table: Any) -> Services:
-    """Services over the table with the demo program stored."""
-    s = services()
+def svc(table: Any) -> Wiring:
+    """Wiring over the table with the demo program stored."""
+    s = wiring()
     s.store.put_program_document("demo", demo_program().to_document(), expected_version=0,
                                  updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated_by="test")
     return s

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.store import keys
 from loyalty.store.summary import decode as decode_summary
 
@@ -76,7 +76,7 @@ class Books:
         return Counter(e["request_key"] for e in self.entries if e.get("request_key"))
 
 
-def read_books(svc: Services, member: str, program: str = "demo") -> Books:
+def read_books(svc: Wiring, member: str, program: str = "demo") -> Books:
     client = svc.store.client
     kwargs: dict[str, Any] = {
         "TableName": svc.store.table_name,
@@ -117,7 +117,7 @@ def read_books(svc: Services, member: str, program: str = "demo") -> Books:
     return Books(account=account, lots=lots, entries=entries, requests=requests)
 
 
-def reward_item(svc: Services, reward_id: str, program: str = "demo") -> dict[str, Any]:
+def reward_item(svc: Wiring, reward_id: str, program: str = "demo") -> dict[str, Any]:
     item = svc.store.client.get_item(
         TableName=svc.store.table_name,
         Key={"PK": keys.program_pk(program), "SK": keys.reward_sk(reward_id)},

@@ -14,7 +14,7 @@ import pytest
 
 from loyalty.services import checkin
 from loyalty.services.actions import record_action
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.services.writes import Receipt
 
 from ..support.locked_dynamodb import LockedDynamoDB
@@ -38,7 +38,7 @@ def as_client(call: Callable[[], Receipt]) -> Receipt | str:
 
 
 def test_given_16_concurrent_check_ins_of_one_member_on_one_day_then_exactly_one_credits(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     outcomes = race(16, lambda i: as_client(lambda: checkin.check_in(
         locked_svc, program_id="demo", member="m1", now=noon(23) + dt.timedelta(milliseconds=i))))
@@ -55,7 +55,7 @@ def test_given_16_concurrent_check_ins_of_one_member_on_one_day_then_exactly_one
 
 
 def test_given_32_concurrent_reviews_against_a_cap_of_3_a_day_then_exactly_3_are_credited(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     outcomes = race(32, lambda i: as_client(lambda: record_action(
         locked_svc, program_id="demo", member="m1", action="review", ref=f"rv-{i}",
@@ -72,14 +72,14 @@ def test_given_32_concurrent_reviews_against_a_cap_of_3_a_day_then_exactly_3_are
     assert engine.app.contended > 0
 
 
-def checked_odd_days(svc: Services, member: str = "m1") -> None:
+def checked_odd_days(svc: Wiring, member: str = "m1") -> None:
     """Nov 1, 3, ..., 17 checked in (45 points); the even days between are missed."""
     for day in range(1, 18, 2):
         checkin.check_in(svc, program_id="demo", member=member, now=noon(day))
 
 
 def test_given_8_concurrent_make_ups_of_different_days_and_a_limit_of_2_a_month_then_exactly_2_are_made(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     checked_odd_days(locked_svc)
     outcomes = race(8, lambda i: as_client(lambda: checkin.make_up(
@@ -95,7 +95,7 @@ def test_given_8_concurrent_make_ups_of_different_days_and_a_limit_of_2_a_month_
 
 
 def test_given_16_concurrent_make_ups_of_the_same_day_then_it_is_made_up_once_and_all_get_the_same_answer(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     checked_odd_days(locked_svc)
     outcomes = race(16, lambda i: as_client(lambda: checkin.make_up(

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from loyalty.services import earn
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import SHANGHAI
 from ..support.locked_dynamodb import LockedDynamoDB
@@ -23,7 +23,7 @@ NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 
 def test_given_one_idempotency_key_when_8_threads_earn_8_orders_with_it_then_one_is_applied_and_7_are_refused(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     busy = engine.app.contended
     outcomes = race(8, lambda i: as_client(lambda: earn.earn_order(

@@ -26,7 +26,7 @@ from loyalty.domain.errors import Conflict, LoyaltyError
 from loyalty.domain.expiry import month_end
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, expiry, pending, rewards
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import SHANGHAI
 from ..support.locked_dynamodb import LockedDynamoDB
@@ -67,7 +67,7 @@ def race(work: list[Callable[[], Any]]) -> list[Any]:
 
 
 def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_then_the_books_balance_after_every_round(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     svc = locked_svc
     rewards.create_reward(svc, "demo", "coffee", RewardSpec(name="coffee", points=10))
@@ -120,7 +120,7 @@ def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_t
 
 
 def test_given_an_order_completed_released_and_refunded_at_once_when_the_dust_settles_then_it_was_released_once_and_refunded_pro_rata(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     svc = locked_svc
     busy = engine.app.contended

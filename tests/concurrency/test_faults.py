@@ -17,7 +17,7 @@ from botocore.exceptions import ConnectTimeoutError, ReadTimeoutError
 from loyalty.domain.errors import InsufficientPoints
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, earn, rewards
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.services.writes import Receipt
 from loyalty.store import keys
 from loyalty.store.table import StoredRequest
@@ -107,27 +107,27 @@ class CancelOnce:
         return AWSResponse(params["url"], 400, {"x-amzn-RequestId": "injected"}, None), parsed
 
 
-def fund(svc: Services, member: str, points: int, key: str = "fund") -> None:
+def fund(svc: Wiring, member: str, points: int, key: str = "fund") -> None:
     accounts.adjust(svc, program_id="demo", member=member, points=points, reason="test funds",
                     idempotency_key=key, actor="test", now=NOW)
 
 
-def redeem(svc: Services, key: str = "r1") -> Receipt:
+def redeem(svc: Wiring, key: str = "r1") -> Receipt:
     return rewards.redeem(svc, program_id="demo", member="m1", reward_id="coffee", quantity=1,
                           idempotency_key=key, now=NOW)
 
 
-def earn_order(svc: Services) -> Receipt:
+def earn_order(svc: Wiring) -> Receipt:
     return earn.earn_order(svc, program_id="demo", member="m1", order_id="o1", amount_fen=12_345, items=None, now=NOW)
 
 
-def adjust(svc: Services) -> Receipt:
+def adjust(svc: Wiring) -> Receipt:
     return accounts.adjust(svc, program_id="demo", member="m1", points=-250, reason="correction",
                            idempotency_key="fix-1", actor="op1", now=NOW)
 
 
 # Each operation after 1000 points and a 100-point coffee: the call, its request key, the balance after.
-OPERATIONS: dict[str, tuple[Callable[[Services], Receipt], str, int]] = {
+OPERATIONS: dict[str, tuple[Callable[[Wiring], Receipt], str, int]] = {
     "redeem": (redeem, "redeem:r1", 900),
     "earn": (earn_order, "order:o1:paid", 1000 + 123 + 500),  # with the first-order bonus
     "adjust": (adjust, "adjust:fix-1", 750),
@@ -135,22 +135,22 @@ OPERATIONS: dict[str, tuple[Callable[[Services], Receipt], str, int]] = {
 
 
 @pytest.fixture
-def funded(svc: Services) -> Services:
+def funded(svc: Wiring) -> Wiring:
     fund(svc, "m1", 1000)
     rewards.create_reward(svc, "demo", "coffee", RewardSpec(name="Coffee", points=100))
     return svc
 
 
-def _lookup(svc: Services, request_key: str) -> StoredRequest | None:
+def _lookup(svc: Wiring, request_key: str) -> StoredRequest | None:
     account = svc.store.load_member("demo", "m1", account_only=True).account
     return svc.store.get_request("demo", "m1", request_key, account=account)
 
 
-def _stored(svc: Services, request_key: str) -> Callable[[], bool]:
+def _stored(svc: Wiring, request_key: str) -> Callable[[], bool]:
     return lambda: _lookup(svc, request_key) is not None
 
 
-def _assert_applied_once(svc: Services, request_key: str, balance: int, answer: dict[str, Any]) -> None:
+def _assert_applied_once(svc: Wiring, request_key: str, balance: int, answer: dict[str, Any]) -> None:
     books = read_books(svc, "m1")
     books.assert_consistent()
     assert books.balance == balance
@@ -161,7 +161,7 @@ def _assert_applied_once(svc: Services, request_key: str, balance: int, answer: 
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_given_the_answer_to_a_committed_write_is_lost_when_botocore_resends_it_then_it_takes_effect_once_and_answers_as_first(
-    funded: Services, operation: str
+    funded: Wiring, operation: str
 ) -> None:
     call, request_key, balance = OPERATIONS[operation]
     client = funded.store.client
@@ -184,7 +184,7 @@ def test_given_the_answer_to_a_committed_write_is_lost_when_botocore_resends_it_
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_given_every_answer_is_lost_when_the_service_fails_and_the_client_retries_then_the_first_effect_stands_alone(
-    funded: Services, operation: str
+    funded: Wiring, operation: str
 ) -> None:
     call, request_key, balance = OPERATIONS[operation]
     client = funded.store.client
@@ -205,7 +205,7 @@ def test_given_every_answer_is_lost_when_the_service_fails_and_the_client_retrie
 
 
 def test_given_a_connect_timeout_before_the_request_left_when_botocore_retries_then_the_write_happens_once(
-    funded: Services,
+    funded: Wiring,
 ) -> None:
     client = funded.store.client
     sends, refuse = Sends(), ConnectTimeoutBeforeSend()
@@ -225,7 +225,7 @@ def test_given_a_connect_timeout_before_the_request_left_when_botocore_retries_t
 @pytest.mark.parametrize("code", ["ConditionalCheckFailed", "TransactionConflict"])
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_given_a_transaction_cancelled_on_the_account_once_when_the_service_reads_again_then_it_succeeds_with_one_effect(
-    funded: Services, operation: str, code: str
+    funded: Wiring, operation: str, code: str
 ) -> None:
     call, request_key, balance = OPERATIONS[operation]
     client = funded.store.client
@@ -246,7 +246,7 @@ def test_given_a_transaction_cancelled_on_the_account_once_when_the_service_read
 
 
 def test_given_a_correction_lands_between_the_read_and_the_write_of_a_redemption_then_it_is_decided_again_from_the_new_balance(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     fund(svc, "m1", 150)
     rewards.create_reward(svc, "demo", "coffee", RewardSpec(name="Coffee", points=100))

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, earn, rewards
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import SHANGHAI
 from ..support.locked_dynamodb import LockedDynamoDB
@@ -26,12 +26,12 @@ pytestmark = pytest.mark.concurrency
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 
-def fund(svc: Services, member: str, points: int) -> None:
+def fund(svc: Wiring, member: str, points: int) -> None:
     accounts.adjust(svc, program_id="demo", member=member, points=points, reason="test funds",
                     idempotency_key=f"fund-{member}", actor="test", now=NOW)
 
 
-def add_reward(svc: Services, reward_id: str, points: int, stock: int | None = None) -> None:
+def add_reward(svc: Wiring, reward_id: str, points: int, stock: int | None = None) -> None:
     rewards.create_reward(svc, "demo", reward_id, RewardSpec(name=reward_id, points=points, stock=stock))
 
 
@@ -80,7 +80,7 @@ def test_the_locked_engine_applies_each_transaction_atomically_so_32_conditional
 
 @pytest.mark.parametrize("round_", range(3))
 def test_given_points_for_exactly_10_rewards_when_32_threads_redeem_then_exactly_10_succeed_and_the_books_balance(
-    locked_svc: Services, engine: LockedDynamoDB, round_: int
+    locked_svc: Wiring, engine: LockedDynamoDB, round_: int
 ) -> None:
     fund(locked_svc, "m1", 1000)
     add_reward(locked_svc, "coffee", 100)
@@ -105,7 +105,7 @@ def test_given_points_for_exactly_10_rewards_when_32_threads_redeem_then_exactly
 
 
 def test_given_5_in_stock_when_20_rich_members_redeem_at_once_then_exactly_5_get_one_and_the_stock_is_0(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     members = [f"buyer{i:02d}" for i in range(20)]
     for member in members:
@@ -130,7 +130,7 @@ def test_given_5_in_stock_when_20_rich_members_redeem_at_once_then_exactly_5_get
 
 
 def test_given_one_idempotency_key_when_8_threads_send_the_same_redemption_then_it_is_applied_once_and_all_get_one_answer(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     fund(locked_svc, "m1", 1000)
     add_reward(locked_svc, "coffee", 100)
@@ -155,7 +155,7 @@ def test_given_one_idempotency_key_when_8_threads_send_the_same_redemption_then_
 
 
 def test_given_one_paid_order_when_8_threads_earn_it_at_once_then_the_member_is_credited_once(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     busy = engine.app.contended
     outcomes = race(8, lambda i: as_client(lambda: earn.earn_order(
@@ -175,7 +175,7 @@ def test_given_one_paid_order_when_8_threads_earn_it_at_once_then_the_member_is_
 
 
 def test_given_earns_redeems_and_adjustments_racing_on_one_account_then_every_applied_request_is_in_the_books_once(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     fund(locked_svc, "m1", 500)
     add_reward(locked_svc, "coffee", 100)

@@ -25,7 +25,7 @@ from moto import mock_aws
 from loyalty.domain.errors import IdempotencyKeyReused, InsufficientPoints, OutOfStock
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, earn, rewards
-from loyalty.services.context import Services, Settings, build_services
+from loyalty.services.wiring import Settings, Wiring, build_wiring
 from loyalty.services.writes import Receipt
 from loyalty.store.table import Store
 
@@ -64,7 +64,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.mock = mock_aws()
         self.mock.start()
         boto3.client("dynamodb").create_table(**create_table_kwargs(TABLE))
-        self.svc: Services = build_services(Settings(table_name=TABLE), Store(TABLE))
+        self.svc: Wiring = build_wiring(Settings(table_name=TABLE), Store(TABLE))
         self.svc.store.put_program_document("demo", demo_program().to_document(), expected_version=0,
                                             updated_at=START, updated_by="test")
         for reward_id, (points, stock) in REWARDS.items():
@@ -192,7 +192,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
 
 
 def test_given_a_redemption_spent_the_last_points_when_it_is_replayed_then_it_gets_the_first_answer_not_insufficient(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     accounts.adjust(svc, program_id="demo", member="m1", points=300, reason="funds", idempotency_key="f",
                     actor="op1", now=START)

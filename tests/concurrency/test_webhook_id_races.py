@@ -13,7 +13,7 @@ import pytest
 
 from loyalty.domain.errors import IdempotencyKeyReused
 from loyalty.services import webhooks
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import SHANGHAI
 from ..support.locked_dynamodb import LockedDynamoDB
@@ -26,7 +26,7 @@ SHOP = {"partner_id": "shop", "program": "demo", "events": ["order.paid", "membe
 THREADS = 8
 
 
-def deliver(svc: Services, webhook_id: str, event_type: str, **data: Any) -> dict[str, Any]:
+def deliver(svc: Wiring, webhook_id: str, event_type: str, **data: Any) -> dict[str, Any]:
     payload = {"type": event_type, "data": data}
     return webhooks.receive(svc, partner=SHOP, webhook_id=webhook_id, event_type=event_type, data=data,
                             payload=payload, now=NOW)
@@ -47,7 +47,7 @@ def race(work: Any) -> list[Any]:
 
 
 def test_given_one_id_sent_at_once_for_8_different_members_then_one_earns_and_7_are_refused(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     outcomes = race(lambda i: deliver(locked_svc, "msg_one", "order.paid", member_id=f"m{i}", order_id="o1",
                                       amount_fen=12345))
@@ -58,7 +58,7 @@ def test_given_one_id_sent_at_once_for_8_different_members_then_one_earns_and_7_
 
 
 def test_given_one_id_replaying_a_known_order_from_8_threads_then_one_answer_is_recorded_and_all_give_it(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     first = deliver(locked_svc, "msg_first", "order.paid", member_id="m1", order_id="o1", amount_fen=12345)
     answers = race(lambda i: deliver(locked_svc, "msg_again", "order.paid", member_id="m1", order_id="o1",

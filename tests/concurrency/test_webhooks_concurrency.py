@@ -13,7 +13,7 @@ import pytest
 
 from loyalty.domain.errors import Conflict
 from loyalty.services import webhooks
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import SHANGHAI
 from ..support.locked_dynamodb import LockedDynamoDB
@@ -42,7 +42,7 @@ def race(threads: int, work: Callable[[int], Any]) -> list[Any]:
         return list(pool.map(start, range(threads)))
 
 
-def deliver(svc: Services, webhook_id: str, event_type: str, **data: Any) -> dict[str, Any]:
+def deliver(svc: Wiring, webhook_id: str, event_type: str, **data: Any) -> dict[str, Any]:
     data.setdefault("member_id", "m1")
     payload = {"type": event_type, "data": data}
     return webhooks.receive(svc, partner=SHOP, webhook_id=webhook_id, event_type=event_type, data=data,
@@ -50,7 +50,7 @@ def deliver(svc: Services, webhook_id: str, event_type: str, **data: Any) -> dic
 
 
 def test_given_one_delivery_when_8_threads_receive_it_at_once_then_it_is_applied_once_and_all_get_one_answer(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     busy = engine.app.contended
     answers = race(8, lambda i: deliver(locked_svc, "msg_same", "order.paid", order_id="o1", amount_fen=12345))
@@ -65,7 +65,7 @@ def test_given_one_delivery_when_8_threads_receive_it_at_once_then_it_is_applied
 
 
 def test_given_one_order_under_8_webhook_ids_at_once_then_it_earns_once(
-    locked_svc: Services, engine: LockedDynamoDB
+    locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     answers = race(8, lambda i: deliver(locked_svc, f"msg_{i}", "order.paid", order_id="o1", amount_fen=12345))
     assert len({str(a["results"]) for a in answers}) == 1
@@ -76,7 +76,7 @@ def test_given_one_order_under_8_webhook_ids_at_once_then_it_earns_once(
 
 @pytest.mark.parametrize("round_", range(4))
 def test_given_an_order_completed_while_half_of_it_is_refunded_then_either_order_of_events_leaves_half(
-    locked_svc: Services, engine: LockedDynamoDB, round_: int
+    locked_svc: Wiring, engine: LockedDynamoDB, round_: int
 ) -> None:
     member = f"m-race-{round_}"
     deliver(locked_svc, "msg_pay", "order.paid", member_id=member, order_id="o1", amount_fen=10000)

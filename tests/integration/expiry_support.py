@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..concurrency.ledger import Books, read_books
 from ..conftest import SHANGHAI
@@ -21,7 +21,7 @@ def at(local: str) -> dt.datetime:
     return dt.datetime.fromisoformat(local).replace(tzinfo=SHANGHAI)
 
 
-def books(svc: Services, member: str = "m1") -> Books:
+def books(svc: Wiring, member: str = "m1") -> Books:
     """The member's items as stored; fails unless they keep every invariant of the books
     (balance == sum of lots == sum of the ledger, the account's summary of its lots, ...)."""
     read = read_books(svc, member)
@@ -32,7 +32,7 @@ def books(svc: Services, member: str = "m1") -> Books:
 class BusTap:
     """Everything of ``detail_type`` published to the bus, in publishing order."""
 
-    def __init__(self, svc: Services, detail_type: str) -> None:
+    def __init__(self, svc: Wiring, detail_type: str) -> None:
         self.sqs = boto3.client("sqs")
         events = boto3.client("events")
         self.url = self.sqs.create_queue(QueueName=f"tap-{detail_type}")["QueueUrl"]

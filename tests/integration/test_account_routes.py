@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support.events import call
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.usefixtures("clock")
 
 
 def test_given_a_member_who_never_earned_when_reading_me_then_an_empty_lowest_tier_account_is_shown_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     before = snapshot(table)
     status, me = api.get_me("newcomer")
@@ -49,7 +49,7 @@ def test_given_a_member_who_never_earned_when_reading_me_then_an_empty_lowest_ti
 
 
 def test_given_an_earned_order_when_reading_me_then_balance_tier_progress_and_expiry_are_shown(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     assert api.earn("m1", "o1", 12345)[0] == 200
     status, me = api.get_me("m1")
@@ -61,7 +61,7 @@ def test_given_an_earned_order_when_reading_me_then_balance_tier_progress_and_ex
 
 
 def test_given_a_lot_past_its_date_not_yet_swept_when_reading_me_then_its_points_are_not_in_the_balance(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     clock.set(dt.datetime(2025, 10, 1, 4, 0, tzinfo=dt.UTC))  # lot expires 2026-10-31
     api.earn("m1", "old", 10000, paid_at=None)
@@ -83,7 +83,7 @@ def _seven_entries() -> None:
 
 
 def test_given_more_entries_than_the_limit_when_following_next_cursor_then_every_entry_comes_once_newest_first(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     _seven_entries()
     pages: list[list[dict[str, Any]]] = []
@@ -111,7 +111,7 @@ def test_given_more_entries_than_the_limit_when_following_next_cursor_then_every
 
 @pytest.mark.parametrize("limit", [1, 2, 5, 6, 7])
 def test_given_a_page_that_ends_inside_a_change_when_following_next_cursor_then_its_other_entries_come_next(
-    svc: Services, table: Any, limit: int
+    svc: Wiring, table: Any, limit: int
 ) -> None:
     _seven_entries()  # the first order's earn and bonus are one change, stored together
     entries: list[dict[str, Any]] = []
@@ -128,7 +128,7 @@ def test_given_a_page_that_ends_inside_a_change_when_following_next_cursor_then_
 
 
 def test_given_the_default_limit_when_reading_the_ledger_then_all_of_a_short_ledger_fits_one_page(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     _seven_entries()
     status, page = api.get_my_ledger("m1")
@@ -144,7 +144,7 @@ def test_given_the_default_limit_when_reading_the_ledger_then_all_of_a_short_led
     ],
 )
 def test_given_a_cursor_that_is_not_one_we_issued_when_reading_the_ledger_then_422_and_nothing_is_written(
-    svc: Services, table: Any, cursor: str
+    svc: Wiring, table: Any, cursor: str
 ) -> None:
     _seven_entries()
     before = snapshot(table)
@@ -156,7 +156,7 @@ def test_given_a_cursor_that_is_not_one_we_issued_when_reading_the_ledger_then_4
 
 @pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"cursor": "x" * 513}])
 def test_given_a_limit_or_cursor_out_of_range_when_reading_the_ledger_then_422_names_the_query_field(
-    svc: Services, table: Any, query: dict[str, str]
+    svc: Wiring, table: Any, query: dict[str, str]
 ) -> None:
     before = snapshot(table)
     answer = api.get_my_ledger("m1", **query)
@@ -169,7 +169,7 @@ def test_given_a_limit_or_cursor_out_of_range_when_reading_the_ledger_then_422_n
 
 
 def test_given_a_member_when_an_operator_reads_the_account_and_ledger_then_they_are_what_the_member_sees(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     _seven_entries()
     assert api.get_member("m1") == api.get_me("m1")
@@ -179,13 +179,13 @@ def test_given_a_member_when_an_operator_reads_the_account_and_ledger_then_they_
 
 
 def test_given_a_member_id_longer_than_64_characters_when_an_operator_reads_it_then_422(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     answer = call("account", api.admin_event("GET", "/v1/admin/members/{member_id}", {"member_id": "m" * 65}))
     assert error_code(answer) == (422, "VALIDATION_FAILED")
 
 
-def test_given_a_bad_cursor_when_an_operator_reads_a_ledger_then_422(svc: Services, table: Any) -> None:
+def test_given_a_bad_cursor_when_an_operator_reads_a_ledger_then_422(svc: Wiring, table: Any) -> None:
     assert error_code(api.get_member_ledger("m1", cursor="!!!!")) == (422, "VALIDATION_FAILED")
 
 
@@ -193,7 +193,7 @@ def test_given_a_bad_cursor_when_an_operator_reads_a_ledger_then_422(svc: Servic
 
 
 def test_given_a_positive_adjustment_when_posted_then_201_credits_a_lot_and_the_ledger_names_the_operator(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     status, body = api.adjust("m1", 250, "compensation for a late order")
     assert status == 201
@@ -208,7 +208,7 @@ def test_given_a_positive_adjustment_when_posted_then_201_credits_a_lot_and_the_
 
 
 def test_given_the_same_adjustment_key_and_body_when_retried_then_the_first_answer_returns_and_nothing_more_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     first = api.adjust("m1", 100, key="fix-1")
     after_first = snapshot(table)
@@ -218,7 +218,7 @@ def test_given_the_same_adjustment_key_and_body_when_retried_then_the_first_answ
 
 
 def test_given_an_adjustment_key_reused_with_another_body_when_posted_then_422_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     api.adjust("m1", 100, key="fix-1")
     before = snapshot(table)
@@ -228,7 +228,7 @@ def test_given_an_adjustment_key_reused_with_another_body_when_posted_then_422_a
 
 
 def test_given_a_negative_adjustment_when_posted_then_it_draws_from_the_lot_expiring_first(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     clock.set(dt.datetime(2026, 1, 10, 4, 0, tzinfo=dt.UTC))
     api.earn("m1", "jan", 10000, paid_at=None)  # 100 + 500 bonus, lot 2027-01-31
@@ -242,7 +242,7 @@ def test_given_a_negative_adjustment_when_posted_then_it_draws_from_the_lot_expi
 
 
 def test_given_a_negative_adjustment_larger_than_the_balance_when_posted_then_409_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     api.earn("m1", "o1", 12345)
     before = snapshot(table)
@@ -254,7 +254,7 @@ def test_given_a_negative_adjustment_larger_than_the_balance_when_posted_then_40
 
 
 def test_given_a_member_without_an_account_when_points_are_removed_then_409_and_no_account_is_created(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     before = snapshot(table)
     assert error_code(api.adjust("ghost", -1)) == (409, "INSUFFICIENT_POINTS")
@@ -275,7 +275,7 @@ def test_given_a_member_without_an_account_when_points_are_removed_then_409_and_
     ],
 )
 def test_given_an_invalid_adjustment_body_when_posted_then_422_and_nothing_is_written(
-    svc: Services, table: Any, body: dict[str, Any]
+    svc: Wiring, table: Any, body: dict[str, Any]
 ) -> None:
     event = api.adjust_event("m1", 1)
     event["body"] = json.dumps(body)
@@ -286,7 +286,7 @@ def test_given_an_invalid_adjustment_body_when_posted_then_422_and_nothing_is_wr
 
 @pytest.mark.parametrize("headers", [{}, {"Idempotency-Key": ""}, {"Idempotency-Key": "k" * 65}, {"Idempotency-Key": "a b"}])
 def test_given_a_missing_or_malformed_idempotency_key_when_adjusting_then_422_and_nothing_is_written(
-    svc: Services, table: Any, headers: dict[str, str]
+    svc: Wiring, table: Any, headers: dict[str, str]
 ) -> None:
     event = api.adjust_event("m1", 10)
     event["headers"].pop("idempotency-key")
@@ -299,7 +299,7 @@ def test_given_a_missing_or_malformed_idempotency_key_when_adjusting_then_422_an
 
 
 def test_given_points_spread_over_120_daily_lots_when_one_correction_would_touch_them_all_then_422_and_nothing_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     import datetime as dt
 

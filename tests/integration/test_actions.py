@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loyalty.domain.errors import NotFound, ValidationFailed
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import demo_program, snapshot
 from ..support.events import LambdaContext as Context
@@ -63,7 +63,7 @@ def use_program(**sections: Any) -> None:
 # ----- EventBridge --------------------------------------------------------------------------
 
 
-def test_given_a_member_action_event_for_a_review_then_50_points_are_credited_as_a_bonus_entry(svc: Services) -> None:
+def test_given_a_member_action_event_for_a_review_then_50_points_are_credited_as_a_bonus_entry(svc: Wiring) -> None:
     answer = on_bus(action_event("review", "rv-1"))
     assert answer == {"replayed": False, "member_id": "m1", "action": "review", "ref": "rv-1", "points": 50,
                       "balance": 50, "status": "credited", "cap": None, "expires_on": "2027-11-30"}
@@ -76,7 +76,7 @@ def test_given_a_member_action_event_for_a_review_then_50_points_are_credited_as
 
 
 def test_given_an_event_delivered_twice_then_the_second_delivery_replays_the_first_answer_and_writes_nothing(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     first = on_bus(action_event("review", "rv-1"))
     before = snapshot(table)
@@ -86,7 +86,7 @@ def test_given_an_event_delivered_twice_then_the_second_delivery_replays_the_fir
 
 
 def test_given_three_reviews_today_when_a_fourth_arrives_then_it_answers_200_with_0_points_and_the_daily_cap(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     answers = [on_bus(action_event("review", f"rv-{n}", when=NOON + dt.timedelta(minutes=n))) for n in range(4)]
     assert [a["points"] for a in answers] == [50, 50, 50, 0]
@@ -98,7 +98,7 @@ def test_given_three_reviews_today_when_a_fourth_arrives_then_it_answers_200_wit
 
 
 def test_given_shanghai_when_reviews_arrive_at_235959_and_000000_local_then_the_second_is_a_new_day(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     late = dt.datetime(2026, 11, 23, 15, 59, 59, tzinfo=UTC)
     for n in range(3):
@@ -108,7 +108,7 @@ def test_given_shanghai_when_reviews_arrive_at_235959_and_000000_local_then_the_
 
 
 def test_given_an_invalid_event_then_it_raises_for_the_dead_letter_queue_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     before = snapshot(table)
     missing_ref = action_event("review", "x")
@@ -126,7 +126,7 @@ def test_given_an_invalid_event_then_it_raises_for_the_dead_letter_queue_and_not
 
 
 def test_given_a_completed_profile_when_reported_again_with_another_ref_then_it_earns_0_by_the_once_rule(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     status, first = by_admin("m1", "profile_completed", "profile")
     assert (status, first["points"], first["status"]) == (200, 100, "credited")
@@ -135,7 +135,7 @@ def test_given_a_completed_profile_when_reported_again_with_another_ref_then_it_
 
 
 def test_given_a_monthly_invite_cap_of_2_then_the_third_invite_of_the_month_earns_0_and_next_month_earns_again(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     use_program(behaviours={"actions": {"invite": {"points": 200, "monthly_cap": 2}}})
     days = [dt.datetime(2026, 11, d, 4, tzinfo=UTC) for d in (1, 15, 30)]
@@ -145,7 +145,7 @@ def test_given_a_monthly_invite_cap_of_2_then_the_third_invite_of_the_month_earn
     assert by_admin("m1", "invite", "friend-9", dt.datetime(2026, 12, 1, 4, tzinfo=UTC))[1]["points"] == 200
 
 
-def test_given_a_global_daily_cap_of_120_then_behaviours_stop_at_120_points_a_day(svc: Services) -> None:
+def test_given_a_global_daily_cap_of_120_then_behaviours_stop_at_120_points_a_day(svc: Wiring) -> None:
     use_program(behaviours={"daily_points_cap": 120})
     answers = [by_admin("m1", "review", f"rv-{n}")[1] for n in range(3)]
     assert [(a["points"], a["cap"]) for a in answers] == [
@@ -156,7 +156,7 @@ def test_given_a_global_daily_cap_of_120_then_behaviours_stop_at_120_points_a_da
     assert (share["points"], share["status"], share["cap"]) == (0, "capped", {"rule": "daily_points", "limit": 120})
 
 
-def test_given_an_unknown_action_or_a_bad_body_then_422_and_nothing_is_written(svc: Services, table: Any) -> None:
+def test_given_an_unknown_action_or_a_bad_body_then_422_and_nothing_is_written(svc: Wiring, table: Any) -> None:
     before = snapshot(table)
     assert error_code(by_admin("m1", "like", "x")) == (422, "VALIDATION_FAILED")
     event = admin_event("POST", "/v1/admin/members/{member_id}/actions", {"member_id": "m1"},
@@ -166,7 +166,7 @@ def test_given_an_unknown_action_or_a_bad_body_then_422_and_nothing_is_written(s
     assert snapshot(table) == before
 
 
-def test_given_a_member_token_on_the_operators_route_then_403_and_nothing_is_written(svc: Services, table: Any) -> None:
+def test_given_a_member_token_on_the_operators_route_then_403_and_nothing_is_written(svc: Wiring, table: Any) -> None:
     before = snapshot(table)
     event = http_event("POST", "/v1/admin/members/m1/actions", claims={**admin_claims(), "scope": "member"},
                        route_key="POST /v1/admin/members/{member_id}/actions", path_parameters={"member_id": "m1"},
@@ -176,7 +176,7 @@ def test_given_a_member_token_on_the_operators_route_then_403_and_nothing_is_wri
 
 
 def test_given_behaviour_points_and_a_program_that_does_not_count_them_for_tiers_then_qualifying_stays_0(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     use_program(tier_rules={"counts": ["earn", "bonus", "checkin"]})
     by_admin("m1", "review", "rv-1")
@@ -188,7 +188,7 @@ def test_given_behaviour_points_and_a_program_that_does_not_count_them_for_tiers
 
 
 def test_given_share_is_member_reportable_when_the_member_reports_shares_then_five_earn_and_the_sixth_is_capped(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     answers = [by_member("share", f"s-{n}", NOON + dt.timedelta(minutes=n))[1] for n in range(6)]
     assert [a["points"] for a in answers] == [10] * 5 + [0]
@@ -196,7 +196,7 @@ def test_given_share_is_member_reportable_when_the_member_reports_shares_then_fi
 
 
 def test_given_review_is_not_member_reportable_when_a_member_reports_one_then_403_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     before = snapshot(table)
     status, body = by_member("review", "rv-1")
@@ -205,7 +205,7 @@ def test_given_review_is_not_member_reportable_when_a_member_reports_one_then_40
 
 
 def test_given_a_rate_of_3_calls_a_minute_when_a_member_reports_a_fourth_then_429_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     use_program(behaviours={"rate_limit": {"max_calls": 3, "per_seconds": 60}})
     for n in range(3):
@@ -224,7 +224,7 @@ def test_given_a_rate_of_3_calls_a_minute_when_a_member_reports_a_fourth_then_42
 # ----- the kept events ----------------------------------------------------------------------
 
 
-def test_given_the_kept_events_of_the_action_functions_then_each_is_served(svc: Services) -> None:
+def test_given_the_kept_events_of_the_action_functions_then_each_is_served(svc: Wiring) -> None:
     routes = template_routes("member_actions")
     assert routes == {"POST /v1/me/actions", "POST /v1/admin/members/{member_id}/actions"}
     for name in ("post-my-share", "post-admin-review"):

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import TABLE, demo_program, snapshot
 from ..support.events import call
@@ -36,7 +36,7 @@ def history(table: Any) -> list[tuple[str, int]]:
 
 
 def test_given_the_demo_program_when_an_operator_reads_it_then_the_stored_document_and_its_version_return(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     status, body = api.get_program()
     assert status == 200
@@ -45,7 +45,7 @@ def test_given_the_demo_program_when_an_operator_reads_it_then_the_stored_docume
 
 
 def test_given_a_valid_new_document_when_put_then_the_version_increments_history_is_kept_and_earning_uses_it(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     document = document_json()
     document["earn"]["first_order_bonus"] = 300
@@ -65,7 +65,7 @@ def test_given_a_valid_new_document_when_put_then_the_version_increments_history
 
 
 def test_given_an_old_version_in_history_when_a_new_one_is_put_then_the_old_document_is_unchanged(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     document = document_json()
     document["name"] = "Renamed"
@@ -90,7 +90,7 @@ def test_given_an_old_version_in_history_when_a_new_one_is_put_then_the_old_docu
     ],
 )
 def test_given_an_invalid_document_when_put_then_422_lists_each_error_with_its_field_and_nothing_is_written(
-    svc: Services, table: Any, change: dict[str, Any], fields: set[str]
+    svc: Wiring, table: Any, change: dict[str, Any], fields: set[str]
 ) -> None:
     document = {**document_json(), **change}
     before = snapshot(table)
@@ -103,7 +103,7 @@ def test_given_an_invalid_document_when_put_then_422_lists_each_error_with_its_f
 
 
 def test_given_unordered_thresholds_when_put_then_the_message_says_they_must_increase(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     document = document_json()
     document["tiers"][1]["threshold"], document["tiers"][2]["threshold"] = 5000, 1000
@@ -112,7 +112,7 @@ def test_given_unordered_thresholds_when_put_then_the_message_says_they_must_inc
 
 
 def test_given_a_document_of_another_program_when_put_then_422_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     before = snapshot(table)
     answer = api.put_program({**document_json(), "id": "other"})
@@ -123,14 +123,14 @@ def test_given_a_document_of_another_program_when_put_then_422_and_nothing_is_wr
 
 @pytest.mark.parametrize("body", [[1, 2], "text", 42])
 def test_given_a_body_that_is_not_an_object_when_put_then_422_and_nothing_is_written(
-    svc: Services, table: Any, body: Any
+    svc: Wiring, table: Any, body: Any
 ) -> None:
     before = snapshot(table)
     assert error_code(api.put_program(body)) == (422, "VALIDATION_FAILED")
     assert snapshot(table) == before
 
 
-def test_given_an_operator_of_a_program_not_stored_when_reading_it_then_404(svc: Services, table: Any) -> None:
+def test_given_an_operator_of_a_program_not_stored_when_reading_it_then_404(svc: Wiring, table: Any) -> None:
     event = api.admin_event("GET", "/v1/admin/program")
     event["requestContext"]["authorizer"]["jwt"]["claims"]["program"] = "nope"
     assert error_code(call("admin", event)) == (404, "NOT_FOUND")
@@ -139,7 +139,7 @@ def test_given_an_operator_of_a_program_not_stored_when_reading_it_then_404(svc:
 # ----- the catalog ----------------------------------------------------------------------------
 
 
-def test_given_a_new_reward_when_posted_then_201_and_the_catalog_lists_it(svc: Services, table: Any) -> None:
+def test_given_a_new_reward_when_posted_then_201_and_the_catalog_lists_it(svc: Wiring, table: Any) -> None:
     status, body = api.create_reward("tea", 900, name="绿茶 Green tea", stock=20, per_member_limit=3, min_tier="silver")
     assert status == 201
     api.assert_contains(body, {"id": "tea", "name": "绿茶 Green tea", "points": 900, "stock": 20, "min_tier": "silver",
@@ -148,7 +148,7 @@ def test_given_a_new_reward_when_posted_then_201_and_the_catalog_lists_it(svc: S
 
 
 def test_given_an_existing_reward_id_when_posted_again_then_422_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     api.create_reward("tea", 900)
     before = snapshot(table)
@@ -172,7 +172,7 @@ def test_given_an_existing_reward_id_when_posted_again_then_422_and_nothing_is_w
     ],
 )
 def test_given_an_invalid_reward_when_posted_then_422_and_nothing_is_written(
-    svc: Services, table: Any, body: dict[str, Any]
+    svc: Wiring, table: Any, body: dict[str, Any]
 ) -> None:
     before = snapshot(table)
     assert error_code(call("admin", api.admin_event("POST", "/v1/admin/rewards", body=body))) == (
@@ -182,7 +182,7 @@ def test_given_an_invalid_reward_when_posted_then_422_and_nothing_is_written(
 
 
 def test_given_a_reward_when_it_is_replaced_then_its_revision_rises_and_redemptions_so_far_are_kept(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     api.create_reward("tea", 100, stock=5)
     api.earn("m1", "o1", 10000)
@@ -196,7 +196,7 @@ def test_given_a_reward_when_it_is_replaced_then_its_revision_rises_and_redempti
 
 
 def test_given_a_retired_reward_when_listed_then_operators_see_it_and_members_do_not(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     api.create_reward("tea", 100)
     api.replace_reward("tea", {"name": "Tea", "points": 100, "active": False})
@@ -204,7 +204,7 @@ def test_given_a_retired_reward_when_listed_then_operators_see_it_and_members_do
     assert api.get_rewards("m1") == (200, {"rewards": []})
 
 
-def test_given_an_unknown_reward_when_replaced_then_404_and_nothing_is_written(svc: Services, table: Any) -> None:
+def test_given_an_unknown_reward_when_replaced_then_404_and_nothing_is_written(svc: Wiring, table: Any) -> None:
     before = snapshot(table)
     assert error_code(api.replace_reward("ghost", {"name": "G", "points": 1})) == (404, "NOT_FOUND")
     assert snapshot(table) == before
@@ -215,7 +215,7 @@ def test_given_an_unknown_reward_when_replaced_then_404_and_nothing_is_written(s
     [{"name": "Tea", "points": 100, "id": "tea"}, {"name": "Tea"}, {"name": "Tea", "points": 1, "min_tier": "x"}],
 )
 def test_given_an_invalid_replacement_when_put_then_422_and_nothing_is_written(
-    svc: Services, table: Any, body: dict[str, Any]
+    svc: Wiring, table: Any, body: dict[str, Any]
 ) -> None:
     api.create_reward("tea", 100)
     before = snapshot(table)
@@ -223,14 +223,14 @@ def test_given_an_invalid_replacement_when_put_then_422_and_nothing_is_written(
     assert snapshot(table) == before
 
 
-def test_given_a_reward_id_outside_the_allowed_characters_when_replaced_then_422(svc: Services, table: Any) -> None:
+def test_given_a_reward_id_outside_the_allowed_characters_when_replaced_then_422(svc: Wiring, table: Any) -> None:
     event = api.admin_event("PUT", "/v1/admin/rewards/{reward_id}", {"reward_id": "r" * 65},
                             body={"name": "Tea", "points": 1})
     assert error_code(call("admin", event)) == (422, "VALIDATION_FAILED")
 
 
 def test_given_a_redemption_between_an_operators_read_and_replace_then_the_redeemed_count_is_kept(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     from loyalty.domain.rewards import RewardSpec
     from loyalty.services import rewards as catalog

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from loyalty.domain.account import Account
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.store.table import MemberChange
 
 from ..conftest import demo_program, snapshot
@@ -74,7 +74,7 @@ def use_program(**sections: Any) -> None:
 # ----- once a day ---------------------------------------------------------------------------
 
 
-def test_given_a_member_when_checking_in_then_the_day_earns_5_points_recorded_as_a_checkin_entry(svc: Services) -> None:
+def test_given_a_member_when_checking_in_then_the_day_earns_5_points_recorded_as_a_checkin_entry(svc: Wiring) -> None:
     status, body = check_in(noon(23))
     assert status == 200, body
     assert body == {"date": "2026-11-23", "streak": 1, "points": 5, "bonus": 0, "balance": 5,
@@ -86,7 +86,7 @@ def test_given_a_member_when_checking_in_then_the_day_earns_5_points_recorded_as
 
 
 def test_given_a_check_in_today_when_the_member_checks_in_again_then_the_same_answer_is_marked_already_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     _, first = check_in(noon(23))
     before = snapshot(table)
@@ -97,7 +97,7 @@ def test_given_a_check_in_today_when_the_member_checks_in_again_then_the_same_an
 
 
 def test_given_shanghai_when_one_check_in_is_at_235959_and_the_next_at_000000_then_they_are_two_days_of_one_streak(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     _, late = check_in(dt.datetime(2026, 11, 23, 15, 59, 59, tzinfo=UTC))  # 23:59:59 in Shanghai
     _, midnight = check_in(dt.datetime(2026, 11, 23, 16, 0, 0, tzinfo=UTC))  # 00:00:00 on the 24th
@@ -105,14 +105,14 @@ def test_given_shanghai_when_one_check_in_is_at_235959_and_the_next_at_000000_th
     assert (midnight["date"], midnight["streak"], midnight["already_checked_in"]) == ("2026-11-24", 2, False)
 
 
-def test_given_shanghai_when_the_utc_date_is_still_yesterday_then_the_check_in_belongs_to_the_local_date(svc: Services) -> None:
+def test_given_shanghai_when_the_utc_date_is_still_yesterday_then_the_check_in_belongs_to_the_local_date(svc: Wiring) -> None:
     _, body = check_in(dt.datetime(2026, 11, 23, 17, 30, tzinfo=UTC))  # 01:30 on the 24th in Shanghai
     assert body["date"] == "2026-11-24"
     _, again = check_in(dt.datetime(2026, 11, 24, 15, 59, 59, tzinfo=UTC))  # 23:59:59 on the 24th
     assert again["already_checked_in"] is True
 
 
-def test_given_new_york_when_daylight_saving_ends_then_the_25_hour_day_is_one_check_in_day(svc: Services) -> None:
+def test_given_new_york_when_daylight_saving_ends_then_the_25_hour_day_is_one_check_in_day(svc: Wiring) -> None:
     use_program(timezone="America/New_York")
     ny = "America/New_York"
     answers = [
@@ -130,7 +130,7 @@ def test_given_new_york_when_daylight_saving_ends_then_the_25_hour_day_is_one_ch
     assert check_in(dt.datetime(2026, 11, 2, 4, 59, 59, tzinfo=UTC))[1]["already_checked_in"] is True
 
 
-def test_given_new_york_when_daylight_saving_starts_then_the_23_hour_day_ends_at_local_midnight(svc: Services) -> None:
+def test_given_new_york_when_daylight_saving_starts_then_the_23_hour_day_ends_at_local_midnight(svc: Wiring) -> None:
     use_program(timezone="America/New_York")
     _, before = check_in(dt.datetime(2026, 3, 8, 4, 30, tzinfo=UTC))  # 23:30 EST on Mar 7
     _, day = check_in(dt.datetime(2026, 3, 9, 3, 59, 59, tzinfo=UTC))  # 23:59:59 EDT on Mar 8
@@ -143,7 +143,7 @@ def test_given_new_york_when_daylight_saving_starts_then_the_23_hour_day_ends_at
 # ----- streaks and the ladder ---------------------------------------------------------------
 
 
-def test_given_seven_days_in_a_row_then_day_7_pays_the_ladder_bonus_once_as_a_bonus_entry(svc: Services) -> None:
+def test_given_seven_days_in_a_row_then_day_7_pays_the_ladder_bonus_once_as_a_bonus_entry(svc: Wiring) -> None:
     answers = [check_in(noon(d))[1] for d in range(1, 9)]
     assert [(a["streak"], a["points"], a["bonus"]) for a in answers][6:] == [(7, 5, 50), (8, 5, 0)]
     assert answers[-1]["balance"] == 8 * 5 + 50
@@ -153,20 +153,20 @@ def test_given_seven_days_in_a_row_then_day_7_pays_the_ladder_bonus_once_as_a_bo
     assert [(b["points"], b["ref"], b["reason"]) for b in bonuses] == [(50, "2026-11-07", "check-in streak day 7")]
 
 
-def test_given_a_missed_day_then_the_streak_starts_again_and_the_ladder_with_it(svc: Services) -> None:
+def test_given_a_missed_day_then_the_streak_starts_again_and_the_ladder_with_it(svc: Wiring) -> None:
     answers = [check_in(noon(d))[1] for d in (1, 2, 3, 4, 5, 6, 8, 9)]
     assert [a["streak"] for a in answers] == [1, 2, 3, 4, 5, 6, 1, 2]
     assert all(a["bonus"] == 0 for a in answers)
 
 
-def test_given_a_program_with_a_3_7_9_ladder_that_does_not_cycle_then_each_step_pays_once(svc: Services) -> None:
+def test_given_a_program_with_a_3_7_9_ladder_that_does_not_cycle_then_each_step_pays_once(svc: Wiring) -> None:
     use_program(checkin={"ladder": {3: 10, 7: 50, 9: 200}, "cycle": False})
     answers = [check_in(noon(d))[1] for d in range(1, 13)]
     assert {a["streak"]: a["bonus"] for a in answers if a["bonus"]} == {3: 10, 7: 50, 9: 200}
 
 
 def test_given_check_in_points_and_a_program_that_does_not_count_them_for_tiers_then_qualifying_stays_0(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     use_program(tier_rules={"counts": ["earn", "bonus"]})
     check_in(noon(23))
@@ -175,7 +175,7 @@ def test_given_check_in_points_and_a_program_that_does_not_count_them_for_tiers_
 
 
 def test_given_a_member_who_owes_points_when_checking_in_then_the_days_points_repay_the_debt_first(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     # Given a debt left by a refund under the `unlimited` policy (written as that refund would).
     owing = Account(program="demo", member="m1", version=1, debt=30, tier="member",
@@ -191,7 +191,7 @@ def test_given_a_member_who_owes_points_when_checking_in_then_the_days_points_re
 # ----- calendar -----------------------------------------------------------------------------
 
 
-def test_given_a_streak_of_5_then_the_calendar_shows_the_days_and_day_7_two_days_away(svc: Services) -> None:
+def test_given_a_streak_of_5_then_the_calendar_shows_the_days_and_day_7_two_days_away(svc: Wiring) -> None:
     for d in (10, 19, 20, 21, 22, 23):
         check_in(noon(d))
     status, body = get_calendar(noon(23))
@@ -211,7 +211,7 @@ def test_given_a_streak_of_5_then_the_calendar_shows_the_days_and_day_7_two_days
 
 
 @pytest.mark.parametrize("month", ["2026-09", "2026-12", "2026-1", "november"])
-def test_given_a_month_that_is_not_this_or_the_previous_one_then_the_calendar_answers_422(svc: Services, month: str) -> None:
+def test_given_a_month_that_is_not_this_or_the_previous_one_then_the_calendar_answers_422(svc: Wiring, month: str) -> None:
     assert error_code(get_calendar(noon(23), month)) == (422, "VALIDATION_FAILED")
 
 
@@ -224,7 +224,7 @@ def history(days: tuple[int, ...] = (1, 3, 5, 7)) -> None:
 
 
 def test_given_a_missed_day_when_made_up_with_the_months_card_then_the_streak_is_restored_and_the_day_earns(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     history((1, 2, 3, 5, 6, 7))  # Nov 7 was day 3 of its streak
     status, body = make_up("2026-11-04", noon(7))
@@ -240,7 +240,7 @@ def test_given_a_missed_day_when_made_up_with_the_months_card_then_the_streak_is
     ]
 
 
-def test_given_no_card_left_when_making_up_then_it_costs_20_points_spent_like_a_redemption(svc: Services) -> None:
+def test_given_no_card_left_when_making_up_then_it_costs_20_points_spent_like_a_redemption(svc: Wiring) -> None:
     history()  # 20 points
     make_up("2026-11-02", noon(7))  # the card
     status, body = make_up("2026-11-04", noon(7))
@@ -254,7 +254,7 @@ def test_given_no_card_left_when_making_up_then_it_costs_20_points_spent_like_a_
 
 
 def test_given_the_months_make_ups_used_when_one_more_is_asked_then_409_limit_reached_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     history()
     make_up("2026-11-02", noon(7))
@@ -266,7 +266,7 @@ def test_given_the_months_make_ups_used_when_one_more_is_asked_then_409_limit_re
 
 
 def test_given_a_made_up_day_when_the_same_make_up_is_sent_again_then_the_first_answer_returns_and_nothing_changes(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     history()
     _, first = make_up("2026-11-02", noon(7))
@@ -287,7 +287,7 @@ def test_given_a_made_up_day_when_the_same_make_up_is_sent_again_then_the_first_
     ],
 )
 def test_given_a_day_that_cannot_be_made_up_then_the_answer_is_an_error_and_nothing_is_written(
-    svc: Services, table: Any, date: str, status: int, code: str
+    svc: Wiring, table: Any, date: str, status: int, code: str
 ) -> None:
     history()
     before = snapshot(table)
@@ -296,7 +296,7 @@ def test_given_a_day_that_cannot_be_made_up_then_the_answer_is_an_error_and_noth
 
 
 def test_given_a_member_who_joined_on_the_5th_when_making_up_the_2nd_then_422_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     history((5, 7))
     before = snapshot(table)
@@ -306,7 +306,7 @@ def test_given_a_member_who_joined_on_the_5th_when_making_up_the_2nd_then_422_an
 
 
 def test_given_too_few_points_for_a_paid_make_up_then_409_insufficient_points_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     history((1, 3, 5))  # 15 points
     make_up("2026-11-02", noon(5))  # the month's card: 20 points
@@ -317,7 +317,7 @@ def test_given_too_few_points_for_a_paid_make_up_then_409_insufficient_points_an
 
 
 def test_given_a_program_with_cards_only_when_the_card_is_used_then_the_next_make_up_is_refused(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     use_program(checkin={"makeup": {"monthly_limit": 3, "cards_per_month": 1, "points_allowed": False}})
     history()
@@ -331,7 +331,7 @@ def test_given_a_program_with_cards_only_when_the_card_is_used_then_the_next_mak
 # ----- who may call, and how often -----------------------------------------------------------
 
 
-def test_given_an_admin_token_or_none_when_checking_in_then_403_or_401_and_nothing_is_written(svc: Services, table: Any) -> None:
+def test_given_an_admin_token_or_none_when_checking_in_then_403_or_401_and_nothing_is_written(svc: Wiring, table: Any) -> None:
     before = snapshot(table)
     admin = http_event("POST", "/v1/me/check-ins", claims=admin_claims())
     anonymous = http_event("POST", "/v1/me/check-ins", claims=None)
@@ -341,7 +341,7 @@ def test_given_an_admin_token_or_none_when_checking_in_then_403_or_401_and_nothi
 
 
 def test_given_a_rate_of_2_calls_a_minute_when_a_third_write_comes_then_429_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     history((1, 3, 5))
     use_program(behaviours={"rate_limit": {"max_calls": 2, "per_seconds": 60}})
@@ -359,7 +359,7 @@ def test_given_a_rate_of_2_calls_a_minute_when_a_third_write_comes_then_429_and_
 
 
 def test_given_the_kept_events_of_the_checkin_function_then_each_is_a_template_route_and_is_served(
-    svc: Services,
+    svc: Wiring,
 ) -> None:
     routes = template_routes("checkin")
     history((19, 21))  # so the kept make-up (the 20th, sent on the 23rd) is a missed day after joining

@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from loyalty.api import deliveries as delivery_function
-from loyalty.services.context import Services, Settings
+from loyalty.services.wiring import Settings, Wiring
 
 from ..conftest import snapshot
 from ..support import partners
@@ -42,13 +42,13 @@ ACCEPTED = ["https://hooks.partner.example/loyalty", "https://93.184.216.34/hook
 
 
 @pytest.fixture
-def admin(svc: Services, clock: Clock) -> Services:
+def admin(svc: Wiring, clock: Clock) -> Wiring:
     return svc
 
 
 @pytest.mark.parametrize("url", REFUSED_AT_REGISTRATION)
 def test_given_a_url_that_is_not_https_on_a_public_host_when_registered_then_422_naming_deliver_to_and_no_write(
-    admin: Services, table: Any, url: str
+    admin: Wiring, table: Any, url: str
 ) -> None:
     before = snapshot(table)
     status, body = partners.register("crm", events=[], deliver_to=url, subscribe=["PointsEarned"])
@@ -58,7 +58,7 @@ def test_given_a_url_that_is_not_https_on_a_public_host_when_registered_then_422
 
 
 def test_given_a_registered_partner_when_its_url_is_changed_to_a_private_one_then_422_and_it_keeps_its_url(
-    admin: Services, table: Any
+    admin: Wiring, table: Any
 ) -> None:
     assert partners.register("crm", events=[], deliver_to=ACCEPTED[0], subscribe=["PointsEarned"])[0] == 201
     before = snapshot(table)
@@ -68,13 +68,13 @@ def test_given_a_registered_partner_when_its_url_is_changed_to_a_private_one_the
 
 
 @pytest.mark.parametrize("url", ACCEPTED)
-def test_given_an_https_url_on_a_public_host_when_registered_then_it_is_kept(admin: Services, url: str) -> None:
+def test_given_an_https_url_on_a_public_host_when_registered_then_it_is_kept(admin: Wiring, url: str) -> None:
     status, body = partners.register("crm", events=[], deliver_to=url, subscribe=["PointsEarned"])
     assert (status, body["deliver_to"]) == (201, url)
 
 
 def test_given_a_stack_that_allows_private_delivery_then_a_receiver_on_this_machine_may_be_registered(
-    admin: Services
+    admin: Wiring
 ) -> None:
     url = "http://127.0.0.1:9001/hook"
     assert partners.register("crm", events=[], deliver_to=url, subscribe=["PointsEarned"])[0] == 422
@@ -145,7 +145,7 @@ class Queue:
 
 
 @pytest.fixture
-def queue(admin: Services) -> Iterator[Queue]:
+def queue(admin: Wiring) -> Iterator[Queue]:
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
     admin.settings.delivery_queue_url = url
@@ -213,7 +213,7 @@ def test_given_a_name_that_does_not_resolve_then_it_is_an_ordinary_failure_retri
 
 @pytest.mark.parametrize("stored", ["http://127.0.0.1:9/closed", "https://localhost/hook", "https://169.254.169.254/"])
 def test_given_a_url_stored_before_these_checks_then_the_delivery_refuses_it_without_resolving_or_sending(
-    admin: Services, queue: Queue, network: Network, caplog: pytest.LogCaptureFixture, stored: str
+    admin: Wiring, queue: Queue, network: Network, caplog: pytest.LogCaptureFixture, stored: str
 ) -> None:
     register("https://hooks.partner.example/loyalty")
     record = admin.partners.get("crm")

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from loyalty.domain.errors import ValidationFailed
-from loyalty.services.context import Services
 from loyalty.services.earn import earn_order
 from loyalty.services.pending import refund_order
+from loyalty.services.wiring import Wiring
 from loyalty.store import requests
 
 from ..conftest import snapshot
@@ -27,7 +27,7 @@ def kinds(table: Any, member: str) -> list[str]:
 
 
 def test_given_an_earn_under_a_key_then_the_key_is_in_the_account_of_that_transaction_and_no_item_is_added(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     earn_order(svc, program_id="demo", member="plain", order_id="o1", amount_fen=12_345, items=None, now=clock.now)
     assert api.earn("keyed", "o1", 12_345, key="order-1001")[0] == 200
@@ -40,7 +40,7 @@ def test_given_an_earn_under_a_key_then_the_key_is_in_the_account_of_that_transa
 
 
 def test_given_a_key_reused_for_another_order_on_the_last_day_of_its_retention_then_it_is_still_refused(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     api.earn("m1", "o1", 12_345, key="order-1001")
     clock.set(clock.now + dt.timedelta(days=7))
@@ -51,7 +51,7 @@ def test_given_a_key_reused_for_another_order_on_the_last_day_of_its_retention_t
 
 
 def test_given_a_key_whose_order_was_refunded_since_when_it_comes_again_then_the_first_answer_returns(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     first = api.earn("m1", "o1", 12_345, key="order-1001")
     refund_order(svc, program_id="demo", member="m1", order_id="o1", refund_id="r1", amount_fen=5_000, now=clock.now)
@@ -62,7 +62,7 @@ def test_given_a_key_whose_order_was_refunded_since_when_it_comes_again_then_the
 
 
 def test_given_an_order_amount_past_what_one_order_can_be_when_earned_by_the_service_then_422_and_nothing_is_written(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     before = snapshot(table)
     with pytest.raises(ValidationFailed) as raised:

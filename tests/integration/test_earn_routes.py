@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loyalty.domain.errors import ValidationFailed
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support.events import LambdaContext, call, event_file, load_function
@@ -43,7 +43,7 @@ def ledger(member: str = "m1") -> list[dict[str, Any]]:
 
 
 def test_given_a_first_paid_order_when_earned_then_points_are_floored_and_the_first_order_bonus_is_added(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     status, body = api.earn("m1", "o1", 12399)
     assert status == 200
@@ -54,7 +54,7 @@ def test_given_a_first_paid_order_when_earned_then_points_are_floored_and_the_fi
 
 
 def test_given_the_same_order_sent_twice_with_different_keys_when_earned_then_it_credits_once_and_answers_the_same(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     first = api.earn("m1", "o1", 12345, key="attempt-1")
     after_first = snapshot(table)
@@ -65,7 +65,7 @@ def test_given_the_same_order_sent_twice_with_different_keys_when_earned_then_it
 
 
 def test_given_an_order_already_earned_when_it_comes_again_with_another_amount_then_422_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     api.earn("m1", "o1", 12345)
     before = snapshot(table)
@@ -74,21 +74,21 @@ def test_given_an_order_already_earned_when_it_comes_again_with_another_amount_t
 
 
 def test_given_a_first_order_of_zero_fen_when_earned_then_the_first_paid_order_still_gets_the_bonus(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     status, body = api.earn("m1", "free", 0)  # fully paid by a voucher
     assert (status, body["points"], body["bonus"], body["balance"]) == (200, 0, 0, 0)
     assert api.earn("m1", "paid", 10000)[1]["bonus"] == 500
 
 
-def test_given_a_second_order_when_earned_then_there_is_no_bonus(svc: Services, table: Any) -> None:
+def test_given_a_second_order_when_earned_then_there_is_no_bonus(svc: Wiring, table: Any) -> None:
     api.earn("m1", "o1", 10000)
     status, body = api.earn("m1", "o2", 10000)
     assert (status, body["points"], body["bonus"], body["balance"]) == (200, 100, 0, 700)
 
 
 def test_given_an_order_that_crosses_a_threshold_when_earned_then_the_tier_rises_at_once_and_multiplies_the_next_order(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     assert api.earn("m1", "o1", 50000)[1]["tier"] == "silver"  # 500 + 500 bonus = 1000 qualifying
     me = api.get_me("m1")[1]
@@ -98,7 +98,7 @@ def test_given_an_order_that_crosses_a_threshold_when_earned_then_the_tier_rises
 
 
 def test_given_an_order_paid_on_local_11_11_when_earned_then_the_double_points_campaign_applies(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     assert api.earn("m1", "o1", 12345, paid_at="2026-11-10T16:00:00Z")[1]["points"] == 246
     assert api.earn("m1", "o2", 12345, paid_at="2026-11-10T23:59:59+08:00")[1]["points"] == 123
@@ -108,7 +108,7 @@ def test_given_an_order_paid_on_local_11_11_when_earned_then_the_double_points_c
 
 
 def test_given_items_when_an_order_is_earned_then_the_items_total_is_checked_against_the_amount(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     before = snapshot(table)
     items = [{"sku": "a", "category": "beans", "amount_fen": 6000}, {"category": "drinks", "amount_fen": 5000}]
@@ -135,7 +135,7 @@ def test_given_items_when_an_order_is_earned_then_the_items_total_is_checked_aga
     ],
 )
 def test_given_an_invalid_earn_body_when_posted_then_422_and_nothing_is_written(
-    svc: Services, table: Any, body: dict[str, Any]
+    svc: Wiring, table: Any, body: dict[str, Any]
 ) -> None:
     event = api.earn_event("m1", "o1", 100)
     event["body"] = json.dumps(body)
@@ -144,7 +144,7 @@ def test_given_an_invalid_earn_body_when_posted_then_422_and_nothing_is_written(
     assert snapshot(table) == before
 
 
-def test_given_no_idempotency_key_when_earning_then_422_and_nothing_is_written(svc: Services, table: Any) -> None:
+def test_given_no_idempotency_key_when_earning_then_422_and_nothing_is_written(svc: Wiring, table: Any) -> None:
     event = api.earn_event("m1", "o1", 100)
     del event["headers"]["idempotency-key"]
     before = snapshot(table)
@@ -156,7 +156,7 @@ def test_given_no_idempotency_key_when_earning_then_422_and_nothing_is_written(s
 
 
 def test_given_an_order_paid_event_when_delivered_then_the_member_earns_on_the_whole_order_once(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     result = deliver(ORDER_PAID)
     # 38.50 + 90.00 yuan = 128 points at 1x: no campaign on 11-23, no category multiplier. Shop
@@ -169,7 +169,7 @@ def test_given_an_order_paid_event_when_delivered_then_the_member_earns_on_the_w
 
 
 def test_given_an_order_paid_event_delivered_twice_when_eventbridge_retries_then_it_credits_once(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     first = deliver(ORDER_PAID)
     after_first = snapshot(table)
@@ -180,7 +180,7 @@ def test_given_an_order_paid_event_delivered_twice_when_eventbridge_retries_then
 
 
 def test_given_an_order_earned_by_event_when_the_back_office_posts_it_to_the_earn_route_then_it_is_not_credited_again(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     first = deliver(ORDER_PAID)
     after_first = snapshot(table)
@@ -193,7 +193,7 @@ def test_given_an_order_earned_by_event_when_the_back_office_posts_it_to_the_ear
 
 
 def test_given_an_order_earned_by_the_earn_route_when_the_event_arrives_then_it_is_not_credited_again(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     detail = ORDER_PAID["detail"]
     api.earn(detail["member_id"], detail["order_id"], detail["amount_fen"], items=detail["items"])
@@ -215,7 +215,7 @@ def test_given_an_order_earned_by_the_earn_route_when_the_event_arrives_then_it_
     ids=["negative-amount", "bad-member", "items-over-amount", "naive-paid-at", "unknown-type", "no-detail"],
 )
 def test_given_an_invalid_order_event_when_delivered_then_it_fails_for_the_dead_letter_queue_and_writes_nothing(
-    svc: Services, table: Any, event: dict[str, Any]
+    svc: Wiring, table: Any, event: dict[str, Any]
 ) -> None:
     before = snapshot(table)
     with pytest.raises(ValidationFailed):
@@ -224,7 +224,7 @@ def test_given_an_invalid_order_event_when_delivered_then_it_fails_for_the_dead_
 
 
 def test_given_an_order_event_of_an_unknown_program_when_delivered_then_not_found_and_nothing_is_written(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     before = snapshot(table)
     with pytest.raises(Exception) as raised:
@@ -234,7 +234,7 @@ def test_given_an_order_event_of_an_unknown_program_when_delivered_then_not_foun
 
 
 def test_given_an_earned_order_then_its_answer_lives_on_the_sale_item_survives_refunds_and_replays_after_the_ttl(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     import datetime as dt
 

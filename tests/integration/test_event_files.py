@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import ROOT, snapshot
 from ..support.events import call, event_file
@@ -33,7 +33,7 @@ def template_routes(function_dir: str) -> set[str]:
 
 
 @pytest.fixture
-def demo_world(svc: Services) -> None:
+def demo_world(svc: Wiring) -> None:
     """The demo catalog, and m1 at gold with 5,500 points."""
     for reward in yaml.safe_load((ROOT / "programs" / "demo-catalog.yaml").read_text()):
         assert api.create_reward(reward.pop("id"), reward.pop("points"), **reward)[0] == 201
@@ -60,7 +60,7 @@ def test_given_a_kept_event_then_it_is_a_route_of_its_function_and_its_path_fill
 
 @pytest.mark.parametrize("name", FILES)
 def test_given_a_kept_event_when_its_function_handles_it_then_it_is_served(
-    svc: Services, table: Any, demo_world: None, clock: Any, name: str
+    svc: Wiring, table: Any, demo_world: None, clock: Any, name: str
 ) -> None:
     event = event_file(name)
     before = snapshot(table)

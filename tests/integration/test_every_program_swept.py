@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..concurrency.ledger import read_books
 from ..conftest import snapshot
@@ -44,7 +44,7 @@ def earn(program: str, member: str, order_id: str, paid_at: str) -> None:
     assert body["expires_on"] == "2027-01-31", body
 
 
-def lots(svc: Services, program: str, member: str) -> dict[str, Any]:
+def lots(svc: Wiring, program: str, member: str) -> dict[str, Any]:
     return read_books(svc, member, program).lots
 
 
@@ -53,7 +53,7 @@ def members_only(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def two_programs(svc: Services, clock: Clock) -> Sweeper:
+def two_programs(svc: Wiring, clock: Clock) -> Sweeper:
     """demo (Asia/Shanghai) and west (America/Los_Angeles), each with a member whose points
     have their last day on 2027-01-31, local."""
     store_west()
@@ -76,7 +76,7 @@ def test_given_the_template_then_the_sweep_schedules_are_hourly_in_utc_and_name_
 
 
 def test_given_two_programs_when_the_hourly_schedule_fires_then_each_expires_at_its_own_local_midnight_and_not_before(
-    svc: Services, clock: Clock, two_programs: Sweeper
+    svc: Wiring, clock: Clock, two_programs: Sweeper
 ) -> None:
     # Shanghai's Feb 1 00:05 is 2027-01-31 16:05 UTC; Los Angeles' is 2027-02-01 08:05 UTC.
     seen: dict[str, list[str]] = {"demo": [], "west": []}
@@ -91,7 +91,7 @@ def test_given_two_programs_when_the_hourly_schedule_fires_then_each_expires_at_
 
 
 def test_given_the_schedule_silent_for_days_when_it_fires_again_then_both_programs_are_caught_up_in_one_run(
-    svc: Services, clock: Clock, two_programs: Sweeper
+    svc: Wiring, clock: Clock, two_programs: Sweeper
 ) -> None:
     fire(two_programs, clock, dt.datetime(2027, 1, 30, 9, 5, tzinfo=UTC))
     earned = int(read_books(svc, "w1", "west").account["balance"])
@@ -104,7 +104,7 @@ def test_given_the_schedule_silent_for_days_when_it_fires_again_then_both_progra
 
 
 def test_given_a_programs_day_already_swept_when_the_schedule_fires_again_that_day_then_nothing_is_sent_or_written(
-    svc: Services, table: Any, clock: Clock, two_programs: Sweeper
+    svc: Wiring, table: Any, clock: Clock, two_programs: Sweeper
 ) -> None:
     fire(two_programs, clock, dt.datetime(2027, 2, 1, 9, 5, tzinfo=UTC))  # both past 00:05 local
     before, sent = snapshot(table), len(two_programs.messages)
@@ -116,7 +116,7 @@ def test_given_a_programs_day_already_swept_when_the_schedule_fires_again_that_d
 
 
 def test_given_a_sweep_run_twice_for_one_day_then_the_second_run_changes_no_member(
-    svc: Services, table: Any, clock: Clock, two_programs: Sweeper
+    svc: Wiring, table: Any, clock: Clock, two_programs: Sweeper
 ) -> None:
     clock.set(dt.datetime(2027, 2, 1, 9, 5, tzinfo=UTC))
     two_programs.run("expiry", program="west")
@@ -126,7 +126,7 @@ def test_given_a_sweep_run_twice_for_one_day_then_the_second_run_changes_no_memb
 
 
 def test_given_a_stored_program_then_the_registry_holds_its_time_zone_and_a_new_version_keeps_its_sweep_marks(
-    svc: Services, clock: Clock, two_programs: Sweeper
+    svc: Wiring, clock: Clock, two_programs: Sweeper
 ) -> None:
     fire(two_programs, clock, dt.datetime(2027, 2, 1, 9, 5, tzinfo=UTC))
     document = {**api.document_json(), "id": "west", "name": "West coast", "timezone": "America/Denver"}
@@ -138,7 +138,7 @@ def test_given_a_stored_program_then_the_registry_holds_its_time_zone_and_a_new_
 
 
 def test_given_nothing_due_when_the_schedule_fires_then_the_run_costs_one_registry_query_and_no_message(
-    svc: Services, clock: Clock, two_programs: Sweeper
+    svc: Wiring, clock: Clock, two_programs: Sweeper
 ) -> None:
     fire(two_programs, clock, dt.datetime(2027, 2, 1, 9, 5, tzinfo=UTC))
     reads, sent = svc.registry.reads, len(two_programs.messages)

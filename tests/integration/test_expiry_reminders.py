@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from loyalty.services import expiry
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.store import keys
 
 from ..conftest import SHANGHAI, snapshot
@@ -21,12 +21,12 @@ from .expiry_support import BusTap, at, books
 
 
 @pytest.fixture
-def sweeper(svc: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
+def sweeper(svc: Wiring, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
     yield Sweeper(svc)
 
 
 @pytest.fixture
-def tap(svc: Services) -> BusTap:
+def tap(svc: Wiring) -> BusTap:
     return BusTap(svc, "PointsExpiring")
 
 
@@ -50,7 +50,7 @@ def days(first: str, last: str) -> list[str]:
 
 
 def test_given_points_expiring_on_jan_31_when_the_daily_sweeps_run_then_one_reminder_comes_30_and_one_7_days_before(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)  # 623 points, last day 2027-01-31
     earn_on(clock, "2026-03-15 12:00:00", "m1", "o2", 10000)  # 100 points, last day 2027-03-31
@@ -72,7 +72,7 @@ def test_given_points_expiring_on_jan_31_when_the_daily_sweeps_run_then_one_remi
 
 
 def test_given_a_day_already_reminded_when_the_reminder_sweep_runs_again_that_day_then_nothing_is_read_sent_or_written(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     first = remind(sweeper, clock, "2027-01-01")
@@ -85,7 +85,7 @@ def test_given_a_day_already_reminded_when_the_reminder_sweep_runs_again_that_da
 
 
 def test_given_three_days_without_reminder_sweeps_when_the_next_one_runs_then_the_missed_reminder_is_sent_once(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     earn_on(clock, "2026-01-15 12:00:00", "m2", "o2", 20000)
@@ -99,7 +99,7 @@ def test_given_three_days_without_reminder_sweeps_when_the_next_one_runs_then_th
 
 
 def test_given_points_spent_before_the_reminder_day_when_the_sweep_runs_then_no_reminder_is_sent(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 10000)  # 600
     earn_on(clock, "2026-01-15 12:00:00", "m2", "o2", 10000)  # 600
@@ -111,7 +111,7 @@ def test_given_points_spent_before_the_reminder_day_when_the_sweep_runs_then_no_
 
 
 def test_given_a_worker_that_dies_between_recording_and_publishing_when_sqs_retries_then_the_event_is_sent_and_recorded_once(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     publish = svc.bus.publish
@@ -135,7 +135,7 @@ def test_given_a_worker_that_dies_between_recording_and_publishing_when_sqs_retr
 
 
 def test_given_lots_expiring_on_different_days_when_their_reminder_days_come_then_each_day_gets_its_own_reminders(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
 ) -> None:
     document = api.document_json()
     document["expiry"] = {**document["expiry"], "to_month_end": False, "reminder_days": [3]}
@@ -151,7 +151,7 @@ def test_given_lots_expiring_on_different_days_when_their_reminder_days_come_the
 
 
 def test_given_a_member_with_expiring_points_when_reading_me_then_the_next_expiring_amounts_are_listed(
-    svc: Services, table: Any, clock: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     earn_on(clock, "2026-03-15 12:00:00", "m1", "o2", 10000)
@@ -164,7 +164,7 @@ def test_given_a_member_with_expiring_points_when_reading_me_then_the_next_expir
 
 
 def test_given_a_reminder_run_started_for_a_future_day_when_dispatched_then_it_runs_for_today_and_no_later_reminder_is_skipped(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, tap: BusTap
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     clock.set(at("2026-12-20 00:10:00"))

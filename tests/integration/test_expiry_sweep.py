@@ -15,7 +15,7 @@ import pytest
 
 from loyalty.domain.errors import ValidationFailed
 from loyalty.services import expiry, rewards, sweeps
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.store import keys, requests
 from loyalty.store.table import MemberChange
 
@@ -28,7 +28,7 @@ from .expiry_support import at, books
 
 
 @pytest.fixture
-def sweeper(svc: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
+def sweeper(svc: Wiring, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
     yield Sweeper(svc)
 
 
@@ -62,7 +62,7 @@ def ledger_types(member: str = "m1") -> list[str]:
 
 
 def test_given_a_lot_expiring_on_jan_31_when_its_last_second_passes_then_it_is_spendable_until_then_and_swept_the_next_day(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)  # 123 + 500 bonus, rolling: 2027-01-31
     assert api.create_reward("latte", 100)[0] == 201
@@ -102,7 +102,7 @@ def test_given_a_lot_expiring_on_jan_31_when_its_last_second_passes_then_it_is_s
     ],
 )
 def test_given_the_rolling_policy_when_sweeps_run_on_and_after_the_expiry_day_then_only_the_one_after_expires_the_lot(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, earned: str, expires: str
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, earned: str, expires: str
 ) -> None:
     earn_on(clock, earned, "m1", "o1", 100000)
     assert books(svc).lots == {expires: 1500}
@@ -116,7 +116,7 @@ def test_given_the_rolling_policy_when_sweeps_run_on_and_after_the_expiry_day_th
 
 
 def test_given_the_fixed_year_end_policy_when_dec_31_of_the_next_year_ends_then_the_year_lots_expire_together(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     use_program(expiry={"policy": "fixed_year_end", "years_after": 1})
     earn_on(clock, "2026-01-01 00:00:00", "m1", "o1", 10000)  # 100 + 500
@@ -136,7 +136,7 @@ def test_given_the_fixed_year_end_policy_when_dec_31_of_the_next_year_ends_then_
 
 
 def test_given_the_never_policy_when_sweeps_run_years_later_then_nothing_expires_and_nothing_is_due(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     use_program(expiry={"policy": "never"})
     earn_on(clock, "2026-03-01 10:00:00", "m1", "o1", 10000)
@@ -150,7 +150,7 @@ def test_given_the_never_policy_when_sweeps_run_years_later_then_nothing_expires
 
 
 def test_given_diamond_never_expires_when_a_member_reaches_it_then_new_points_never_expire_and_earlier_lots_keep_their_dates(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     document = api.document_json()
     for tier in document["tiers"]:
@@ -174,7 +174,7 @@ def test_given_diamond_never_expires_when_a_member_reaches_it_then_new_points_ne
 
 
 def test_given_a_day_already_swept_when_the_same_day_is_swept_again_then_nothing_changes(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     for n in range(5):
         earn_on(clock, "2026-01-15 10:00:00", f"m{n}", f"o{n}", 10000 * (n + 1))
@@ -192,7 +192,7 @@ def test_given_a_day_already_swept_when_the_same_day_is_swept_again_then_nothing
 
 
 def test_given_three_days_without_a_sweep_when_the_next_one_runs_then_every_lot_that_expired_meanwhile_expires_once(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     use_program(expiry={"to_month_end": False})  # a lot per day: 12 months to the day
     for day in range(1, 6):
@@ -211,7 +211,7 @@ def test_given_three_days_without_a_sweep_when_the_next_one_runs_then_every_lot_
 
 
 def test_given_1_percent_of_lots_due_when_the_sweep_runs_then_it_reads_only_the_due_lots_from_the_index(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     earn_on(clock, "2026-01-10 10:00:00", "due", "d1", 10000)  # the one lot of 2027-01-31
     # 99 lots of other members that expire later, stored as the store stores lots (earning them
@@ -238,7 +238,7 @@ def test_given_1_percent_of_lots_due_when_the_sweep_runs_then_it_reads_only_the_
 
 
 def test_given_a_worker_that_fails_halfway_when_sqs_retries_the_failed_members_then_each_lot_expires_exactly_once(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     members = [f"m{n}" for n in range(6)]
     for n, member in enumerate(members):
@@ -273,7 +273,7 @@ def test_given_a_worker_that_fails_halfway_when_sqs_retries_the_failed_members_t
 
 
 def test_given_a_redeem_that_lands_between_the_sweeps_read_and_its_write_when_the_sweep_retries_then_it_expires_only_what_is_left(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)  # 623, last day 2027-01-31
     assert api.create_reward("latte", 100)[0] == 201
@@ -298,7 +298,7 @@ def test_given_a_redeem_that_lands_between_the_sweeps_read_and_its_write_when_th
 
 
 def test_given_a_sweep_started_for_a_future_day_when_it_runs_then_lots_still_spendable_today_stay(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     before = snapshot(table)
@@ -307,7 +307,7 @@ def test_given_a_sweep_started_for_a_future_day_when_it_runs_then_lots_still_spe
 
 
 def test_given_an_expired_lot_when_swept_then_its_request_key_is_kept_at_least_4_days_for_retries(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     sweep(sweeper, clock, "2027-02-01 00:05:00")
@@ -325,7 +325,7 @@ def test_given_an_expired_lot_when_swept_then_its_request_key_is_kept_at_least_4
 
 
 def test_given_a_sweep_run_by_hand_without_a_date_then_the_programs_local_day_is_swept(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     # 2027-01-31 16:05 UTC is already 2027-02-01 00:05 in Shanghai: the local day is swept.
@@ -337,7 +337,7 @@ def test_given_a_sweep_run_by_hand_without_a_date_then_the_programs_local_day_is
 
 
 def test_given_the_sqs_batch_of_a_page_and_a_member_when_the_worker_runs_it_then_both_succeed(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     clock.set(at("2027-02-01 00:05:00"))
@@ -353,7 +353,7 @@ def test_given_the_sqs_batch_of_a_page_and_a_member_when_the_worker_runs_it_then
                          ids=["bad-date", "unknown-sweep", "no-sweep", "another-functions-sweep", "no-sweeps",
                               "a-schedule-naming-another-functions-sweep"])
 def test_given_a_malformed_scheduler_event_when_dispatched_then_it_is_refused_and_nothing_is_sent_or_written(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, event: dict[str, Any]
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, event: dict[str, Any]
 ) -> None:
     before = snapshot(table)
     with pytest.raises((ValidationFailed, ValueError)):
@@ -372,7 +372,7 @@ def test_given_the_expiry_sweep_of_a_day_when_asked_what_it_covers_then_every_da
 
 
 def test_given_a_member_with_a_due_lot_when_swept_then_the_worker_reads_the_account_item_alone(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     earn_on(clock, "2026-06-15 12:00:00", "m1", "o2", 1000)
@@ -392,7 +392,7 @@ def test_given_a_member_with_a_due_lot_when_swept_then_the_worker_reads_the_acco
 
 
 def test_given_a_summary_that_disagrees_with_its_lot_when_swept_then_the_lot_decides_and_the_summary_is_mended(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
     table.update_item(TableName=svc.store.table_name,

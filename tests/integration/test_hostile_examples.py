@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support import partners
@@ -21,7 +21,7 @@ from .api import error_code
 
 
 @pytest.fixture
-def secret(svc: Services) -> str:
+def secret(svc: Wiring) -> str:
     status, body = partners.register("shop")
     assert status == 201, body
     return str(body["secret"])
@@ -73,12 +73,12 @@ def test_given_a_paid_at_at_the_ends_of_the_calendar_or_days_ahead_then_422_name
     assert (status, code, details["errors"][0]["field"]) == (422, "VALIDATION_FAILED", "paid_at")
 
 
-def test_given_a_paid_at_a_few_hours_ahead_then_it_is_accepted_as_a_senders_clock_skew(svc: Services) -> None:
+def test_given_a_paid_at_a_few_hours_ahead_then_it_is_accepted_as_a_senders_clock_skew(svc: Wiring) -> None:
     assert api.earn("m1", "o1", 100, paid_at="2026-11-23T20:00:00+08:00")[0] == 200
 
 
 @pytest.mark.parametrize("content_type", ["APPLICATION/JSON", "application/vnd.x+json", "Application/Json;charset=UTF-8"])
-def test_given_json_under_any_spelling_of_its_media_type_then_the_body_is_served(svc: Services, content_type: str) -> None:
+def test_given_json_under_any_spelling_of_its_media_type_then_the_body_is_served(svc: Wiring, content_type: str) -> None:
     event = api.earn_event("m1", "o1", 100)
     event["headers"]["content-type"] = content_type
     status, body = call("earn", event)
@@ -86,13 +86,13 @@ def test_given_json_under_any_spelling_of_its_media_type_then_the_body_is_served
 
 
 @pytest.mark.parametrize("content_type", ["text/json", "application/jsonx", ""])
-def test_given_a_body_of_another_media_type_then_415_in_the_envelope(svc: Services, table: Any, content_type: str) -> None:
+def test_given_a_body_of_another_media_type_then_415_in_the_envelope(svc: Wiring, table: Any, content_type: str) -> None:
     event = earn_text('{"order_id": "o1", "amount_fen": 100}', **{"content-type": content_type})
     assert refused(table, "earn", event)[:2] == (415, "UNSUPPORTED_MEDIA_TYPE")
 
 
 @pytest.mark.parametrize("field, value", [("quantity", True), ("quantity", "1"), ("reward_id", 7)])
-def test_given_a_json_type_pydantic_would_coerce_then_422(svc: Services, table: Any, field: str, value: Any) -> None:
+def test_given_a_json_type_pydantic_would_coerce_then_422(svc: Wiring, table: Any, field: str, value: Any) -> None:
     assert api.create_reward("coffee", 1)[0] == 201
     event = api.redeem_event("coffee")
     event["body"] = json.dumps({"reward_id": "coffee", "quantity": 1} | {field: value})
@@ -101,14 +101,14 @@ def test_given_a_json_type_pydantic_would_coerce_then_422(svc: Services, table: 
 
 @pytest.mark.parametrize("reason", ["   ", "a\u0000b", "\u202e"])
 def test_given_a_blank_or_control_character_reason_then_the_adjustment_is_refused(
-    svc: Services, table: Any, reason: str
+    svc: Wiring, table: Any, reason: str
 ) -> None:
     status, code, details = refused(table, "account", api.adjust_event("m1", 5, reason))
     assert (status, code, details["errors"][0]["field"]) == (422, "VALIDATION_FAILED", "reason")
 
 
 @pytest.mark.parametrize("claim", ["sub", "program"])
-def test_given_an_admin_token_with_a_2kb_claim_then_401_before_any_key_is_built(svc: Services, table: Any, claim: str) -> None:
+def test_given_an_admin_token_with_a_2kb_claim_then_401_before_any_key_is_built(svc: Wiring, table: Any, claim: str) -> None:
     event = api.earn_event("m1", "o1", 100)
     event["requestContext"]["authorizer"]["jwt"]["claims"] = {**admin_claims(), claim: "x" * 2048}
     assert refused(table, "earn", event)[:2] == (401, "UNAUTHORIZED")

@@ -22,7 +22,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 
 from loyalty.api.http import MEMBER_ID, PROGRAM_ID
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import TABLE, snapshot
 from ..support import partners
@@ -115,7 +115,7 @@ class World:
 
 
 @pytest.fixture
-def world(svc: Services, table: Any, clock: Clock) -> World:
+def world(svc: Wiring, table: Any, clock: Clock) -> World:
     assert api.create_reward("coffee", 300, stock=1000)[0] == 201
     assert api.earn("m1", "o1", 123456)[0] == 200
     status, body = partners.register("shop")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support.events import LambdaContext, admin_claims, call, http_event, load_function, member_claims
@@ -64,7 +64,7 @@ FUNCTIONS = sorted({r.function for r in ROUTES})
 
 
 @pytest.fixture
-def world(svc: Services) -> None:
+def world(svc: Wiring) -> None:
     assert api.create_reward("coffee", 300, stock=10)[0] == 201
     assert api.earn("m1", "o1", 12345)[0] == 200
 
@@ -86,7 +86,7 @@ def refused(table: Any, function: str, event: dict[str, Any]) -> tuple[int, str,
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_given_the_right_token_and_a_valid_request_when_called_then_the_route_answers_2xx(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     # The refusals below use these same requests: this proves only the refused part differs.
     status, body = call(route.function, route.event(right_claims(route)))
@@ -95,7 +95,7 @@ def test_given_the_right_token_and_a_valid_request_when_called_then_the_route_an
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_given_no_token_claims_when_any_route_is_called_then_401_unauthorized_and_nothing_is_written(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     assert refused(table, route.function, route.event(None))[:2] == (401, "UNAUTHORIZED")
 
@@ -111,7 +111,7 @@ def test_given_no_token_claims_when_any_route_is_called_then_401_unauthorized_an
     ],
 )
 def test_given_claims_without_subject_program_or_a_known_scope_when_called_then_401(
-    svc: Services, table: Any, world: None, claims: dict[str, str]
+    svc: Wiring, table: Any, world: None, claims: dict[str, str]
 ) -> None:
     for route in (ROUTES[0], ROUTES[3], ROUTES[6]):
         assert refused(table, route.function, route.event(claims))[:2] == (401, "UNAUTHORIZED")
@@ -119,14 +119,14 @@ def test_given_claims_without_subject_program_or_a_known_scope_when_called_then_
 
 @pytest.mark.parametrize("route", ROUTES, ids=str)
 def test_given_a_token_of_the_other_scope_when_a_route_is_called_then_403_forbidden_and_nothing_is_written(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     assert refused(table, route.function, route.event(wrong_claims(route)))[:2] == (403, "FORBIDDEN")
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_given_a_route_the_function_does_not_serve_when_called_then_404_not_found_envelope(
-    svc: Services, table: Any, function: str
+    svc: Wiring, table: Any, function: str
 ) -> None:
     for method, path in [("GET", "/v1/nowhere"), ("DELETE", "/v1/me"), ("GET", "/"), ("PATCH", "/v1/admin/program")]:
         claims = admin_claims() if path.startswith("/v1/admin/") else member_claims()
@@ -139,7 +139,7 @@ def test_given_a_route_the_function_does_not_serve_when_called_then_404_not_foun
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
 def test_given_a_body_that_is_not_json_when_posted_then_422_validation_failed_and_nothing_is_written(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     for raw in ['{"points": 5,', "not json", '{"a": 1}}', "", "\ufeff{}"]:
         event = route.event(right_claims(route), body=None, raw_body=raw)
@@ -152,7 +152,7 @@ def test_given_a_body_that_is_not_json_when_posted_then_422_validation_failed_an
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
 def test_given_a_base64_body_that_is_not_utf8_when_posted_then_422_validation_failed_and_nothing_is_written(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     event = route.event(right_claims(route))
     event["body"] = base64.b64encode(b'{"reason": "\xff\xfe"}').decode()
@@ -163,7 +163,7 @@ def test_given_a_base64_body_that_is_not_utf8_when_posted_then_422_validation_fa
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
 def test_given_a_valid_body_sent_base64_encoded_when_posted_then_it_is_decoded_and_served(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     status, body = call(route.function, route.event(right_claims(route), base64_body=True))
     assert 200 <= status < 300, body
@@ -171,7 +171,7 @@ def test_given_a_valid_body_sent_base64_encoded_when_posted_then_it_is_decoded_a
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
 def test_given_a_body_that_is_not_declared_json_when_posted_then_415_unsupported_media_type_and_nothing_is_written(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     for content_type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/xml"]:
         event = route.event(right_claims(route), headers={"Content-Type": content_type})
@@ -180,7 +180,7 @@ def test_given_a_body_that_is_not_declared_json_when_posted_then_415_unsupported
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
 def test_given_json_with_a_charset_when_posted_then_it_is_served(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     event = route.event(right_claims(route), headers={"Content-Type": "application/json; charset=utf-8"})
     status, body = call(route.function, event)
@@ -189,7 +189,7 @@ def test_given_json_with_a_charset_when_posted_then_it_is_served(
 
 @pytest.mark.parametrize("route", WITH_BODY, ids=str)
 def test_given_a_body_missing_its_fields_when_posted_then_422_lists_the_problems_and_nothing_is_written(
-    svc: Services, table: Any, world: None, route: Route
+    svc: Wiring, table: Any, world: None, route: Route
 ) -> None:
     for body in [{}, [], None]:
         event = route.event(right_claims(route), body=body)
@@ -199,7 +199,7 @@ def test_given_a_body_missing_its_fields_when_posted_then_422_lists_the_problems
 
 
 def test_given_an_error_when_answered_then_the_body_is_json_with_a_json_content_type(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     event = http_event("GET", "/v1/me", claims=None)
     response = load_function("account").handler(event, LambdaContext())
@@ -209,7 +209,7 @@ def test_given_an_error_when_answered_then_the_body_is_json_with_a_json_content_
 
 
 def test_given_a_member_token_and_an_invalid_body_on_an_admin_route_then_403_before_any_validation(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     event = http_event("POST", "/v1/admin/members/m1/adjustments", claims=member_claims(),
                        route_key="POST /v1/admin/members/{member_id}/adjustments",
@@ -222,7 +222,7 @@ def test_given_a_member_token_and_an_invalid_body_on_an_admin_route_then_403_bef
 
 
 def test_given_no_token_and_an_invalid_body_on_a_member_route_then_401_before_any_validation(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     event = http_event("POST", "/v1/me/redemptions", claims=None, body={"reward_id": 7})
     status, body = call("redeem", event)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty_local.openapi import openapi_document
 
 from ..conftest import snapshot
@@ -79,7 +79,7 @@ def test_every_write_route_that_takes_an_idempotency_key_has_its_reuse_cases_her
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
 def test_given_a_write_applied_under_a_key_when_the_same_body_comes_again_then_the_first_answer_returns_and_nothing_is_written(
-    svc: Services, table: Any, route: Route
+    svc: Wiring, table: Any, route: Route
 ) -> None:
     route.prepare()
     first = route.send(route.body)
@@ -95,7 +95,7 @@ def test_given_a_write_applied_under_a_key_when_the_same_body_comes_again_then_t
     ids=[f"{r.method} {r.path} #{n}" for r in ROUTES for n in range(len(r.others))],
 )
 def test_given_a_write_applied_under_a_key_when_another_body_comes_with_that_key_then_422_and_the_table_is_unchanged(
-    svc: Services, table: Any, route: Route, other: dict[str, Any]
+    svc: Wiring, table: Any, route: Route, other: dict[str, Any]
 ) -> None:
     route.prepare()
     first = route.send(route.body)
@@ -108,7 +108,7 @@ def test_given_a_write_applied_under_a_key_when_another_body_comes_with_that_key
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
 def test_given_a_key_used_once_when_another_key_sends_another_body_then_it_is_a_new_request_and_applied(
-    svc: Services, table: Any, route: Route
+    svc: Wiring, table: Any, route: Route
 ) -> None:
     route.prepare()
     route.send(route.body)

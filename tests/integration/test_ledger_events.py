@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loyalty.domain.events import EVENT_TYPES
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import ROOT
 from ..support import partners
@@ -32,7 +32,7 @@ def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 
 @pytest.fixture
-def world(svc: Services, table: Any, now: Clock) -> tuple[TableStream, BusCapture, str]:
+def world(svc: Wiring, table: Any, now: Clock) -> tuple[TableStream, BusCapture, str]:
     stream, bus = TableStream("loyalty-test"), BusCapture()
     secret = partners.register("shop")[1]["secret"]
     return stream, bus, secret
@@ -108,7 +108,7 @@ def test_given_the_same_stream_batch_delivered_again_then_the_events_carry_the_s
 
 
 def test_given_the_bus_refuses_events_then_every_ledger_record_is_reported_failed_for_a_retry(
-    svc: Services, world: tuple[TableStream, BusCapture, str], now: Clock
+    svc: Wiring, world: tuple[TableStream, BusCapture, str], now: Clock
 ) -> None:
     stream, bus, secret = world
     send("shop", secret, payload("member.registered"), webhook_id="w1", at=now())
@@ -143,7 +143,7 @@ def test_given_docs_events_md_then_every_event_type_out_is_documented() -> None:
 
 
 def test_given_the_kept_stream_event_then_the_publisher_puts_its_ledger_entry_on_the_bus(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     bus = BusCapture()
     event = event_file("ledger_events/ledger-entry-inserted.json")

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support import partners
@@ -34,7 +34,7 @@ def accepted(partner_id: str, secret: str, at: dt.datetime, webhook_id: str) -> 
 
 
 def test_given_a_new_partner_when_registered_then_201_shows_its_secret_once_and_ssm_keeps_it_encrypted(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     status, body = partners.register("shop", events=["order.paid", "order.refunded"])
     assert status == 201
@@ -50,7 +50,7 @@ def test_given_a_new_partner_when_registered_then_201_shows_its_secret_once_and_
 
 
 def test_given_a_partner_when_its_allowed_events_change_then_the_change_applies_to_the_next_delivery(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     secret = partners.register("shop")[1]["secret"]
     assert accepted("shop", secret, now(), "msg_1")
@@ -61,7 +61,7 @@ def test_given_a_partner_when_its_allowed_events_change_then_the_change_applies_
 
 
 def test_given_a_partner_id_of_another_program_when_registered_then_409_and_nothing_is_written(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     partners.register("shop")
     other = {**svc.programs.get("demo").to_document(), "id": "other"}
@@ -83,7 +83,7 @@ INVALID = {
 
 
 def test_given_an_invalid_partner_when_registered_then_422_and_nothing_is_written(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     for case, extra in INVALID.items():
         before = snapshot(table)
@@ -93,7 +93,7 @@ def test_given_an_invalid_partner_when_registered_then_422_and_nothing_is_writte
 
 
 def test_given_a_member_token_when_registering_a_partner_then_403_and_nothing_is_written(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     before = snapshot(table)
     status, body = call("partner_admin", http_event(
@@ -104,7 +104,7 @@ def test_given_a_member_token_when_registering_a_partner_then_403_and_nothing_is
 
 
 def test_given_a_rotation_then_the_new_secret_verifies_at_once_and_the_old_one_for_24_hours_only(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     old = partners.register("shop")[1]["secret"]
     assert accepted("shop", old, now(), "msg_warm")  # the old document is now cached in this container
@@ -122,7 +122,7 @@ def test_given_a_rotation_then_the_new_secret_verifies_at_once_and_the_old_one_f
 
 
 def test_given_two_rotations_then_the_first_secret_still_stops_24_hours_after_the_first(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     first = partners.register("shop")[1]["secret"]
     start = now()
@@ -135,7 +135,7 @@ def test_given_two_rotations_then_the_first_secret_still_stops_24_hours_after_th
 
 
 def test_given_an_unknown_partner_when_rotating_then_404_and_nothing_is_written(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     before = snapshot(table)
     status, body = partners.rotate("nobody")
@@ -143,14 +143,14 @@ def test_given_an_unknown_partner_when_rotating_then_404_and_nothing_is_written(
     assert snapshot(table) == before
 
 
-def test_given_a_partner_of_another_program_when_rotating_then_404(svc: Services, table: Any, now: Clock) -> None:
+def test_given_a_partner_of_another_program_when_rotating_then_404(svc: Wiring, table: Any, now: Clock) -> None:
     partners.register("shop")
     status, _ = partners.rotate("shop", program="other")
     assert status == 404
 
 
 def test_given_the_kept_admin_events_then_the_partner_is_registered_and_its_secret_rotated(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     status, created = call("partner_admin", event_file("partner_admin/put-partner.json"))
     assert status == 201 and created["secret"].startswith("whsec_")

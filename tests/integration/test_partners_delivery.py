@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from loyalty.services import deliveries
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..support import partners
 from ..support.clock import Clock
@@ -59,7 +59,7 @@ def receiver() -> Iterator[Receiver]:
 
 @dataclass
 class Pipeline:
-    svc: Services
+    svc: Wiring
     stream: TableStream
     bus: BusCapture
     queue_url: str
@@ -95,7 +95,7 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(svc: Services, table: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+def pipeline(svc: Wiring, table: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
     # The receivers are on 127.0.0.1: this stack may deliver to private addresses, as the
     # local stack's may (a deployed one never does: test_delivery_targets.py).
     svc.settings.allow_private_delivery = True

@@ -16,7 +16,7 @@ import pytest
 
 from loyalty.domain.errors import LoyaltyError, NotFound
 from loyalty.services import pending
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.store import keys
 
 from ..conftest import snapshot
@@ -32,7 +32,7 @@ REFUNDED = event_file("order_events/order-refunded.json")
 
 
 @pytest.fixture
-def sweeper(svc: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
+def sweeper(svc: Wiring, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
     yield Sweeper(svc)
 
 
@@ -75,7 +75,7 @@ def use_program(**changes: Any) -> None:
 
 
 def test_given_a_paid_order_when_its_return_window_ends_then_its_points_move_from_pending_to_the_balance(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     paid = pay(clock)
     assert {k: paid[k] for k in ("points", "bonus", "balance", "pending", "available_on", "expires_on", "status")} == {
@@ -105,7 +105,7 @@ def test_given_a_paid_order_when_its_return_window_ends_then_its_points_move_fro
 
 
 def test_given_the_pending_sweep_ran_when_it_runs_again_or_after_missed_days_then_each_order_is_released_once(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock, "2026-11-23 14:00:00")  # available 2026-11-30
     pay(clock, "2026-11-24 09:00:00", order_id="ord-1002", amount_fen=5000, items=None)  # available 12-01
@@ -119,7 +119,7 @@ def test_given_the_pending_sweep_ran_when_it_runs_again_or_after_missed_days_the
 
 
 def test_given_a_completed_order_inside_its_window_when_the_event_arrives_twice_then_it_is_released_once_and_the_sweep_has_nothing_left(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
     done = deliver(clock, "2026-11-24 10:00:00", COMPLETED)
@@ -135,7 +135,7 @@ def test_given_a_completed_order_inside_its_window_when_the_event_arrives_twice_
 
 
 def test_given_an_order_released_by_the_sweep_when_it_completes_later_then_nothing_changes(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
     release(sweeper, clock, "2026-11-30")
@@ -146,7 +146,7 @@ def test_given_an_order_released_by_the_sweep_when_it_completes_later_then_nothi
 
 
 def test_given_a_program_without_a_return_window_when_an_order_is_paid_then_its_points_are_available_at_once(
-    svc: Services, table: Any, clock: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     use_program(pending={"return_window_days": 0})
     paid = pay(clock)
@@ -158,7 +158,7 @@ def test_given_a_program_without_a_return_window_when_an_order_is_paid_then_its_
 
 
 def test_given_a_full_refund_inside_the_window_when_it_arrives_then_the_pending_points_are_cancelled_and_nothing_is_released(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
     refunded = refund(clock, "2026-11-25 10:00:00", "rf-1", 12850)
@@ -177,7 +177,7 @@ def test_given_a_full_refund_inside_the_window_when_it_arrives_then_the_pending_
 
 
 def test_given_partial_refunds_inside_the_window_when_the_window_ends_then_what_is_left_is_released_pro_rata(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
     first = refund(clock, "2026-11-25 10:00:00", "rf-1", 3850)  # the latte: 628 * 3850 // 12850 = 188
@@ -194,7 +194,7 @@ def test_given_partial_refunds_inside_the_window_when_the_window_ends_then_what_
 
 
 def test_given_a_partial_refund_after_the_release_when_it_arrives_then_its_share_is_clawed_back_from_the_balance(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
     release(sweeper, clock, "2026-11-30")
@@ -210,7 +210,7 @@ def test_given_a_partial_refund_after_the_release_when_it_arrives_then_its_share
 
 
 def test_given_the_points_were_spent_when_a_refund_after_the_release_arrives_then_within_balance_stops_at_zero_and_records_the_shortfall(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
     release(sweeper, clock, "2026-11-30")
@@ -226,7 +226,7 @@ def test_given_the_points_were_spent_when_a_refund_after_the_release_arrives_the
 
 
 def test_given_the_unlimited_policy_when_a_refund_takes_back_spent_points_then_the_rest_becomes_debt(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     use_program(refunds={"negative_balance": "unlimited"})
     pay(clock)
@@ -243,7 +243,7 @@ def test_given_the_unlimited_policy_when_a_refund_takes_back_spent_points_then_t
 
 
 def test_given_the_only_pending_policy_when_a_refund_comes_after_the_release_then_the_balance_is_not_touched(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     use_program(refunds={"negative_balance": "only_pending"})
     pay(clock)
@@ -254,7 +254,7 @@ def test_given_the_only_pending_policy_when_a_refund_comes_after_the_release_the
 
 
 def test_given_refunds_after_the_points_expired_when_they_arrive_then_nothing_more_than_the_balance_is_taken(
-    svc: Services, table: Any, clock: Clock, sweeper: Sweeper
+    svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
     release(sweeper, clock, "2026-11-30")
@@ -268,7 +268,7 @@ def test_given_refunds_after_the_points_expired_when_they_arrive_then_nothing_mo
 
 
 def test_given_a_refund_of_an_order_the_member_never_paid_when_it_arrives_then_it_is_not_found_and_nothing_is_written(
-    svc: Services, table: Any, clock: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     pay(clock)
     before = snapshot(table)
@@ -280,7 +280,7 @@ def test_given_a_refund_of_an_order_the_member_never_paid_when_it_arrives_then_i
 
 
 def test_given_a_refund_bigger_than_the_order_when_it_arrives_then_it_is_refused_and_nothing_is_written(
-    svc: Services, table: Any, clock: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     pay(clock)
     refund(clock, "2026-11-25 10:00:00", "rf-1", 12000)

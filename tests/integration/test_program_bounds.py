@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from . import api
@@ -83,7 +83,7 @@ def with_(**changes: Any) -> dict[str, Any]:
          "control-character"],
 )
 def test_given_a_program_document_past_a_bound_when_put_then_422_names_the_field_and_nothing_is_stored(
-    svc: Services, table: Any, document: dict[str, Any], fields: set[str]
+    svc: Wiring, table: Any, document: dict[str, Any], fields: set[str]
 ) -> None:
     before = snapshot(table)
     assert refused_fields(api.put_program(document)) == fields
@@ -92,14 +92,14 @@ def test_given_a_program_document_past_a_bound_when_put_then_422_names_the_field
 
 
 def test_given_the_demo_document_with_its_campaign_when_put_again_then_it_is_stored(
-    svc: Services, table: Any
+    svc: Wiring, table: Any
 ) -> None:
     assert api.put_program(document_json())[1]["version"] == 2
 
 
 @pytest.mark.parametrize("field", ["stock", "per_member_limit"])
 def test_given_a_reward_count_no_catalog_reaches_when_created_or_replaced_then_422_names_it_and_nothing_is_written(
-    svc: Services, table: Any, field: str
+    svc: Wiring, table: Any, field: str
 ) -> None:
     before = snapshot(table)
     assert refused_fields(api.create_reward("mug", 100, **{field: HUGE})) == {field}

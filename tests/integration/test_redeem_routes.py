@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.store import requests
 
 from ..conftest import snapshot
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.usefixtures("clock")
 
 
 @pytest.fixture
-def catalog(svc: Services) -> None:
+def catalog(svc: Wiring) -> None:
     for reward_id, points, fields in [
         ("coffee", 300, {"stock": 10}),
         ("tote", 600, {"stock": 1}),
@@ -44,7 +44,7 @@ def rich(catalog: None) -> None:
 
 
 def test_given_a_catalog_when_a_member_lists_rewards_then_active_ones_show_whether_they_can_be_redeemed(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     status, body = api.get_rewards("m1")
     assert status == 200
@@ -57,7 +57,7 @@ def test_given_a_catalog_when_a_member_lists_rewards_then_active_ones_show_wheth
 
 
 def test_given_a_member_without_points_when_listing_rewards_then_nothing_is_redeemable_and_nothing_is_written(
-    svc: Services, table: Any, catalog: None
+    svc: Wiring, table: Any, catalog: None
 ) -> None:
     before = snapshot(table)
     status, body = api.get_rewards("newcomer")
@@ -69,7 +69,7 @@ def test_given_a_member_without_points_when_listing_rewards_then_nothing_is_rede
 
 
 def test_given_enough_points_when_a_member_redeems_then_201_spends_points_takes_stock_and_writes_the_ledger(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     status, body = api.redeem("coffee", 2, key="order-42")
     assert status == 201
@@ -86,7 +86,7 @@ def test_given_enough_points_when_a_member_redeems_then_201_spends_points_takes_
 
 
 def test_given_two_lots_when_a_member_redeems_then_the_lot_expiring_first_is_spent_first(
-    svc: Services, table: Any, catalog: None, clock: Any
+    svc: Wiring, table: Any, catalog: None, clock: Any
 ) -> None:
     clock.set(dt.datetime(2026, 1, 10, 4, 0, tzinfo=dt.UTC))
     api.earn("m1", "jan", 10000, paid_at=None)  # 600 points in the lot of 2027-01-31
@@ -100,7 +100,7 @@ def test_given_two_lots_when_a_member_redeems_then_the_lot_expiring_first_is_spe
 
 
 def test_given_the_same_key_and_body_when_a_redemption_is_retried_then_the_first_201_returns_and_nothing_more_is_written(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     first = api.redeem("coffee", key="k1")
     after_first = snapshot(table)
@@ -113,7 +113,7 @@ def test_given_the_same_key_and_body_when_a_redemption_is_retried_then_the_first
 
 
 def test_given_the_balance_was_spent_when_an_earlier_redemption_is_replayed_then_its_201_returns_not_409(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     first = api.redeem("coffee", 2, key="k1")
     assert first[1]["balance"] == 23
@@ -124,7 +124,7 @@ def test_given_the_balance_was_spent_when_an_earlier_redemption_is_replayed_then
 
 
 def test_given_a_key_reused_with_another_body_when_redeeming_then_422_and_nothing_is_written(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     api.redeem("coffee", key="k1")
     before = snapshot(table)
@@ -134,7 +134,7 @@ def test_given_a_key_reused_with_another_body_when_redeeming_then_422_and_nothin
 
 
 def test_given_the_same_key_from_two_members_when_redeeming_then_each_member_has_their_own_request(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     api.earn("m2", "o2", 12345)
     first = api.redeem("coffee", key="shared", member="m1")
@@ -152,20 +152,20 @@ def _refused(table: Any, answer_of: Any) -> tuple[int, str, dict[str, Any]]:
 
 
 def test_given_too_few_points_when_redeeming_then_409_insufficient_points_and_nothing_is_written(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     status, code, details = _refused(table, lambda: api.redeem("coffee", 3))
     assert (status, code, details) == (409, "INSUFFICIENT_POINTS", {"needed": 900, "available": 623})
 
 
 def test_given_a_member_with_no_account_when_redeeming_then_409_and_no_account_is_created(
-    svc: Services, table: Any, catalog: None
+    svc: Wiring, table: Any, catalog: None
 ) -> None:
     assert _refused(table, lambda: api.redeem("sticker", member="ghost"))[:2] == (409, "INSUFFICIENT_POINTS")
 
 
 def test_given_points_only_in_an_expired_lot_when_redeeming_then_409_insufficient_points(
-    svc: Services, table: Any, catalog: None, clock: Any
+    svc: Wiring, table: Any, catalog: None, clock: Any
 ) -> None:
     clock.set(dt.datetime(2025, 10, 1, 4, 0, tzinfo=dt.UTC))
     api.earn("m1", "old", 10000, paid_at=None)  # 600 points expiring 2026-10-31, not swept yet
@@ -175,14 +175,14 @@ def test_given_points_only_in_an_expired_lot_when_redeeming_then_409_insufficien
 
 @pytest.mark.parametrize(("reward_id", "quantity"), [("sold-out", 1), ("tote", 2)])
 def test_given_too_little_stock_when_redeeming_then_409_out_of_stock_and_nothing_is_written(
-    svc: Services, table: Any, rich: None, reward_id: str, quantity: int
+    svc: Wiring, table: Any, rich: None, reward_id: str, quantity: int
 ) -> None:
     api.adjust("m1", 10_000)
     assert _refused(table, lambda: api.redeem(reward_id, quantity))[:2] == (409, "OUT_OF_STOCK")
 
 
 def test_given_the_last_item_was_taken_when_another_member_redeems_then_409_out_of_stock(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     api.earn("m2", "o2", 12345)
     assert api.redeem("tote", member="m1")[0] == 201
@@ -190,7 +190,7 @@ def test_given_the_last_item_was_taken_when_another_member_redeems_then_409_out_
 
 
 def test_given_a_per_member_limit_when_a_member_goes_past_it_then_409_limit_reached_and_nothing_is_written(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     assert api.redeem("sticker", 2, key="k1")[0] == 201
     status, code, details = _refused(table, lambda: api.redeem("sticker", 1, key="k2"))
@@ -200,14 +200,14 @@ def test_given_a_per_member_limit_when_a_member_goes_past_it_then_409_limit_reac
 
 
 def test_given_a_reward_for_gold_members_when_a_lower_tier_redeems_then_403_tier_required(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     status, code, details = _refused(table, lambda: api.redeem("mug"))
     assert (status, code, details) == (403, "TIER_REQUIRED", {"reward_id": "mug", "min_tier": "gold", "tier": "member"})
 
 
 def test_given_a_gold_member_when_redeeming_a_gold_reward_then_201(
-    svc: Services, table: Any, catalog: None
+    svc: Wiring, table: Any, catalog: None
 ) -> None:
     assert api.earn("m1", "big", 500_000)[1]["tier"] == "gold"  # 5000 + 500 qualifying points
     assert api.redeem("mug")[0] == 201
@@ -215,7 +215,7 @@ def test_given_a_gold_member_when_redeeming_a_gold_reward_then_201(
 
 @pytest.mark.parametrize("reward_id", ["no-such-reward", "retired"])
 def test_given_an_unknown_or_retired_reward_when_redeeming_then_404_and_nothing_is_written(
-    svc: Services, table: Any, rich: None, reward_id: str
+    svc: Wiring, table: Any, rich: None, reward_id: str
 ) -> None:
     assert _refused(table, lambda: api.redeem(reward_id))[:2] == (404, "NOT_FOUND")
 
@@ -226,7 +226,7 @@ def test_given_an_unknown_or_retired_reward_when_redeeming_then_404_and_nothing_
      {"reward_id": "coffee", "quantity": "two"}, {"reward_id": "bad id"}, {"reward_id": "coffee", "note": "x"}],
 )
 def test_given_an_invalid_redemption_body_when_posted_then_422_and_nothing_is_written(
-    svc: Services, table: Any, rich: None, body: dict[str, Any]
+    svc: Wiring, table: Any, rich: None, body: dict[str, Any]
 ) -> None:
     event = api.redeem_event("coffee")
     event["body"] = json.dumps(body)
@@ -234,7 +234,7 @@ def test_given_an_invalid_redemption_body_when_posted_then_422_and_nothing_is_wr
 
 
 def test_given_no_idempotency_key_when_redeeming_then_422_names_the_header_and_nothing_is_written(
-    svc: Services, table: Any, rich: None
+    svc: Wiring, table: Any, rich: None
 ) -> None:
     event = api.redeem_event("coffee")
     del event["headers"]["idempotency-key"]
@@ -244,7 +244,7 @@ def test_given_no_idempotency_key_when_redeeming_then_422_names_the_header_and_n
 
 
 def test_given_a_redemption_then_its_answer_is_kept_on_its_ledger_entry_and_its_key_in_the_account_for_seven_days(
-    svc: Services, table: Any, rich: None, clock: Any
+    svc: Wiring, table: Any, rich: None, clock: Any
 ) -> None:
     first = api.redeem("coffee", key="k1")
     items = snapshot(table)
@@ -260,7 +260,7 @@ def test_given_a_redemption_then_its_answer_is_kept_on_its_ledger_entry_and_its_
 
 
 def test_given_a_redemption_key_older_than_its_retention_when_the_member_writes_again_then_the_account_forgets_it(
-    svc: Services, table: Any, rich: None, clock: Any
+    svc: Wiring, table: Any, rich: None, clock: Any
 ) -> None:
     api.redeem("coffee", key="k1")
     clock.set(clock.now + dt.timedelta(days=8))
@@ -271,7 +271,7 @@ def test_given_a_redemption_key_older_than_its_retention_when_the_member_writes_
 
 
 def test_given_two_keys_whose_digests_collide_when_both_redeem_then_the_second_is_applied_not_answered_as_the_first(
-    svc: Services, table: Any, rich: None, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, rich: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(requests, "digest", lambda key: b"\x00" * 6)
     first = api.redeem("coffee", key="k1")

@@ -15,8 +15,8 @@ import moto.dynamodb.models
 import pytest
 
 from loyalty.services import accounts
-from loyalty.services.context import Services
 from loyalty.services.earn import earn_order
+from loyalty.services.wiring import Wiring
 from loyalty.store import requests
 
 from ..conftest import snapshot
@@ -43,7 +43,7 @@ def without_transaction_backups() -> Iterator[None]:
         yield
 
 
-def adjust_many(svc: Services, now: dt.datetime, count: int = KEYS, member: str = "m1") -> None:
+def adjust_many(svc: Wiring, now: dt.datetime, count: int = KEYS, member: str = "m1") -> None:
     """Keys a1 .. a{count-1}, one point each."""
     with without_transaction_backups():
         for n in range(1, count):
@@ -51,12 +51,12 @@ def adjust_many(svc: Services, now: dt.datetime, count: int = KEYS, member: str 
                             idempotency_key=f"a{n}", actor="op1", now=now)
 
 
-def log_of(svc: Services, member: str = "m1") -> bytes:
+def log_of(svc: Wiring, member: str = "m1") -> bytes:
     return svc.store.load_member("demo", member, account_only=True).account.request_log
 
 
 def test_given_300_keys_in_a_day_when_the_first_is_retried_then_it_is_replayed_not_applied_again(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     first = api.adjust("m1", 100, key="a0")
     assert first[0] == 201
@@ -78,7 +78,7 @@ def test_given_300_keys_in_a_day_when_the_first_is_retried_then_it_is_replayed_n
 
 
 def test_given_300_keys_when_the_first_is_retried_on_the_last_day_of_its_retention_then_it_is_still_replayed(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     first = api.adjust("m1", 100, key="a0")
     adjust_many(svc, clock.now)
@@ -95,7 +95,7 @@ def test_given_300_keys_when_the_first_is_retried_on_the_last_day_of_its_retenti
 
 
 def test_given_300_earns_with_keys_in_a_day_when_the_first_key_comes_again_then_it_is_still_honoured(
-    svc: Services, table: Any, clock: Any
+    svc: Wiring, table: Any, clock: Any
 ) -> None:
     first = api.earn("m1", "o0", 10_000, key="k0")
     with without_transaction_backups():

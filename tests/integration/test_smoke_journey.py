@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..support.events import admin_claims, call, http_event, member_claims
 
@@ -14,7 +14,7 @@ from ..support.events import admin_claims, call, http_event, member_claims
 pytestmark = pytest.mark.usefixtures("clock")
 
 
-def test_an_earned_order_can_be_redeemed_and_the_ledger_explains_it(svc: Services, table: Any) -> None:
+def test_an_earned_order_can_be_redeemed_and_the_ledger_explains_it(svc: Wiring, table: Any) -> None:
     status, body = call("admin", http_event("POST", "/v1/admin/rewards", claims=admin_claims(),
                                             body={"id": "latte", "name": "Latte", "points": 300, "stock": 2}))
     assert status == 201, body

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from loyalty.services import tiers
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support.bus import BusTap
@@ -51,7 +51,7 @@ def tier_entries(member: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def year(svc: Services, at: Clock, bus: BusTap) -> dict[str, str]:
+def year(svc: Wiring, at: Clock, bus: BusTap) -> dict[str, str]:
     """2026-03-15: three members reach silver at exactly 1,000 (500 points + the 500 first-order
     bonus); by September one has earned enough to keep it, one has not, one nothing more.
     A lowest-tier member earns a little in June; others never earn (not in the due index)."""
@@ -67,7 +67,7 @@ def year(svc: Services, at: Clock, bus: BusTap) -> dict[str, str]:
 
 
 def test_given_silver_members_when_the_schedule_fires_on_their_review_day_then_each_keeps_or_drops_by_its_period(
-    svc: Services, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     sweeper = Sweeper(svc)
     balances = {m: me(m)["balance"] for m in year}
@@ -98,7 +98,7 @@ def test_given_silver_members_when_the_schedule_fires_on_their_review_day_then_e
 
 
 def test_given_a_review_day_already_swept_when_the_schedule_fires_again_that_day_then_nothing_changes(
-    svc: Services, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     sweeper = Sweeper(svc)
     scheduled(at, sweeper, "2027-03-15T00:15:00")
@@ -112,7 +112,7 @@ def test_given_a_review_day_already_swept_when_the_schedule_fires_again_that_day
 
 
 def test_given_missed_days_when_the_next_schedule_fires_then_the_reviews_are_caught_up_as_of_their_day(
-    svc: Services, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     sweeper = Sweeper(svc)
     scheduled(at, sweeper, "2027-03-18T00:15:00")
@@ -122,7 +122,7 @@ def test_given_missed_days_when_the_next_schedule_fires_then_the_reviews_are_cau
 
 
 def test_given_a_review_30_days_away_when_the_schedule_fires_then_members_short_of_keep_are_told_once_what_they_need(
-    svc: Services, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     sweeper = Sweeper(svc)
     scheduled(at, sweeper, "2027-02-12T00:15:00")
@@ -146,12 +146,12 @@ def test_given_a_review_30_days_away_when_the_schedule_fires_then_members_short_
 
 
 def test_given_one_member_failing_once_when_the_sweep_runs_then_only_that_member_is_retried_and_all_are_done_once(
-    svc: Services, table: Any, at: Clock, bus: BusTap, year: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: Counter[str] = Counter()
     real = tiers.review_member
 
-    def flaky(svc: Services, program_id: str, member: str, day: dt.date, now: dt.datetime, **kw: Any) -> Any:
+    def flaky(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime, **kw: Any) -> Any:
         calls[member] += 1
         if member == "short" and calls[member] == 1:
             raise RuntimeError("DynamoDB throttled this one")
@@ -171,7 +171,7 @@ def test_given_one_member_failing_once_when_the_sweep_runs_then_only_that_member
 
 
 def test_given_an_sqs_batch_with_a_member_message_and_a_broken_one_when_the_worker_runs_then_only_the_broken_one_fails(
-    svc: Services, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     at.set(local("2027-03-15T00:20:00"))
     good = {"type": "member", "sweep": "tier_review", "program": "demo", "date": "2027-03-15", "member": "short"}
@@ -190,7 +190,7 @@ def test_given_an_sqs_batch_with_a_member_message_and_a_broken_one_when_the_work
 
 
 def test_given_a_grace_program_when_the_review_fails_then_the_member_keeps_the_tier_hears_at_once_and_drops_only_at_grace_end(
-    svc: Services, table: Any, at: Clock, bus: BusTap
+    svc: Wiring, table: Any, at: Clock, bus: BusTap
 ) -> None:
     document = api.document_json()
     document["tier_rules"]["grace_days"] = 14

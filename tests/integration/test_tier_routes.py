@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
 from loyalty.services.pending import refund_order
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support.bus import BusTap
@@ -42,7 +42,7 @@ def put_member_profile(member: str, body: Any, key: str = "p1") -> api.Answer:
 
 
 def test_given_an_earn_that_crosses_silver_when_posted_then_the_upgrade_is_immediate_announced_and_the_next_earn_uses_1_2x(
-    svc: Services, table: Any, at: Clock, bus: BusTap
+    svc: Wiring, table: Any, at: Clock, bus: BusTap
 ) -> None:
     first = earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 500_00)  # 500 + 500 bonus: exactly 1,000
     assert (first["points"], first["tier"]) == (500, "silver")  # earned at the tier it had: 1x
@@ -63,7 +63,7 @@ def test_given_an_earn_that_crosses_silver_when_posted_then_the_upgrade_is_immed
 
 
 def test_given_a_big_first_order_when_posted_then_the_member_jumps_to_diamond_in_one_step(
-    svc: Services, table: Any, at: Clock, bus: BusTap
+    svc: Wiring, table: Any, at: Clock, bus: BusTap
 ) -> None:
     assert earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 14_500_00)["tier"] == "diamond"
     [change] = bus.of("TierChanged")
@@ -72,7 +72,7 @@ def test_given_a_big_first_order_when_posted_then_the_member_jumps_to_diamond_in
 
 
 def test_given_a_refund_that_drops_qualifying_below_silver_when_applied_then_the_member_stays_silver_until_the_review(
-    svc: Services, table: Any, at: Clock, bus: BusTap
+    svc: Wiring, table: Any, at: Clock, bus: BusTap
 ) -> None:
     earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 500_00)  # silver at exactly 1,000
     earn_on(at, "2026-04-01T14:00:00", "m1", "o2", 500_00)  # 600 at 1.2x
@@ -91,7 +91,7 @@ def test_given_a_refund_that_drops_qualifying_below_silver_when_applied_then_the
 
 
 def test_given_a_member_not_due_when_evaluated_then_the_answer_says_none_and_nothing_is_written(
-    svc: Services, table: Any, at: Clock
+    svc: Wiring, table: Any, at: Clock
 ) -> None:
     earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 500_00)
     at.set(local("2026-06-01T10:00:00"))
@@ -102,7 +102,7 @@ def test_given_a_member_not_due_when_evaluated_then_the_answer_says_none_and_not
 
 
 def test_given_a_member_due_when_an_operator_evaluates_twice_then_the_review_is_applied_once(
-    svc: Services, table: Any, at: Clock, bus: BusTap
+    svc: Wiring, table: Any, at: Clock, bus: BusTap
 ) -> None:
     earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 500_00)
     bus.drain()
@@ -120,7 +120,7 @@ def test_given_a_member_due_when_an_operator_evaluates_twice_then_the_review_is_
 
 
 def test_given_an_unknown_member_when_evaluated_then_nothing_is_due_and_nothing_is_written(
-    svc: Services, table: Any, at: Clock
+    svc: Wiring, table: Any, at: Clock
 ) -> None:
     before = snapshot(table)
     assert evaluate("ghost")[1]["outcome"] == "none"
@@ -131,7 +131,7 @@ def test_given_an_unknown_member_when_evaluated_then_nothing_is_due_and_nothing_
 
 
 def test_given_an_operator_who_sets_gold_with_a_reason_then_it_is_ledgered_announced_and_a_retry_changes_nothing(
-    svc: Services, table: Any, at: Clock, bus: BusTap
+    svc: Wiring, table: Any, at: Clock, bus: BusTap
 ) -> None:
     earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 100_00)
     balance = api.get_me("m1")[1]["balance"]
@@ -165,7 +165,7 @@ def test_given_an_operator_who_sets_gold_with_a_reason_then_it_is_ledgered_annou
     ],
 )
 def test_given_a_bad_tier_request_when_put_then_it_is_refused_with_a_code_and_nothing_is_written(
-    svc: Services, table: Any, at: Clock, body: Any, key: str | None, expected: tuple[int, str]
+    svc: Wiring, table: Any, at: Clock, body: Any, key: str | None, expected: tuple[int, str]
 ) -> None:
     earn_on(at, "2026-03-15T14:00:00", "m1", "o1", 100_00)
     before = snapshot(table)
@@ -174,7 +174,7 @@ def test_given_a_bad_tier_request_when_put_then_it_is_refused_with_a_code_and_no
 
 
 def test_given_a_member_token_when_setting_a_tier_then_it_is_forbidden_and_nothing_is_written(
-    svc: Services, table: Any, at: Clock
+    svc: Wiring, table: Any, at: Clock
 ) -> None:
     before = snapshot(table)
     event = http_event("PUT", "/v1/admin/members/m1/tier", claims=member_claims(), route_key="PUT /v1/admin/members/{member_id}/tier",
@@ -185,7 +185,7 @@ def test_given_a_member_token_when_setting_a_tier_then_it_is_forbidden_and_nothi
 
 
 def test_given_the_recorded_events_of_the_tiers_function_when_replayed_then_each_route_answers(
-    svc: Services, table: Any, at: Clock
+    svc: Wiring, table: Any, at: Clock
 ) -> None:
     at.set(local("2026-05-01T10:00:00"))
     expected = {"put-tier.json": 200, "tier-evaluation.json": 200, "put-my-profile.json": 200,
@@ -199,7 +199,7 @@ def test_given_the_recorded_events_of_the_tiers_function_when_replayed_then_each
 
 
 def test_given_a_member_who_sets_a_birthday_once_then_the_same_again_is_fine_and_another_is_refused(
-    svc: Services, table: Any, at: Clock
+    svc: Wiring, table: Any, at: Clock
 ) -> None:
     at.set(local("2026-04-01T10:00:00"))
     assert put_my_profile({"birthday": "1990-05-20"}) == (200, {"member_id": "m1", "birthday": "1990-05-20"})
@@ -213,7 +213,7 @@ def test_given_a_member_who_sets_a_birthday_once_then_the_same_again_is_fine_and
 @pytest.mark.parametrize("body", [{"birthday": "2030-01-01"}, {"birthday": "1990-02-30"}, {"birthday": "1850-01-01"},
                                   {}, {"birthday": "1990-05-20", "name": "x"}])
 def test_given_a_bad_birthday_when_put_then_it_is_refused_and_nothing_is_written(
-    svc: Services, table: Any, at: Clock, body: dict[str, Any]
+    svc: Wiring, table: Any, at: Clock, body: dict[str, Any]
 ) -> None:
     at.set(local("2026-04-01T10:00:00"))
     before = snapshot(table)
@@ -222,7 +222,7 @@ def test_given_a_bad_birthday_when_put_then_it_is_refused_and_nothing_is_written
 
 
 def test_given_an_operator_who_corrects_a_birthday_to_june_then_june_earns_double_and_may_does_not(
-    svc: Services, table: Any, at: Clock
+    svc: Wiring, table: Any, at: Clock
 ) -> None:
     at.set(local("2026-04-01T10:00:00"))
     put_my_profile({"birthday": "1990-05-20"})

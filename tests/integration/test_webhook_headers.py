@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support import partners
@@ -19,7 +19,7 @@ PAID = payload("order.paid", order_id="o1", amount_fen=12345)
 
 
 @pytest.fixture
-def shop(svc: Services, clock: Clock) -> None:
+def shop(svc: Wiring, clock: Clock) -> None:
     assert partners.register("shop")[0] == 201
 
 

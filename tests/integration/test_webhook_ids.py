@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from loyalty.store.partners import PartnerStore
 
 from ..conftest import snapshot
@@ -28,7 +28,7 @@ UNKNOWN_ORDER = payload("order.completed", order_id="never-paid")
 
 
 @pytest.fixture
-def secret(svc: Services, clock: Clock) -> str:
+def secret(svc: Wiring, clock: Clock) -> str:
     status, body = partners.register("shop")
     assert status == 201, body
     return str(body["secret"])
@@ -83,7 +83,7 @@ def first_delivery(outcome: str, secret: str, clock: Clock, table: Any) -> tuple
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
 def test_given_each_outcome_when_its_webhook_id_comes_again_with_the_same_event_then_the_first_answer_and_no_write(
-    svc: Services, table: Any, secret: str, clock: Clock, outcome: str
+    svc: Wiring, table: Any, secret: str, clock: Clock, outcome: str
 ) -> None:
     body, first, _ = first_delivery(outcome, secret, clock, table)
     after_first = snapshot(table)
@@ -95,7 +95,7 @@ def test_given_each_outcome_when_its_webhook_id_comes_again_with_the_same_event_
 
 @pytest.mark.parametrize("outcome", OUTCOMES)
 def test_given_each_outcome_when_its_webhook_id_comes_with_another_event_then_422_and_nothing_is_written(
-    svc: Services, table: Any, secret: str, clock: Clock, outcome: str
+    svc: Wiring, table: Any, secret: str, clock: Clock, outcome: str
 ) -> None:
     body, _, _ = first_delivery(outcome, secret, clock, table)
     before = snapshot(table)
@@ -112,7 +112,7 @@ def test_given_each_outcome_when_its_webhook_id_comes_with_another_event_then_42
     ("refused", 404, False),
 ])
 def test_given_an_outcome_that_changes_nothing_then_only_the_webhook_ids_own_records_are_written(
-    svc: Services, table: Any, secret: str, clock: Clock, outcome: str, status: int, answered: bool
+    svc: Wiring, table: Any, secret: str, clock: Clock, outcome: str, status: int, answered: bool
 ) -> None:
     _, first, written = first_delivery(outcome, secret, clock, table)
     assert first[0] == status
@@ -120,7 +120,7 @@ def test_given_an_outcome_that_changes_nothing_then_only_the_webhook_ids_own_rec
 
 
 def test_given_an_applied_event_then_its_answer_is_written_with_the_effect_and_the_id_is_bound_to_it(
-    svc: Services, table: Any, secret: str, clock: Clock
+    svc: Wiring, table: Any, secret: str, clock: Clock
 ) -> None:
     _, first, written = first_delivery("applied", secret, clock, table)
     assert first[0] == 200
@@ -132,7 +132,7 @@ def test_given_an_applied_event_then_its_answer_is_written_with_the_effect_and_t
 
 
 def test_given_a_refusal_then_the_partners_retry_of_the_same_event_is_judged_again_once_the_order_is_known(
-    svc: Services, table: Any, secret: str, clock: Clock
+    svc: Wiring, table: Any, secret: str, clock: Clock
 ) -> None:
     # A refusal changed nothing, so its answer is not kept: an order.completed that overtook its
     # order.paid goes through on the partner's retry.
@@ -146,7 +146,7 @@ def test_given_a_refusal_then_the_partners_retry_of_the_same_event_is_judged_aga
 
 
 def test_given_another_event_binding_the_id_between_the_lookup_and_the_write_then_it_wins_and_this_one_gets_422(
-    svc: Services, table: Any, secret: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, secret: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rival = payload("order.paid", order_id="o1", amount_fen=12345, member_id="m2")
     lookup = PartnerStore.get_webhook
@@ -168,7 +168,7 @@ def test_given_another_event_binding_the_id_between_the_lookup_and_the_write_the
 
 
 def test_given_two_replays_of_a_known_order_racing_with_one_id_then_one_answer_is_recorded_and_both_give_it(
-    svc: Services, table: Any, secret: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, secret: str, clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     replayed_order(secret, clock)
     record = PartnerStore.put_answer

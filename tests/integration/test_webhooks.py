@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support import partners
@@ -31,7 +31,7 @@ def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
 
 
 @pytest.fixture
-def secret(svc: Services, now: Clock) -> str:
+def secret(svc: Wiring, now: Clock) -> str:
     status, body = partners.register("shop")
     assert status == 201, body
     return str(body["secret"])
@@ -57,7 +57,7 @@ PAID = payload("order.paid", order_id="o1", amount_fen=12345)
 
 
 def test_given_the_public_test_vector_when_posted_then_the_signature_passes_and_only_its_body_is_refused(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     partners.register("vector")
     svc.partners.put_secrets("vector", {"version": 1, "secrets": [{"secret": VECTOR_SECRET, "expires_at": None}]})
@@ -93,7 +93,7 @@ def test_given_a_body_api_gateway_delivered_base64_encoded_then_the_original_byt
 
 
 def test_given_a_sample_delivery_of_events_folder_when_its_secret_is_the_partners_then_every_sample_is_accepted(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     partners.register("shop")
     svc.partners.put_secrets("shop", {"version": 1, "secrets": [{"secret": VECTOR_SECRET, "expires_at": None}]})
@@ -143,7 +143,7 @@ def test_given_an_unknown_partner_then_401_and_nothing_is_written(table: Any, se
 
 
 def test_given_an_event_type_the_partner_may_not_send_then_401_and_nothing_is_written(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     status, body = partners.register("pos", events=["order.paid"])
     assert status == 201
@@ -161,7 +161,7 @@ def test_given_a_member_of_another_program_then_401_and_nothing_is_written(
 
 
 def test_given_a_partner_of_another_program_then_its_deliveries_never_reach_this_programs_members(
-    svc: Services, table: Any, now: Clock
+    svc: Wiring, table: Any, now: Clock
 ) -> None:
     other = {**svc.programs.get("demo").to_document(), "id": "other"}
     svc.store.put_program_document("other", other, expected_version=0, updated_at=now(), updated_by="test")
@@ -226,7 +226,7 @@ def test_given_a_webhook_id_reused_with_another_body_then_422_and_nothing_is_wri
 
 
 def test_given_the_webhook_id_when_the_effect_is_committed_then_it_is_stored_with_it_for_at_least_4_days(
-    svc: Services, table: Any, secret: str, now: Clock
+    svc: Wiring, table: Any, secret: str, now: Clock
 ) -> None:
     send("shop", secret, PAID, webhook_id="msg_ttl", at=now())
     item = table.get_item(TableName="loyalty-test", Key={"PK": {"S": "P#demo#M#m1"},
@@ -263,7 +263,7 @@ def test_given_an_order_paid_by_eventbridge_and_by_webhook_then_both_paths_earn_
 
 
 def test_given_items_with_categories_then_category_multipliers_apply_to_the_pending_points(
-    svc: Services, table: Any, secret: str, now: Clock
+    svc: Wiring, table: Any, secret: str, now: Clock
 ) -> None:
     document = svc.programs.get("demo").to_document()
     document["earn"]["category_multipliers"] = {"beans": "2"}

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support import partners
@@ -53,7 +53,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop(svc: Services, now: Clock) -> Shop:
+def shop(svc: Wiring, now: Clock) -> Shop:
     status, body = partners.register("shop")
     assert status == 201
     return Shop(body["secret"], now)
@@ -70,7 +70,7 @@ def story() -> list[tuple[str, int, int]]:
     return [(e["type"], e["points"], e["balance_after"]) for e in reversed(entries)]
 
 
-def set_policy(svc: Services, policy: str) -> None:
+def set_policy(svc: Wiring, policy: str) -> None:
     document = api.get_program()[1]["document"]
     document["refunds"] = {"negative_balance": policy}
     assert api.put_program(document)[0] == 200
@@ -85,7 +85,7 @@ def spend(points: int) -> None:
 
 
 def test_given_a_full_refund_inside_the_return_window_then_the_pending_points_are_cancelled_and_never_released(
-    shop: Shop, now: Clock, svc: Services
+    shop: Shop, now: Clock, svc: Wiring
 ) -> None:
     assert shop.paid()["pending"] == 600  # 100 + the 500 first-order bonus
     result = shop.refunded(10000)
@@ -97,7 +97,7 @@ def test_given_a_full_refund_inside_the_return_window_then_the_pending_points_ar
 
 
 def test_given_a_partial_refund_inside_the_window_then_the_rest_is_released_when_the_window_ends(
-    shop: Shop, now: Clock, svc: Services
+    shop: Shop, now: Clock, svc: Wiring
 ) -> None:
     shop.paid()
     assert shop.refunded(2500)["points"] == -150  # a quarter of 600
@@ -129,7 +129,7 @@ def test_given_a_partial_refund_after_the_order_completed_then_its_share_is_claw
 
 
 def test_given_a_refund_after_the_window_released_the_points_then_they_are_clawed_back(
-    shop: Shop, now: Clock, svc: Services
+    shop: Shop, now: Clock, svc: Wiring
 ) -> None:
     shop.paid()
     now.set(PAID_AT + dt.timedelta(days=7))
@@ -155,7 +155,7 @@ def test_given_a_refund_of_more_than_is_left_of_the_order_then_422_and_only_its_
 
 
 def test_given_spent_points_and_the_within_balance_policy_then_the_clawback_stops_at_0_and_records_the_shortfall(
-    shop: Shop, svc: Services
+    shop: Shop, svc: Wiring
 ) -> None:
     shop.paid()
     shop.completed()
@@ -170,7 +170,7 @@ def test_given_spent_points_and_the_within_balance_policy_then_the_clawback_stop
 
 
 def test_given_spent_points_and_the_unlimited_policy_then_the_rest_is_debt_that_later_earns_repay_first(
-    shop: Shop, svc: Services
+    shop: Shop, svc: Wiring
 ) -> None:
     set_policy(svc, "unlimited")
     shop.paid()
@@ -195,7 +195,7 @@ def test_given_spent_points_and_the_unlimited_policy_then_the_rest_is_debt_that_
 
 
 def test_given_spent_points_and_the_only_pending_policy_then_available_points_are_never_taken(
-    shop: Shop, svc: Services
+    shop: Shop, svc: Wiring
 ) -> None:
     set_policy(svc, "only_pending")
     shop.paid()
@@ -207,7 +207,7 @@ def test_given_spent_points_and_the_only_pending_policy_then_available_points_ar
 
 
 def test_given_the_only_pending_policy_and_a_refund_inside_the_window_then_pending_points_are_still_cancelled(
-    shop: Shop, svc: Services
+    shop: Shop, svc: Wiring
 ) -> None:
     set_policy(svc, "only_pending")
     shop.paid()
@@ -219,7 +219,7 @@ def test_given_the_only_pending_policy_and_a_refund_inside_the_window_then_pendi
 
 
 def test_given_the_orders_points_expired_then_a_refund_takes_nothing_more_and_records_the_shortfall(
-    shop: Shop, now: Clock, svc: Services
+    shop: Shop, now: Clock, svc: Wiring
 ) -> None:
     shop.paid()
     shop.completed()
@@ -251,7 +251,7 @@ def test_given_paid_then_completed_then_partially_refunded_then_the_ledger_tells
 
 
 def test_given_debt_from_a_clawback_when_an_operator_credits_points_then_the_debt_is_repaid_first(
-    shop: Shop, svc: Services
+    shop: Shop, svc: Wiring
 ) -> None:
     from loyalty.services import accounts
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 
 from .events import LambdaContext, load_function
 
@@ -31,7 +31,7 @@ def function_of(sweep: str) -> Any:
 
 
 class Sweeper:
-    def __init__(self, svc: Services) -> None:
+    def __init__(self, svc: Wiring) -> None:
         self.sqs = boto3.client("sqs")
         self.url = self.sqs.create_queue(QueueName="sweeps-test")["QueueUrl"]
         svc.settings.sweep_queue_url = self.url

@@ -13,14 +13,8 @@ from hypothesis import strategies as st
 from loyalty.domain.account import PendingLot
 from loyalty.domain.errors import ValidationFailed
 from loyalty.domain.lots import Lot
-from loyalty.domain.pending import (
-    SaleRecord,
-    cancel_pending,
-    plan_clawback,
-    refund_share,
-    release_day,
-    release_lot,
-)
+from loyalty.domain.pending import release_day, release_lot
+from loyalty.domain.refunds import SaleRecord, cancel_pending, plan_clawback, refund_share
 
 from .builders import program
 

@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..clock import utc_now
 from ..services import deliveries, partners
-from ..services.context import services
+from ..services.wiring import wiring
 from .http import logger
 from .webhooks import ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_all
 
@@ -102,12 +102,12 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool 
 def fan_out(event: dict[str, Any]) -> dict[str, Any]:
     """A bus event (EventBridge rule) -> delivery messages."""
     detail_type, detail = event.get("detail-type", ""), event.get("detail") or {}
-    queued = deliveries.enqueue(services(), detail_type, detail)
+    queued = deliveries.enqueue(wiring(), detail_type, detail)
     return {"detail_type": detail_type, "deliveries": queued}
 
 
 def _record(record: SQSRecord) -> str:
-    svc, now = services(), utc_now()
+    svc, now = wiring(), utc_now()
     delivery = deliveries.prepare(svc, json.loads(record.body), now)
     if delivery is None:
         return "dropped"

@@ -12,8 +12,8 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..services.context import services
 from ..services.ledger_events import publish_image
+from ..services.wiring import wiring
 from .http import logger
 
 _processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -22,7 +22,7 @@ _processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entir
 def _record(record: DynamoDBRecord) -> list[str] | None:
     if record.event_name != DynamoDBRecordEventName.INSERT or record.dynamodb is None:
         return None  # ledger entries are immutable: only their insertion is news
-    published = publish_image(services(), record.dynamodb.new_image)
+    published = publish_image(wiring(), record.dynamodb.new_image)
     if published:
         logger.debug("events published", extra={"detail_types": published, "sequence": record.dynamodb.sequence_number})
     return published

@@ -11,7 +11,7 @@ from pydantic import Field, ValidationError
 
 from ..domain.errors import LoyaltyError, ValidationFailed
 from ..services.actions import record_action
-from ..services.context import services
+from ..services.wiring import wiring
 from .http import logger
 from .routes.actions import ActionName, ActionRef
 from .routes.schemas import Body, MemberId
@@ -40,7 +40,7 @@ def handle_member_action(event: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed("invalid MemberAction event", {"errors": exc.errors(include_url=False)}) from exc
     detail = parsed.detail
     try:
-        receipt = record_action(services(), program_id=detail.program, member=detail.member_id,
+        receipt = record_action(wiring(), program_id=detail.program, member=detail.member_id,
                                 action=detail.action, ref=detail.ref, now=parsed.time,
                                 source=f"event:{parsed.source}")
     except LoyaltyError as exc:

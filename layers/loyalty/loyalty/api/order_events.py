@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import ValidationError
 
 from ..domain.errors import LoyaltyError, ValidationFailed
-from ..services.context import services
 from ..services.webhooks import apply_event
+from ..services.wiring import wiring
 from .http import logger
 from .partner_events import DETAIL_TYPES, parse_data
 
@@ -29,7 +29,7 @@ def handle_order_event(event: dict[str, Any], now: dt.datetime) -> dict[str, Any
         data = parse_data(event_type, event.get("detail"))
         if not data.program:
             raise ValidationFailed("the detail must name its program", {"field": "detail.program"})
-        receipt = apply_event(services(), program_id=data.program, event_type=event_type,
+        receipt = apply_event(wiring(), program_id=data.program, event_type=event_type,
                               data=data.model_dump(mode="json"), now=now, source=f"event:{event.get('source', '')}")
         return {"status": receipt.status, "replayed": receipt.replayed, **receipt.body}
     except ValidationError as exc:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..clock import utc_now
 from ..domain.errors import ValidationFailed
 from ..services import sweeps
-from ..services.context import services
+from ..services.wiring import wiring
 from .http import logger
 
 SweepHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -43,7 +43,7 @@ def sweep_function(served: frozenset[str]) -> SweepHandler:
 
     def record(record: SQSRecord) -> dict[str, Any]:
         message = json.loads(record.body)
-        result = sweeps.handle_message(services(), message, utc_now(), served)
+        result = sweeps.handle_message(wiring(), message, utc_now(), served)
         logger.debug("sweep message done", extra={"message": message, "result": result})
         return result
 
@@ -62,10 +62,10 @@ def dispatch_scheduled(event: dict[str, Any], served: frozenset[str]) -> dict[st
     try:
         if "sweeps" in event:
             run = ScheduledRun.model_validate(event)
-            result = sweeps.run_schedule(services(), sweeps=run.sweeps, now=utc_now(), served=served)
+            result = sweeps.run_schedule(wiring(), sweeps=run.sweeps, now=utc_now(), served=served)
         else:
             one = ManualSweep.model_validate(event)
-            result = sweeps.dispatch(services(), sweep=one.sweep, program_id=one.program, date=one.date,
+            result = sweeps.dispatch(wiring(), sweep=one.sweep, program_id=one.program, date=one.date,
                                      now=utc_now(), served=served)
     except ValidationError as exc:
         raise ValidationFailed("not a sweep event", {"errors": exc.errors(include_url=False)}) from exc

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..domain.errors import Unauthorized
 from ..services import partners
-from ..services.context import Services
+from ..services.wiring import Wiring
 
 SECRET_PREFIX = "whsec_"
 TOLERANCE = dt.timedelta(minutes=5)
@@ -146,7 +146,7 @@ def raw_body(event: Mapping[str, Any]) -> bytes:
         raise WebhookRefused("invalid_body", "the body is not valid UTF-8") from exc
 
 
-def authenticate(svc: Services, partner_id: str, headers: Mapping[str, str], body: bytes,
+def authenticate(svc: Wiring, partner_id: str, headers: Mapping[str, str], body: bytes,
                  now: dt.datetime) -> tuple[dict[str, Any], SignedRequest]:
     """The partner record and headers of a delivery signed with one of its current secrets.
     Headers and freshness are checked before the table and SSM are read."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from .lots import Lot
 
@@ -30,8 +31,8 @@ class Account:
     qualifying_fen: int = 0
     orders: int = 0
     reward_counts: dict[str, int] = field(default_factory=dict)
-    # Per-capability state (check-in streak, cap counters, profile...) keyed by capability, so
-    # each capability owns its section without widening this class for every feature.
+    # Per-capability state (check-in streak, cap counters, profile...): each capability reads
+    # and writes its own part through a Section, without widening this class for every feature.
     features: dict[str, Any] = field(default_factory=dict)
     created_at: dt.datetime | None = None
     # The store's bookkeeping, no rule reads it: the log of recently applied request keys
@@ -84,3 +85,31 @@ class PendingLot:
     qualifying: int = 0
     amount_fen: int = 0
     refunded_fen: int = 0
+
+
+T = TypeVar("T")
+
+
+def as_stored(value: Any) -> Any:
+    return value
+
+
+class Section(Generic[T]):
+    """One capability's part of ``Account.features``: its key, claimed once across the layer,
+    and how the stored JSON becomes the capability's own type and back."""
+
+    _owners: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, key: str, load: Callable[[Any], T], dump: Callable[[T], Any] = as_stored) -> None:
+        owner = f"{load.__module__}.{load.__qualname__}"
+        if Section._owners.setdefault(key, owner) != owner:
+            raise ValueError(f"the account section {key!r} is already {Section._owners[key]}'s")
+        self.key = key
+        self._load = load
+        self._dump = dump
+
+    def read(self, account: Account) -> T:
+        return self._load(account.features.get(self.key))
+
+    def write(self, account: Account, value: T) -> Account:
+        return account.evolve(features={**account.features, self.key: self._dump(value)})

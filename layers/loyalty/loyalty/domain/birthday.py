@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 
-from .account import Account
+from .account import Account, Section
 from .program import Program
 
-PROFILE = "profile"
+# The member's profile: the birthday, and who set it when.
+PROFILE = Section("profile", lambda raw: dict(raw or {}))
 
 
 def birthday(account: Account) -> dt.date | None:
-    value = (account.features.get(PROFILE) or {}).get("birthday")
+    value = PROFILE.read(account).get("birthday")
     return dt.date.fromisoformat(value) if value else None
 
 
@@ -26,8 +27,8 @@ def birthday_multiplier(account: Account, program: Program, on: dt.date) -> Frac
 
 
 def with_birthday(account: Account, born: dt.date, actor: str, at: dt.datetime, reason: str | None = None) -> Account:
-    profile = dict(account.features.get(PROFILE) or {})
+    profile = PROFILE.read(account)
     profile.update(birthday=born.isoformat(), birthday_set_by=actor, birthday_set_at=at.isoformat())
     if reason:
         profile["birthday_reason"] = reason
-    return account.evolve(features={**account.features, PROFILE: profile})
+    return PROFILE.write(account, profile)

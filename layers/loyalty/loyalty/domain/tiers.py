@@ -28,14 +28,14 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .account import Account
+from .account import Account, Section
 from .expiry import add_months
 from .program import Program, Tier
 
-FEATURE = "tier"
+TIER = Section("tier", lambda raw: dict(raw) if raw is not None else None)
 
 
-# ----- per-account tier state (Account.features["tier"]) ------------------------------------------
+# ----- per-account tier state (its Section of the account) ------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class TierState:
 
     @classmethod
     def of(cls, account: Account) -> TierState:
-        raw: dict[str, Any] | None = account.features.get(FEATURE)
+        raw: dict[str, Any] | None = TIER.read(account)
         if raw is None:
             # Accounts written before this state existed: everything counted so far is the period's.
             return cls(period_points=account.qualifying, period_fen=account.qualifying_fen)
@@ -83,7 +83,7 @@ class TierState:
             value = getattr(self, key)
             if value is not None:
                 raw[key] = value.isoformat()
-        return account.evolve(features={**account.features, FEATURE: raw})
+        return TIER.write(account, raw)
 
 
 def measure(program: Program, points: int, fen: int) -> int:

@@ -12,9 +12,9 @@ from ..domain.lots import allocate, spendable
 from ..domain.program import Program
 from ..domain.tiers import open_account, qualifies, remove_qualifying
 from ..store.table import LotWrite
-from .context import Services
 from .credit import Line, credit, credit_expiry, qualifying_points
 from .tiers import tier_view
+from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 EXPIRING_SHOWN = 3
@@ -38,12 +38,12 @@ def account_view(program: Program, state: MemberState, now: dt.datetime) -> dict
     }
 
 
-def get_account(svc: Services, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
+def get_account(svc: Wiring, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
     program = svc.programs.get(program_id)
     return account_view(program, svc.store.load_member(program_id, member), now)
 
 
-def get_ledger(svc: Services, program_id: str, member: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+def get_ledger(svc: Wiring, program_id: str, member: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
     svc.programs.get(program_id)
     try:
         entries, next_cursor = svc.store.ledger_page(program_id, member, limit=limit, cursor=cursor)
@@ -53,7 +53,7 @@ def get_ledger(svc: Services, program_id: str, member: str, *, limit: int, curso
 
 
 def adjust(
-    svc: Services,
+    svc: Wiring,
     *,
     program_id: str,
     member: str,

@@ -6,24 +6,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain.account import Account, MemberState
+from ..domain.account import Account, MemberState, Section
 from ..domain.behaviours import Counters, admit, apply_action, behaviour
 from ..domain.errors import Forbidden
 from ..domain.program import Program
 from ..domain.tiers import open_account
-from .context import Services
 from .credit import Line, credit, credit_expiry, qualifying_points
+from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
-CAPS = "caps"
-RATE = "rate"
+# The cap counters of behaviours, and the member's calls in the rate window.
+CAPS = Section("caps", Counters.load, Counters.dump)
+RATE = Section("rate", lambda raw: raw if isinstance(raw, dict) else None)
 
 
 def count_member_call(program: Program, account: Account, now: dt.datetime) -> Account:
     """The account with one more call of the member in the rate window (RateLimited beyond it).
     Written with the call's own effect, so a refused call writes nothing."""
-    window = admit(program.behaviours.rate_limit, account.features.get(RATE), now)
-    return account.evolve(features={**account.features, RATE: window})
+    return RATE.write(account, admit(program.behaviours.rate_limit, RATE.read(account), now))
 
 
 def action_key(action: str, ref: str) -> str:
@@ -31,7 +31,7 @@ def action_key(action: str, ref: str) -> str:
 
 
 def record_action(
-    svc: Services,
+    svc: Wiring,
     *,
     program_id: str,
     member: str,
@@ -54,7 +54,7 @@ def record_action(
         account = open_account(state.account, program, now)
         if by_member:
             account = count_member_call(program, account, now)
-        outcome = apply_action(program.behaviours, Counters.load(account.features.get(CAPS)), action, today)
+        outcome = apply_action(program.behaviours, CAPS.read(account), action, today)
         book = EntryBuilder(now, account.balance, request_key)
         expiry = credit_expiry(program, account, today) if outcome.points else None
         # A capped action is a 0-point entry: the ledger says why the action earned nothing, and
@@ -63,7 +63,7 @@ def record_action(
                     {"action": action, "source": source, "cap": outcome.cap.rule if outcome.cap else None})
         credited = credit(program, account, book, [line], lot=expiry, today=today, ref=ref,
                           qualifying=qualifying_points(program, "behaviour", outcome.points))
-        after = credited.account.evolve(features={**credited.account.features, CAPS: outcome.counters.dump()})
+        after = CAPS.write(credited.account, outcome.counters)
         body: dict[str, Any] = {
             "member_id": member,
             "action": action,

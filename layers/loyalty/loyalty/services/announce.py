@@ -15,12 +15,12 @@ from aws_lambda_powertools import Logger
 from ..domain.account import Account
 from ..domain.events import DomainEvent
 from ..domain.tier_events import tier_changed
-from .context import Services
+from .wiring import Wiring
 
 logger = Logger(service="loyalty", child=True)
 
 
-def announce(svc: Services, program_id: str, before: Account, after: Account,
+def announce(svc: Wiring, program_id: str, before: Account, after: Account,
              events: list[DomainEvent], *, ref: str, now: dt.datetime) -> None:
     out = list(events)
     # Every tier change is announced, whichever write made it (an earn, a check-in, a webhook's

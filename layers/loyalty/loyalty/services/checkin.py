@@ -12,18 +12,18 @@ from dataclasses import replace
 from typing import Any
 
 from ..domain import checkin as rules
-from ..domain.account import Account, MemberState
+from ..domain.account import Account, MemberState, Section
 from ..domain.checkin import CalendarMonth, CheckinState, DayAdded
 from ..domain.lots import allocate
 from ..domain.months import month_key
 from ..domain.program import Program
 from ..domain.tiers import open_account
 from .actions import count_member_call
-from .context import Services
 from .credit import Credited, Line, credit, credit_expiry, lot_writes, qualifying_points
-from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
+from .wiring import Wiring
+from .writes import AnsweredWithoutWriting, Decision, EntryBuilder, Receipt, write_member
 
-FEATURE = "checkin"
+CHECKINS = Section("checkin", CheckinState.load, CheckinState.dump)
 
 
 def checkin_key(day: dt.date) -> str:
@@ -35,7 +35,7 @@ def makeup_key(day: dt.date) -> str:
 
 
 def _history(account: Account) -> CheckinState:
-    return CheckinState.load(account.features.get(FEATURE))
+    return CHECKINS.read(account)
 
 
 def _credit_day(program: Program, account: Account, book: EntryBuilder, added: DayAdded, today: dt.date,
@@ -64,7 +64,7 @@ def _already(program: Program, history: CheckinState, account: Account, today: d
             "bonus": bonus, "balance": account.balance, "already_checked_in": True}
 
 
-def check_in(svc: Services, *, program_id: str, member: str, now: dt.datetime) -> Receipt:
+def check_in(svc: Wiring, *, program_id: str, member: str, now: dt.datetime) -> Receipt:
     program = svc.programs.get(program_id)
     today = program.local_date(now)
     request_key = checkin_key(today)
@@ -73,7 +73,7 @@ def check_in(svc: Services, *, program_id: str, member: str, now: dt.datetime) -
         account = open_account(state.account, program, now)
         history = _history(account)
         if history.checked(today):
-            raise Answer(Receipt(200, _already(program, history, account, today)))
+            raise AnsweredWithoutWriting(Receipt(200, _already(program, history, account, today)))
         account = count_member_call(program, account, now)
         added = rules.check_in(program.checkin, history, today)
         book = EntryBuilder(now, account.balance, request_key)
@@ -81,7 +81,7 @@ def check_in(svc: Services, *, program_id: str, member: str, now: dt.datetime) -
         after = credited.account
         body = {"date": today.isoformat(), "streak": added.streak_day, "points": added.points,
                 "bonus": added.bonus, "balance": after.balance, "already_checked_in": False}
-        after = after.evolve(features={**after.features, FEATURE: replace(added.state, last=body).dump()})
+        after = CHECKINS.write(after, replace(added.state, last=body))
         return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries)
 
     receipt = write_member(svc, program=program_id, member=member, request_key=request_key,
@@ -91,7 +91,7 @@ def check_in(svc: Services, *, program_id: str, member: str, now: dt.datetime) -
     return receipt
 
 
-def make_up(svc: Services, *, program_id: str, member: str, day: dt.date, now: dt.datetime) -> Receipt:
+def make_up(svc: Wiring, *, program_id: str, member: str, day: dt.date, now: dt.datetime) -> Receipt:
     """Restore a missed day of this month: a card if one is left, else points (spent from the
     lots that expire first); the day then earns what a check-in would have, ladder included."""
     program = svc.programs.get(program_id)
@@ -114,7 +114,7 @@ def make_up(svc: Services, *, program_id: str, member: str, day: dt.date, now: d
             account = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost)
         credited = _credit_day(program, account, book, result.added, today, makeup=True)
         changes += credited.lot_changes
-        after = credited.account.evolve(features={**credited.account.features, FEATURE: result.added.state.dump()})
+        after = CHECKINS.write(credited.account, result.added.state)
         body = {
             "date": day.isoformat(),
             "streak": result.added.state.streak(today),
@@ -131,7 +131,7 @@ def make_up(svc: Services, *, program_id: str, member: str, day: dt.date, now: d
                         payload={"date": day.isoformat()}, now=now, decide=decide)
 
 
-def calendar(svc: Services, *, program_id: str, member: str, month: str | None, now: dt.datetime) -> dict[str, Any]:
+def calendar(svc: Wiring, *, program_id: str, member: str, month: str | None, now: dt.datetime) -> dict[str, Any]:
     program = svc.programs.get(program_id)
     today = program.local_date(now)
     shown = CalendarMonth.parse(month, today)

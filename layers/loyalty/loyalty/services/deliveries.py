@@ -16,7 +16,7 @@ from typing import Any
 
 from ..domain.events import EVENT_TYPES
 from . import partners
-from .context import Services
+from .wiring import Wiring
 
 # Retries back off exponentially: 30 s, 1 min, 2 min ... capped at 6 h; the queue's
 # maxReceiveCount (template.yaml) then moves the message to the dead-letter queue, about two
@@ -34,7 +34,7 @@ class Delivery:
     secrets: list[str]
 
 
-def plan(svc: Services, detail_type: str, detail: Mapping[str, Any]) -> list[dict[str, Any]]:
+def plan(svc: Wiring, detail_type: str, detail: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The delivery messages of one bus event: one per partner of its program subscribed to it."""
     program = detail.get("program")
     if detail_type not in EVENT_TYPES or not isinstance(program, str) or not detail.get("event_id"):
@@ -45,12 +45,12 @@ def plan(svc: Services, detail_type: str, detail: Mapping[str, Any]) -> list[dic
     ]
 
 
-def enqueue(svc: Services, detail_type: str, detail: Mapping[str, Any]) -> int:
+def enqueue(svc: Wiring, detail_type: str, detail: Mapping[str, Any]) -> int:
     messages = plan(svc, detail_type, detail)
     return svc.deliveries.send(messages) if messages else 0
 
 
-def prepare(svc: Services, message: Mapping[str, Any], now: dt.datetime) -> Delivery | None:
+def prepare(svc: Wiring, message: Mapping[str, Any], now: dt.datetime) -> Delivery | None:
     """What to send for a delivery message now; None when the partner no longer wants it
     (unsubscribed, removed, moved its URL away): such a message is done, not failed."""
     partner_id, detail_type, detail = message["partner_id"], message["type"], message["detail"]

@@ -18,12 +18,13 @@ from ..domain.account import MemberState, PendingLot
 from ..domain.birthday import birthday_multiplier
 from ..domain.earn import OrderLine, check_order, quote_order
 from ..domain.expiry import expires_on
-from ..domain.pending import SaleRecord, holds_points, release_day
+from ..domain.pending import holds_points, release_day
+from ..domain.refunds import SaleRecord
 from ..domain.tiers import open_account, qualifies
 from ..store import keys
 from ..store.table import PendingWrite, SaleWrite
-from .context import Services
 from .credit import Line, credit
+from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 
@@ -32,7 +33,7 @@ def order_key(order_id: str) -> str:
 
 
 def earn_order(
-    svc: Services,
+    svc: Wiring,
     *,
     program_id: str,
     member: str,

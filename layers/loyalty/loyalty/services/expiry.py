@@ -14,7 +14,7 @@ the same day finds nothing. DynamoDB TTL plays no part (it is days late and writ
 Reminders. A ``PointsExpiring`` event per member, lead time (``expiry.reminder_days``) and expiry
 day, with the points and the day. The reminder sweep reads only the expiry days whose reminder
 became due since its last run (windows of the due index, see sweeps.SweepKind.windows). Sending
-is recorded in the account (``features["expiry_reminders"]``) by ``write_member`` with the
+is recorded in the account (section ``expiry_reminders``) by ``write_member`` with the
 request key ``remind:{D}:{days}``, and the event is published after that commits: a reminder is
 recorded exactly once. The event is delivered at least once: if the worker dies between the
 commit and the publish, SQS retries the member and a reminder recorded *today* is published again
@@ -28,17 +28,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain.account import MemberState
+from ..domain.account import MemberState, Section
 from ..domain.events import DomainEvent
 from ..domain.expiry import expired_by, reminder_due
 from ..store.table import LotWrite
 from . import sweeps
-from .context import Services
-from .writes import Decision, EntryBuilder, Receipt, answer_unchanged, write_member
+from .wiring import Wiring
+from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
 
 SWEEP = "expiry"
 REMINDERS = "expiry_reminders"
-REMINDED = "expiry_reminders"  # the account's feature section
+# The reminders sent, by expiry day still ahead: {day: {days, points, on}}.
+REMINDED = Section("expiry_reminders", lambda raw: dict(raw or {}))
 # A reminder missed because sweeps did not run is still sent this many days late (the closest
 # lead time only); beyond that it is dropped rather than sent at a misleading time.
 REMINDER_CATCH_UP_DAYS = 7
@@ -47,7 +48,7 @@ REMINDER_CATCH_UP_DAYS = 7
 # ----- expiry ---------------------------------------------------------------------------------
 
 
-def expire_due(svc: Services, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+def expire_due(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
     """Sweep step: expire every lot of the member whose last day is before ``day`` (never one
     still spendable today, whatever day a run is started for)."""
     program = svc.programs.get(program_id)
@@ -69,7 +70,7 @@ def expire_due(svc: Services, program_id: str, member: str, day: dt.date, now: d
     return {"member": member, "expired": expired, "lots": lots}
 
 
-def expire_lot(svc: Services, *, program_id: str, member: str, expires_on: dt.date, now: dt.datetime,
+def expire_lot(svc: Wiring, *, program_id: str, member: str, expires_on: dt.date, now: dt.datetime,
                today: dt.date | None = None, first_read: MemberState | None = None) -> Receipt:
     """Expire what is left of one lot, once (request key ``expire:{expires_on}``)."""
     program = svc.programs.get(program_id)
@@ -80,7 +81,7 @@ def expire_lot(svc: Services, *, program_id: str, member: str, expires_on: dt.da
     def decide(state: MemberState) -> Decision:
         lot = next((lot for lot in state.lots if lot.expires_on == expires_on and lot.remaining > 0), None)
         if lot is None or not expired_by(expires_on, cut):
-            answer_unchanged(key, payload, {
+            answer_nothing_left_to_do(key, payload, {
                 "member_id": member, "expires_on": expires_on.isoformat(), "points": 0,
                 "status": "nothing_left" if lot is None else "not_due",
             })
@@ -104,7 +105,7 @@ def expire_lot(svc: Services, *, program_id: str, member: str, expires_on: dt.da
 # ----- reminders ------------------------------------------------------------------------------
 
 
-def reminder_windows(svc: Services, program_id: str, day: dt.date) -> list[tuple[dt.date, dt.date]]:
+def reminder_windows(svc: Wiring, program_id: str, day: dt.date) -> list[tuple[dt.date, dt.date]]:
     """Expiry days whose reminder days fall after the last run and on or before ``day``: for a
     lead of d days, (last + d, day + d]. Nothing when this day was dispatched already."""
     program = svc.programs.get(program_id)
@@ -122,11 +123,11 @@ def reminder_windows(svc: Services, program_id: str, day: dt.date) -> list[tuple
     return merged
 
 
-def reminders_dispatched(svc: Services, program_id: str, day: dt.date) -> None:
+def reminders_dispatched(svc: Wiring, program_id: str, day: dt.date) -> None:
     svc.store.set_sweep_mark(program_id, REMINDERS, day)
 
 
-def remind_due(svc: Services, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+def remind_due(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
     """Sweep step: record and publish the reminders due today for the member's lots."""
     program = svc.programs.get(program_id)
     today = min(day, program.local_date(now))
@@ -158,11 +159,11 @@ def remind_due(svc: Services, program_id: str, member: str, day: dt.date, now: d
 
 
 def _reminders(state: MemberState) -> dict[str, dict[str, Any]]:
-    section: dict[str, dict[str, Any]] = state.account.features.get(REMINDED, {})
+    section: dict[str, dict[str, Any]] = REMINDED.read(state.account)
     return section
 
 
-def _record_reminder(svc: Services, program_id: str, member: str, expires_on: dt.date, lead: int,
+def _record_reminder(svc: Wiring, program_id: str, member: str, expires_on: dt.date, lead: int,
                      today: dt.date, now: dt.datetime, first_read: MemberState | None) -> Receipt:
     key = f"remind:{expires_on.isoformat()}:{lead}"
     payload = {"expires_on": expires_on.isoformat(), "days": lead}
@@ -172,14 +173,13 @@ def _record_reminder(svc: Services, program_id: str, member: str, expires_on: dt
         recorded = _reminders(state)
         sent = recorded.get(expires_on.isoformat())
         if lot is None or (sent is not None and int(sent["days"]) <= lead):
-            answer_unchanged(key, payload, {"expires_on": expires_on.isoformat(),
+            answer_nothing_left_to_do(key, payload, {"expires_on": expires_on.isoformat(),
                                                                     "days": lead, "status": "not_needed"})
         record = {"days": lead, "points": lot.remaining, "on": today.isoformat()}
         # Only expiry days still ahead are kept: the section stays as small as the reminder horizon.
         kept = {d: r for d, r in recorded.items() if d >= today.isoformat()}
-        features = {**state.account.features, REMINDED: {**kept, expires_on.isoformat(): record}}
         return Decision(
-            after=state.account.evolve(features=features),
+            after=REMINDED.write(state.account, {**kept, expires_on.isoformat(): record}),
             body={"member_id": member, "expires_on": expires_on.isoformat(), **record, "status": "recorded"},
         )
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..domain.events import DomainEvent, entry_event
 from ..store.items import ledger_item_entries
-from .context import Services
+from .wiring import Wiring
 
 
 def events_of_image(image: Mapping[str, Any]) -> list[DomainEvent]:
@@ -22,7 +22,7 @@ def events_of_image(image: Mapping[str, Any]) -> list[DomainEvent]:
     return [event for event in events if event is not None]
 
 
-def publish_image(svc: Services, image: Mapping[str, Any]) -> list[str]:
+def publish_image(svc: Wiring, image: Mapping[str, Any]) -> list[str]:
     """Publish the events of one inserted item, together; returns their detail-types."""
     events = events_of_image(image)
     if events:

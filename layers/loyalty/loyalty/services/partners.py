@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.events import EVENT_TYPES
 from ..store.table import WriteConflict
-from .context import Services
+from .wiring import Wiring
 
 PARTNER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 ROTATION_OVERLAP = dt.timedelta(hours=24)
@@ -88,7 +88,7 @@ def valid_partner_id(partner_id: str) -> bool:
     return re.fullmatch(PARTNER_ID, partner_id) is not None
 
 
-def find(svc: Services, partner_id: str) -> dict[str, Any] | None:
+def find(svc: Wiring, partner_id: str) -> dict[str, Any] | None:
     """The partner's record (read consistently: a change by an operator applies at once)."""
     return svc.partners.get(partner_id) if valid_partner_id(partner_id) else None
 
@@ -103,7 +103,7 @@ def partner_view(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def register(svc: Services, program_id: str, partner_id: str, spec: PartnerSpec, *,
+def register(svc: Wiring, program_id: str, partner_id: str, spec: PartnerSpec, *,
              now: dt.datetime, actor: str) -> tuple[int, dict[str, Any]]:
     """Create (201, with the secret) or update (200, no secret) a partner of the program."""
     if spec.deliver_to is not None:
@@ -139,7 +139,7 @@ def register(svc: Services, program_id: str, partner_id: str, spec: PartnerSpec,
     return 201, {**partner_view(record), "secret": secret}
 
 
-def rotate_secret(svc: Services, program_id: str, partner_id: str, *, now: dt.datetime, actor: str) -> dict[str, Any]:
+def rotate_secret(svc: Wiring, program_id: str, partner_id: str, *, now: dt.datetime, actor: str) -> dict[str, Any]:
     current = svc.partners.get(partner_id)
     if current is None or current["program"] != program_id:
         raise NotFound("no such partner", {"partner_id": partner_id})
@@ -165,7 +165,7 @@ def rotate_secret(svc: Services, program_id: str, partner_id: str, *, now: dt.da
     return {"partner_id": partner_id, "secret": secret, "previous_valid_until": until.isoformat()}
 
 
-def current_secrets(svc: Services, partner_id: str, record: Mapping[str, Any], now: dt.datetime) -> list[str]:
+def current_secrets(svc: Wiring, partner_id: str, record: Mapping[str, Any], now: dt.datetime) -> list[str]:
     """Secrets valid at ``now``, newest first. The cached document is re-read only when the
     record says a rotation happened after it was cached."""
     document = svc.partners.get_secrets(partner_id)
@@ -180,7 +180,7 @@ def current_secrets(svc: Services, partner_id: str, record: Mapping[str, Any], n
     ]
 
 
-def subscribers(svc: Services, program_id: str, event_type: str) -> list[dict[str, Any]]:
+def subscribers(svc: Wiring, program_id: str, event_type: str) -> list[dict[str, Any]]:
     return [
         record
         for record in svc.partners.list_for_program(program_id)

@@ -22,21 +22,22 @@ from typing import Any
 from ..domain.account import MemberState, PendingLot
 from ..domain.earn import OrderLine
 from ..domain.errors import NotFound
-from ..domain.pending import Policy, cancel_pending, plan_clawback, refund_share, release_lot
+from ..domain.pending import release_lot
 from ..domain.program import Program
+from ..domain.refunds import Policy, cancel_pending, plan_clawback, refund_share
 from ..domain.tiers import open_account, remove_qualifying
 from ..store.table import PendingWrite, SaleWrite
 from . import sweeps
-from .context import Services
 from .credit import Line, credit, lot_writes
 from .earn import earn_order
-from .writes import Decision, EntryBuilder, Receipt, answer_unchanged, write_member
+from .wiring import Wiring
+from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
 
 SWEEP = "pending"
 
 
 def earn_pending(
-    svc: Services,
+    svc: Wiring,
     *,
     program_id: str,
     member: str,
@@ -55,7 +56,7 @@ def earn_pending(
 
 
 def complete_order(
-    svc: Services,
+    svc: Wiring,
     *,
     program_id: str,
     member: str,
@@ -75,7 +76,7 @@ def complete_order(
             sale = svc.store.get_sale(program_id, member, order_id)
             if sale is None:
                 raise NotFound("this member has no such order", {"order_id": order_id})
-            answer_unchanged(key, payload, {
+            answer_nothing_left_to_do(key, payload, {
                 "member_id": member, "order_id": order_id, "points": 0, "balance": state.account.balance,
                 "pending": state.account.pending, "status": "available",
             })
@@ -86,7 +87,7 @@ def complete_order(
 
 
 def refund_order(
-    svc: Services,
+    svc: Wiring,
     *,
     program_id: str,
     member: str,
@@ -159,7 +160,7 @@ def refund_order(
                         decide=decide)
 
 
-def release_due(svc: Services, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+def release_due(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
     """Sweep step: release every pending lot of the member whose window is over by ``day`` (never
     later than today: a run for a future day releases nothing early)."""
     program = svc.programs.get(program_id)
@@ -177,7 +178,7 @@ def release_due(svc: Services, program_id: str, member: str, day: dt.date, now: 
                    payload: dict[str, Any] = payload) -> Decision:
             lot = _pending_lot(current, order_id)
             if lot is None or lot.available_on > until:  # completed or refunded meanwhile
-                answer_unchanged(key, payload,
+                answer_nothing_left_to_do(key, payload,
                                  {"order_id": order_id, "points": 0, "status": "gone"})
             return _release(program, current, lot, now, key, "return window over")
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.program import validate_program
 from ..store.table import WriteConflict
-from .context import Services
+from .wiring import Wiring
 
 
 def validation_details(exc: ValidationError) -> dict[str, Any]:
@@ -22,13 +22,13 @@ def validation_details(exc: ValidationError) -> dict[str, Any]:
     }
 
 
-def get_program(svc: Services, program_id: str) -> dict[str, Any]:
+def get_program(svc: Wiring, program_id: str) -> dict[str, Any]:
     svc.programs.forget(program_id)  # operators read what is stored, not a cached copy
     version, program = svc.programs.get_versioned(program_id)
     return {"version": version, "document": program.to_document()}
 
 
-def put_program(svc: Services, program_id: str, document: Any, *, now: dt.datetime, actor: str,
+def put_program(svc: Wiring, program_id: str, document: Any, *, now: dt.datetime, actor: str,
                 expected_version: int | None = None) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise ValidationFailed("the program document must be an object")

@@ -11,7 +11,7 @@ from ..domain.lots import allocate, spendable
 from ..domain.rewards import Reward, RewardSpec, check_redeemable, is_redeemable
 from ..domain.tiers import open_account
 from ..store.table import LotWrite, ProgramItemConflict, WriteConflict
-from .context import Services
+from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, Retry, new_id, write_member
 
 
@@ -20,12 +20,12 @@ def _reward(item: dict[str, Any]) -> Reward:
     return Reward.model_validate(fields)
 
 
-def list_rewards(svc: Services, program_id: str) -> list[Reward]:
+def list_rewards(svc: Wiring, program_id: str) -> list[Reward]:
     svc.programs.get(program_id)  # an unknown program is a 404, not an empty catalog
     return sorted((_reward(i) for i in svc.store.list_rewards(program_id)), key=lambda r: (r.points, r.id))
 
 
-def catalog_for_member(svc: Services, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
+def catalog_for_member(svc: Wiring, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
     program = svc.programs.get(program_id)
     state = svc.store.load_member(program_id, member, with_pending=False)
     account = open_account(state.account, program, now)
@@ -43,7 +43,7 @@ def reward_view(reward: Reward) -> dict[str, Any]:
     return reward.model_dump(mode="json")
 
 
-def create_reward(svc: Services, program_id: str, reward_id: str, spec: RewardSpec) -> dict[str, Any]:
+def create_reward(svc: Wiring, program_id: str, reward_id: str, spec: RewardSpec) -> dict[str, Any]:
     program = svc.programs.get(program_id)
     _check_tier(program.tiers, spec)
     reward = Reward(id=reward_id, rev=1, redeemed=0, **spec.model_dump())
@@ -54,7 +54,7 @@ def create_reward(svc: Services, program_id: str, reward_id: str, spec: RewardSp
     return reward_view(reward)
 
 
-def replace_reward(svc: Services, program_id: str, reward_id: str, spec: RewardSpec) -> dict[str, Any]:
+def replace_reward(svc: Wiring, program_id: str, reward_id: str, spec: RewardSpec) -> dict[str, Any]:
     program = svc.programs.get(program_id)
     _check_tier(program.tiers, spec)
     current = svc.store.get_reward(program_id, reward_id)
@@ -76,7 +76,7 @@ def _check_tier(tiers: Any, spec: RewardSpec) -> None:
 
 
 def redeem(
-    svc: Services,
+    svc: Wiring,
     *,
     program_id: str,
     member: str,

@@ -9,20 +9,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain.account import MemberState
+from ..domain.account import MemberState, Section
 from ..domain.tiers import open_account
-from .context import Services
 from .credit import Line, credit, credit_expiry, qualifying_points
-from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
+from .wiring import Wiring
+from .writes import AnsweredWithoutWriting, Decision, EntryBuilder, Receipt, write_member
 
-SIGNUP = "signup"
+# When the sign-up bonus was given (on, at, points): it is given once whatever the request key.
+SIGNUP = Section("signup", lambda raw: dict(raw) if raw else None)
 
 
 def signup_key(member: str) -> str:
     return f"signup:{member}"
 
 
-def register_member(svc: Services, *, program_id: str, member: str, registered_at: dt.datetime | None,
+def register_member(svc: Wiring, *, program_id: str, member: str, registered_at: dt.datetime | None,
                     now: dt.datetime, source: str) -> Receipt:
     program = svc.programs.get(program_id)
     request_key = signup_key(member)
@@ -31,9 +32,9 @@ def register_member(svc: Services, *, program_id: str, member: str, registered_a
 
     def decide(state: MemberState) -> Decision:
         account = open_account(state.account, program, now)
-        done = account.features.get(SIGNUP)
+        done = SIGNUP.read(account)
         if done:
-            raise Answer(Receipt(200, _body(member, 0, account.balance, "already_registered", None)))
+            raise AnsweredWithoutWriting(Receipt(200, _body(member, 0, account.balance, "already_registered", None)))
         book = EntryBuilder(now, account.balance, request_key)
         expiry = credit_expiry(program, account, today) if points else None
         credited = credit(program, account, book, [Line("bonus", points, "sign-up bonus", member, {"source": source})]
@@ -41,7 +42,7 @@ def register_member(svc: Services, *, program_id: str, member: str, registered_a
                           qualifying=qualifying_points(program, "bonus", points))
         after = credited.account
         marker = {"on": today.isoformat(), "at": (registered_at or now).isoformat(), "points": points}
-        after = after.evolve(features={**after.features, SIGNUP: marker})
+        after = SIGNUP.write(after, marker)
         return Decision(after=after, body=_body(member, points, after.balance, "credited", expiry),
                         lots=credited.lots(state.lots), entries=book.entries)
 

@@ -25,12 +25,12 @@ from typing import Any
 from ..domain.errors import ValidationFailed
 from ..domain.schedule import due_day
 from ..store import keys
-from .context import Services
+from .wiring import Wiring
 
 PAGE_SIZE = 200
 
 # process(svc, program_id, member, sweep_date, now) -> a small summary for logs and tests
-Process = Callable[[Services, str, str, dt.date, dt.datetime], dict[str, Any]]
+Process = Callable[[Wiring, str, str, dt.date, dt.datetime], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,8 @@ class SweepKind:
     # everything due up to `until`, so each item is read once however far ahead it looks:
     # windows(svc, program_id, date); one page per shard and window. `dispatched` is told once
     # the pages of a run are sent (to remember the run, so the next windows start after it).
-    windows: Callable[[Services, str, dt.date], list[tuple[dt.date, dt.date]]] | None = None
-    dispatched: Callable[[Services, str, dt.date], None] | None = None
+    windows: Callable[[Wiring, str, dt.date], list[tuple[dt.date, dt.date]]] | None = None
+    dispatched: Callable[[Wiring, str, dt.date], None] | None = None
 
 
 REGISTRY: dict[str, SweepKind] = {}
@@ -78,7 +78,7 @@ def kind_of(name: str, served: frozenset[str] | None = None) -> SweepKind:
     return REGISTRY[name]
 
 
-def sweep_date(svc: Services, program_id: str, date: str | None, now: dt.datetime) -> dt.date:
+def sweep_date(svc: Wiring, program_id: str, date: str | None, now: dt.datetime) -> dt.date:
     if date:
         try:
             return dt.date.fromisoformat(date)
@@ -87,7 +87,7 @@ def sweep_date(svc: Services, program_id: str, date: str | None, now: dt.datetim
     return svc.programs.get(program_id).local_date(now)
 
 
-def run_schedule(svc: Services, *, sweeps: list[str], now: dt.datetime,
+def run_schedule(svc: Wiring, *, sweeps: list[str], now: dt.datetime,
                  served: frozenset[str] | None = None) -> dict[str, Any]:
     """An hourly run: one program message per program and sweep whose local time has come since
     its last run. Nothing due costs the registry Query alone."""
@@ -104,7 +104,7 @@ def run_schedule(svc: Services, *, sweeps: list[str], now: dt.datetime,
     return {"sweeps": [k.name for k in kinds], "programs": len(programs), "dispatched": len(messages)}
 
 
-def dispatch(svc: Services, *, sweep: str, program_id: str, date: str | None, now: dt.datetime,
+def dispatch(svc: Wiring, *, sweep: str, program_id: str, date: str | None, now: dt.datetime,
              served: frozenset[str] | None = None) -> dict[str, Any]:
     kind = kind_of(sweep, served)
     day = sweep_date(svc, program_id, date, now)
@@ -125,7 +125,7 @@ def dispatch(svc: Services, *, sweep: str, program_id: str, date: str | None, no
     return {"sweep": kind.name, "program": program_id, "date": day.isoformat(), "pages": len(pages)}
 
 
-def handle_message(svc: Services, message: dict[str, Any], now: dt.datetime,
+def handle_message(svc: Wiring, message: dict[str, Any], now: dt.datetime,
                    served: frozenset[str] | None = None) -> dict[str, Any]:
     kind = kind_of(str(message.get("sweep")), served)
     program_id = str(message["program"])
@@ -143,7 +143,7 @@ def handle_message(svc: Services, message: dict[str, Any], now: dt.datetime,
     raise ValidationFailed("unknown sweep message type", {"type": message.get("type")})
 
 
-def _run_page(svc: Services, kind: SweepKind, program_id: str, day: dt.date, shard: int,
+def _run_page(svc: Wiring, kind: SweepKind, program_id: str, day: dt.date, shard: int,
               cursor: dict[str, Any] | None, span: dict[str, str] | None = None) -> dict[str, Any]:
     span = span or {}
     since = dt.date.fromisoformat(span["since"]) if "since" in span else None

@@ -16,8 +16,8 @@ from ..domain.tier_events import tier_changed, will_downgrade
 from ..domain.tier_review import Review, remind, review
 from ..domain.tiers import open_account, progress, set_tier, upgrade_if_reached
 from . import sweeps
-from .context import Services
-from .writes import Answer, Decision, EntryBuilder, Receipt, write_member
+from .wiring import Wiring
+from .writes import AnsweredWithoutWriting, Decision, EntryBuilder, Receipt, write_member
 
 REVIEW_SWEEP = "tier_review"
 # A tier change is not a movement of points: it is ledgered as an `adjust` of 0 points (the
@@ -57,7 +57,7 @@ def tier_view(program: Program, account: Account, today: dt.date) -> dict[str, A
 # ----- review --------------------------------------------------------------------------------------
 
 
-def review_member(svc: Services, program_id: str, member: str, day: dt.date, now: dt.datetime,
+def review_member(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime,
                   *, cause: str = "review", actor: str | None = None) -> Receipt:
     """Everything the tier rules have due for a member on ``day``: the reviews (caught up if
     several periods were missed), the reminder before the next one, an upgrade a lowered
@@ -68,7 +68,7 @@ def review_member(svc: Services, program_id: str, member: str, day: dt.date, now
     def decide(state: MemberState) -> Decision:
         before = state.account
         if not before.exists:
-            raise Answer(Receipt(200, _nothing(member, day, program.lowest_tier.code)))
+            raise AnsweredWithoutWriting(Receipt(200, _nothing(member, day, program.lowest_tier.code)))
         reviews = review(before, program, day)
         after = reviews[-1].account if reviews else before
         reminder = remind(after, program, day)
@@ -76,7 +76,7 @@ def review_member(svc: Services, program_id: str, member: str, day: dt.date, now
             after = reminder.account
         after = upgrade_if_reached(after, program, day)
         if not reviews and reminder is None and after.tier == before.tier:
-            raise Answer(Receipt(200, _nothing(member, day, before.tier)))
+            raise AnsweredWithoutWriting(Receipt(200, _nothing(member, day, before.tier)))
         if reviews:
             key = f"review:{reviews[0].review_on.isoformat()}"
         elif reminder is not None:
@@ -132,7 +132,7 @@ def _ledger_change(book: EntryBuilder, tier_from: str, tier_to: str, reason: str
     book.add(TIER_ENTRY, 0, reason, None, kind="tier", tier_from=tier_from, tier_to=tier_to, **details)
 
 
-def _sweep_process(svc: Services, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+def _sweep_process(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
     return review_member(svc, program_id, member, day, now).body
 
 
@@ -142,7 +142,7 @@ sweeps.register(sweeps.SweepKind(name=REVIEW_SWEEP, due_kind="REVIEW", process=_
                                  local_time=dt.time(0, 15)))
 
 
-def evaluate_member(svc: Services, program_id: str, member: str, now: dt.datetime, actor: str) -> Receipt:
+def evaluate_member(svc: Wiring, program_id: str, member: str, now: dt.datetime, actor: str) -> Receipt:
     """An operator's POST .../tier-evaluation: what the sweep would do today, now."""
     program = svc.programs.get(program_id)
     return review_member(svc, program_id, member, program.local_date(now), now, cause="evaluation", actor=actor)
@@ -151,7 +151,7 @@ def evaluate_member(svc: Services, program_id: str, member: str, now: dt.datetim
 # ----- by hand ------------------------------------------------------------------------------------
 
 
-def set_member_tier(svc: Services, *, program_id: str, member: str, tier: str, reason: str,
+def set_member_tier(svc: Wiring, *, program_id: str, member: str, tier: str, reason: str,
                     idempotency_key: str, actor: str, now: dt.datetime) -> Receipt:
     """An operator sets the tier (up or down) with a reason: ledgered, announced, a fresh period."""
     program = svc.programs.get(program_id)
@@ -197,7 +197,7 @@ def _profile_body(member: str, account: Account) -> dict[str, Any]:
     return {"member_id": member, "birthday": born.isoformat() if born else None}
 
 
-def set_my_birthday(svc: Services, *, program_id: str, member: str, born: dt.date, now: dt.datetime) -> Receipt:
+def set_my_birthday(svc: Wiring, *, program_id: str, member: str, born: dt.date, now: dt.datetime) -> Receipt:
     """A member sets their birthday once (it earns the birthday-month multiplier); the same
     value again is a no-op, another value needs an operator."""
     program = svc.programs.get(program_id)
@@ -207,7 +207,7 @@ def set_my_birthday(svc: Services, *, program_id: str, member: str, born: dt.dat
         account = open_account(state.account, program, now)
         current = birthday(account)
         if current == born:
-            raise Answer(Receipt(200, _profile_body(member, account)))
+            raise AnsweredWithoutWriting(Receipt(200, _profile_body(member, account)))
         if current is not None:
             raise Forbidden("the birthday is already set; an operator can change it",
                             {"field": "birthday", "birthday": current.isoformat()})
@@ -220,7 +220,7 @@ def set_my_birthday(svc: Services, *, program_id: str, member: str, born: dt.dat
                         payload={"birthday": born.isoformat()}, now=now, decide=decide, account_only=True)
 
 
-def set_birthday_by_operator(svc: Services, *, program_id: str, member: str, born: dt.date, reason: str,
+def set_birthday_by_operator(svc: Wiring, *, program_id: str, member: str, born: dt.date, reason: str,
                              idempotency_key: str, actor: str, now: dt.datetime) -> Receipt:
     program = svc.programs.get(program_id)
     _check_birthday(program, born, now)

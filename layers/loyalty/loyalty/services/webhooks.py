@@ -29,7 +29,7 @@ from ..domain.earn import OrderLine
 from ..domain.errors import IdempotencyKeyReused, Unauthorized, ValidationFailed
 from ..store.table import fingerprint
 from . import actions, pending, signup
-from .context import Services
+from .wiring import Wiring
 from .writes import Receipt, also_record, replay
 
 
@@ -46,7 +46,7 @@ def authorize(partner: Mapping[str, Any], event_type: str, program: str | None) 
         raise Unauthorized("this partner belongs to another program", {"reason": "wrong_program"})
 
 
-def receive(svc: Services, *, partner: Mapping[str, Any], webhook_id: str, event_type: str,
+def receive(svc: Wiring, *, partner: Mapping[str, Any], webhook_id: str, event_type: str,
             data: Mapping[str, Any], payload: Any, now: dt.datetime) -> dict[str, Any]:
     """The answer to a verified, authorized delivery: ``{webhook_id, results}``."""
     partner_id, program_id, member = partner["partner_id"], partner["program"], data["member_id"]
@@ -67,7 +67,7 @@ def receive(svc: Services, *, partner: Mapping[str, Any], webhook_id: str, event
     return {"webhook_id": webhook_id, "results": [result(member, receipt.body)]}
 
 
-def _bind(svc: Services, partner_id: str, webhook_id: str, expected: str, *, ttl: int,
+def _bind(svc: Wiring, partner_id: str, webhook_id: str, expected: str, *, ttl: int,
           binding: dict[str, Any]) -> None:
     """The id is this event's from now on, or it was already (same fingerprint); else 422."""
     bound = svc.partners.get_webhook(partner_id, webhook_id)
@@ -80,7 +80,7 @@ def _bind(svc: Services, partner_id: str, webhook_id: str, expected: str, *, ttl
                                    {"webhook_id": webhook_id})
 
 
-def _recorded(svc: Services, program_id: str, member: str, key: str, expected: str, receipt: Receipt, *,
+def _recorded(svc: Wiring, program_id: str, member: str, key: str, expected: str, receipt: Receipt, *,
               ttl: int) -> Receipt:
     """The answer as recorded under the webhook's key. The effect's transaction recorded it when
     there was an effect; an outcome that wrote nothing (a replay of the order's own key, a member
@@ -95,7 +95,7 @@ def _recorded(svc: Services, program_id: str, member: str, key: str, expected: s
     return receipt if stored is None else replay(stored, expected)
 
 
-def apply_event(svc: Services, *, program_id: str, event_type: str, data: Mapping[str, Any],
+def apply_event(svc: Wiring, *, program_id: str, event_type: str, data: Mapping[str, Any],
                 now: dt.datetime, source: str) -> Receipt:
     """Give a partner event (validated ``data``, plain JSON values) its effect on the member."""
     member = data["member_id"]

@@ -31,7 +31,7 @@ from ..store.table import (
     fingerprint,
 )
 from .announce import announce
-from .context import Services
+from .wiring import Wiring
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class Retry(Exception):
     """Raised by a decision to re-read and decide again (e.g. a cached price went stale)."""
 
 
-class Answer(Exception):
+class AnsweredWithoutWriting(Exception):
     """Raised by a decision that needs no write (e.g. already checked in today): the receipt
     is the answer, and the call costs the one read it made."""
 
@@ -77,8 +77,8 @@ class Answer(Exception):
         self.receipt = receipt
 
 
-class Unchanged(Answer):
-    """An Answer for a request that may have been applied before: write_member answers with the
+class NothingLeftToDo(AnsweredWithoutWriting):
+    """An AnsweredWithoutWriting for a request that may have been applied before: write_member answers with the
     first answer when it was (its effect is why nothing is left to do), else with this one."""
 
     def __init__(self, receipt: Receipt, key: str, payload: Any) -> None:
@@ -87,9 +87,9 @@ class Unchanged(Answer):
         self.fingerprint = fingerprint(payload)
 
 
-def answer_unchanged(request_key: str, payload: Any, body: dict[str, Any], status: int = 200) -> NoReturn:
-    """For a decision that finds nothing to do: answer without a write (see Unchanged)."""
-    raise Unchanged(Receipt(status, body), request_key, payload)
+def answer_nothing_left_to_do(request_key: str, payload: Any, body: dict[str, Any], status: int = 200) -> NoReturn:
+    """For a decision that finds nothing to do: answer without a write (see NothingLeftToDo)."""
+    raise NothingLeftToDo(Receipt(status, body), request_key, payload)
 
 
 def new_id(now: dt.datetime) -> str:
@@ -151,7 +151,7 @@ def also_record(key: str, payload: Any) -> Iterator[None]:
 
 
 def write_member(
-    svc: Services,
+    svc: Wiring,
     *,
     program: str,
     member: str,
@@ -193,10 +193,10 @@ def write_member(
         except Retry:
             _backoff(attempt)
             continue
-        except Unchanged as unchanged:
-            stored = _stored(svc, program, member, unchanged.key, state.account)
-            return replay(stored, unchanged.fingerprint) if stored else unchanged.receipt
-        except Answer as answer:
+        except NothingLeftToDo as nothing_left:
+            stored = _stored(svc, program, member, nothing_left.key, state.account)
+            return replay(stored, nothing_left.fingerprint) if stored else nothing_left.receipt
+        except AnsweredWithoutWriting as answer:
             return answer.receipt
         except LoyaltyError:
             # A replay must get the first answer even when the request would now be refused
@@ -263,7 +263,7 @@ def write_member(
     raise Conflict("the account is busy; try again", {"attempts": attempts})
 
 
-def _stored(svc: Services, program: str, member: str, key: str, account: Account) -> StoredRequest | None:
+def _stored(svc: Wiring, program: str, member: str, key: str, account: Account) -> StoredRequest | None:
     """The record of ``key``, wherever it is: the account's log, the SALE# or REQ# item of its
     own, or the log's spill."""
     return (svc.store.get_request(program, member, key, account=account)

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..domain.account import Account, LedgerEntry, PendingLot
 from ..domain.lots import Lot
-from ..domain.pending import SaleRecord
+from ..domain.refunds import SaleRecord
 from . import keys
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..domain.account import Account, LedgerEntry, PendingLot
-from ..domain.pending import SaleRecord
+from ..domain.refunds import SaleRecord
 from . import keys, summary
 from .changes import StoredRequest
 

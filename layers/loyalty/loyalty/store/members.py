@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.account import Account, MemberState, PendingLot
 from ..domain.lots import Lot
-from ..domain.pending import SaleRecord
+from ..domain.refunds import SaleRecord
 from . import keys, requests
 from .changes import StoredRequest
 from .items import _account_from_item, _int, _pending_from_item, _sale_from_item, _stored

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 from ...clock import utc_now
 from ...services import accounts
-from ...services.context import services
+from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of
 from .schemas import AdjustmentBody
 
@@ -24,30 +24,30 @@ IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTE
 @router.get("/v1/me", summary="My points, tier and what expires next")
 def get_me() -> dict[str, Any]:
     program, member = member_of(router)
-    return accounts.get_account(services(), program, member, utc_now())
+    return accounts.get_account(wiring(), program, member, utc_now())
 
 
 @router.get("/v1/me/ledger", summary="My ledger, newest first")
 def get_my_ledger(limit: Limit = 20, cursor: Cursor = None) -> dict[str, Any]:
     program, member = member_of(router)
-    return accounts.get_ledger(services(), program, member, limit=limit, cursor=cursor)
+    return accounts.get_ledger(wiring(), program, member, limit=limit, cursor=cursor)
 
 
 @router.get("/v1/admin/members/<member_id>", summary="A member's account, as the member sees it")
 def get_member(member_id: MemberPath) -> dict[str, Any]:
     program, _ = admin_of(router)
-    return accounts.get_account(services(), program, member_id, utc_now())
+    return accounts.get_account(wiring(), program, member_id, utc_now())
 
 
 @router.get("/v1/admin/members/<member_id>/ledger", summary="A member's ledger")
 def get_member_ledger(member_id: MemberPath, limit: Limit = 20, cursor: Cursor = None) -> dict[str, Any]:
     program, _ = admin_of(router)
-    return accounts.get_ledger(services(), program, member_id, limit=limit, cursor=cursor)
+    return accounts.get_ledger(wiring(), program, member_id, limit=limit, cursor=cursor)
 
 
 @router.post("/v1/admin/members/<member_id>/adjustments", summary="Add or remove points by hand")
 def post_adjustment(member_id: MemberPath, body: AdjustmentBody, idempotency_key: IdempotencyKey) -> Any:
     program, actor = admin_of(router)
-    receipt = accounts.adjust(services(), program_id=program, member=member_id, points=body.points,
+    receipt = accounts.adjust(wiring(), program_id=program, member=member_id, points=body.points,
                               reason=body.reason, idempotency_key=idempotency_key, actor=actor, now=utc_now())
     return json_response(receipt.status, receipt.body)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import Field
 
 from ...services.actions import record_action
-from ...services.context import services
+from ...services.wiring import wiring
 from ..http import MEMBER_ID, admin_of, json_response, member_of, request_time
 from .schemas import Body
 
@@ -31,7 +31,7 @@ class ActionBody(Body):
 @router.post("/v1/me/actions", summary="Report an action of mine the program lets members report")
 def post_my_action(body: ActionBody) -> Any:
     program, member = member_of(router)
-    receipt = record_action(services(), program_id=program, member=member, action=body.action, ref=body.ref,
+    receipt = record_action(wiring(), program_id=program, member=member, action=body.action, ref=body.ref,
                             now=request_time(router), source="member", by_member=True)
     return json_response(receipt.status, receipt.body)
 
@@ -39,6 +39,6 @@ def post_my_action(body: ActionBody) -> Any:
 @router.post("/v1/admin/members/<member_id>/actions", summary="Credit a member's action within its caps")
 def post_member_action(member_id: Annotated[str, Path(pattern=MEMBER_ID)], body: ActionBody) -> Any:
     program, actor = admin_of(router)
-    receipt = record_action(services(), program_id=program, member=member_id, action=body.action, ref=body.ref,
+    receipt = record_action(wiring(), program_id=program, member=member_id, action=body.action, ref=body.ref,
                             now=request_time(router), source=f"admin:{actor}")
     return json_response(receipt.status, receipt.body)

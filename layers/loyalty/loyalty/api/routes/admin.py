@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from ...clock import utc_now
 from ...domain.rewards import RewardSpec
 from ...services import programs, rewards
-from ...services.context import services
+from ...services.wiring import wiring
 from ..http import admin_of, json_response
 from .schemas import Description, Name
 
@@ -45,28 +45,28 @@ class NewReward(RewardBody):
 @router.get("/v1/admin/program", summary="The program document and its version")
 def get_program() -> dict[str, Any]:
     program, _ = admin_of(router)
-    return programs.get_program(services(), program)
+    return programs.get_program(wiring(), program)
 
 
 @router.put("/v1/admin/program", summary="Store a new version of the program document")
 def put_program(document: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     program, actor = admin_of(router)
-    return programs.put_program(services(), program, document, now=utc_now(), actor=actor)
+    return programs.put_program(wiring(), program, document, now=utc_now(), actor=actor)
 
 
 @router.get("/v1/admin/rewards", summary="The whole catalog, inactive rewards included")
 def get_catalog() -> dict[str, Any]:
     program, _ = admin_of(router)
-    return {"rewards": [rewards.reward_view(r) for r in rewards.list_rewards(services(), program)]}
+    return {"rewards": [rewards.reward_view(r) for r in rewards.list_rewards(wiring(), program)]}
 
 
 @router.post("/v1/admin/rewards", summary="Add a reward")
 def post_reward(body: NewReward) -> Any:
     program, _ = admin_of(router)
-    return json_response(201, rewards.create_reward(services(), program, body.id, body.spec()))
+    return json_response(201, rewards.create_reward(wiring(), program, body.id, body.spec()))
 
 
 @router.put("/v1/admin/rewards/<reward_id>", summary="Replace a reward")
 def put_reward(reward_id: RewardId, body: RewardBody) -> dict[str, Any]:
     program, _ = admin_of(router)
-    return rewards.replace_reward(services(), program, reward_id, body.spec())
+    return rewards.replace_reward(wiring(), program, reward_id, body.spec())

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ...domain.errors import ValidationFailed
 from ...services import checkin
-from ...services.context import services
+from ...services.wiring import wiring
 from ..http import json_response, member_of, request_time
 from .schemas import Body
 
@@ -27,14 +27,14 @@ class MakeupBody(Body):
 @router.post("/v1/me/check-ins", summary="Check in for today (once per local day)")
 def post_check_in() -> Any:
     program, member = member_of(router)
-    receipt = checkin.check_in(services(), program_id=program, member=member, now=request_time(router))
+    receipt = checkin.check_in(wiring(), program_id=program, member=member, now=request_time(router))
     return json_response(receipt.status, receipt.body)
 
 
 @router.get("/v1/me/check-ins", summary="My check-in calendar, streak and next ladder reward")
 def get_check_ins(month: Month = None) -> dict[str, Any]:
     program, member = member_of(router)
-    return checkin.calendar(services(), program_id=program, member=member, month=month, now=request_time(router))
+    return checkin.calendar(wiring(), program_id=program, member=member, month=month, now=request_time(router))
 
 
 @router.post("/v1/me/check-ins/makeup", summary="Make up a missed day of this month")
@@ -44,5 +44,5 @@ def post_makeup(body: MakeupBody) -> Any:
         day = dt.date.fromisoformat(body.date)
     except ValueError as exc:
         raise ValidationFailed("not a calendar date", {"field": "date", "value": body.date}) from exc
-    receipt = checkin.make_up(services(), program_id=program, member=member, day=day, now=request_time(router))
+    receipt = checkin.make_up(wiring(), program_id=program, member=member, day=day, now=request_time(router))
     return json_response(receipt.status, receipt.body)

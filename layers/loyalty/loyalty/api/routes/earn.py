@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 
 from ...clock import utc_now
 from ...domain.earn import OrderLine
-from ...services.context import services
 from ...services.earn import earn_order
+from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response
 from .schemas import EarnBody, refuse_future
 
@@ -27,7 +27,7 @@ def post_earn(
     now = utc_now()
     refuse_future(body, now)
     items = [OrderLine(i.amount_fen, i.category, i.sku) for i in body.items] if body.items else None
-    receipt = earn_order(services(), program_id=program, member=member_id, order_id=body.order_id,
+    receipt = earn_order(wiring(), program_id=program, member=member_id, order_id=body.order_id,
                          amount_fen=body.amount_fen, items=items, paid_at=body.paid_at, now=now,
                          source=f"admin:{actor}", idempotency_key=idempotency_key)
     return json_response(receipt.status, receipt.body)

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from ...clock import utc_now
 from ...services import webhooks as partner_webhooks
-from ...services.context import services
+from ...services.wiring import wiring
 from ..partner_events import parse_data, parse_json, parse_payload
 from ..webhooks import authenticate, raw_body
 
@@ -27,7 +27,7 @@ router = Router()
 def post_webhook(partner_id: str) -> dict[str, Any]:
     event = router.current_event
     body = raw_body(event.raw_event)
-    svc, now = services(), utc_now()
+    svc, now = wiring(), utc_now()
     # Signature first: nothing about the body is looked at before its sender is known.
     partner, signed = authenticate(svc, partner_id, event.headers, body, now)
     payload = parse_payload(parse_json(body))

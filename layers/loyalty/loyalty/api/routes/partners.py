@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 
 from ...clock import utc_now
 from ...services import partners
-from ...services.context import services
+from ...services.wiring import wiring
 from ..http import admin_of, json_response
 from .schemas import Name
 
@@ -35,7 +35,7 @@ class PartnerBody(partners.PartnerSpec):
 @admin_router.put("/v1/admin/partners/<partner_id>", summary="Register or update a partner of the program")
 def put_partner(partner_id: PartnerPath, body: PartnerBody) -> Any:
     program, actor = admin_of(admin_router)
-    status, view = partners.register(services(), program, partner_id, body, now=utc_now(), actor=actor)
+    status, view = partners.register(wiring(), program, partner_id, body, now=utc_now(), actor=actor)
     return json_response(status, view)
 
 
@@ -43,4 +43,4 @@ def put_partner(partner_id: PartnerPath, body: PartnerBody) -> Any:
                    summary="Rotate the partner's secret (the old one verifies 24 more hours)")
 def post_partner_secret(partner_id: PartnerPath) -> dict[str, Any]:
     program, actor = admin_of(admin_router)
-    return partners.rotate_secret(services(), program, partner_id, now=utc_now(), actor=actor)
+    return partners.rotate_secret(wiring(), program, partner_id, now=utc_now(), actor=actor)

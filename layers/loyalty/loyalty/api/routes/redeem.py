@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from ...clock import utc_now
 from ...services import rewards
-from ...services.context import services
+from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, json_response, member_of
 from .schemas import RedemptionBody
 
@@ -19,7 +19,7 @@ router = Router()
 @router.get("/v1/rewards", summary="The catalog, with what I can redeem")
 def get_rewards() -> dict[str, Any]:
     program, member = member_of(router)
-    return rewards.catalog_for_member(services(), program, member, utc_now())
+    return rewards.catalog_for_member(wiring(), program, member, utc_now())
 
 
 @router.post("/v1/me/redemptions", summary="Redeem a reward")
@@ -28,6 +28,6 @@ def post_redemption(
     idempotency_key: Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY)],
 ) -> Any:
     program, member = member_of(router)
-    receipt = rewards.redeem(services(), program_id=program, member=member, reward_id=body.reward_id,
+    receipt = rewards.redeem(wiring(), program_id=program, member=member, reward_id=body.reward_id,
                              quantity=body.quantity, idempotency_key=idempotency_key, now=utc_now())
     return json_response(receipt.status, receipt.body)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ...clock import utc_now
 from ...services import tiers
-from ...services.context import services
+from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of
 from .schemas import Body, Day, Reason
 
@@ -37,14 +37,14 @@ class AdminProfileBody(ProfileBody):
              summary="Run what the tier review has due for a member today (review, reminder, upgrade)")
 def post_evaluation(member_id: MemberPath) -> Any:
     program, actor = admin_of(router)
-    receipt = tiers.evaluate_member(services(), program, member_id, utc_now(), actor)
+    receipt = tiers.evaluate_member(wiring(), program, member_id, utc_now(), actor)
     return json_response(receipt.status, receipt.body)
 
 
 @router.put("/v1/admin/members/<member_id>/tier", summary="Set a member's tier by hand, with a reason (ledgered)")
 def put_tier(member_id: MemberPath, body: TierBody, idempotency_key: IdempotencyKey) -> Any:
     program, actor = admin_of(router)
-    receipt = tiers.set_member_tier(services(), program_id=program, member=member_id, tier=body.tier,
+    receipt = tiers.set_member_tier(wiring(), program_id=program, member=member_id, tier=body.tier,
                                     reason=body.reason, idempotency_key=idempotency_key, actor=actor, now=utc_now())
     return json_response(receipt.status, receipt.body)
 
@@ -52,14 +52,14 @@ def put_tier(member_id: MemberPath, body: TierBody, idempotency_key: Idempotency
 @router.put("/v1/me/profile", summary="Set my birthday (once; a change needs an operator)")
 def put_my_profile(body: ProfileBody) -> Any:
     program, member = member_of(router)
-    receipt = tiers.set_my_birthday(services(), program_id=program, member=member, born=body.birthday, now=utc_now())
+    receipt = tiers.set_my_birthday(wiring(), program_id=program, member=member, born=body.birthday, now=utc_now())
     return json_response(receipt.status, receipt.body)
 
 
 @router.put("/v1/admin/members/<member_id>/profile", summary="Change a member's birthday, with a reason")
 def put_member_profile(member_id: MemberPath, body: AdminProfileBody, idempotency_key: IdempotencyKey) -> Any:
     program, actor = admin_of(router)
-    receipt = tiers.set_birthday_by_operator(services(), program_id=program, member=member_id, born=body.birthday,
+    receipt = tiers.set_birthday_by_operator(wiring(), program_id=program, member=member_id, born=body.birthday,
                                              reason=body.reason, idempotency_key=idempotency_key, actor=actor,
                                              now=utc_now())
     return json_response(receipt.status, receipt.body)
