@@ -49,7 +49,7 @@ from bench import capacity, imports  # noqa: E402
 from bench.operations import Bench, Operation, operations  # noqa: E402
 from bench.recorder import CLOCK, Call, Recorder  # noqa: E402
 from loyalty.domain.program import parse_program  # noqa: E402
-from loyalty.services.context import reset_services, services  # noqa: E402
+from loyalty.services.wiring import reset_wiring, wiring  # noqa: E402
 from tests.support.template import ROOT, create_table_kwargs, table_properties  # noqa: E402
 
 TABLE = os.environ["TABLE_NAME"]
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
             bench, recorder = _fresh(plain, args.iterations)
             results.append(measure(op, bench, recorder, plain, args.iterations))
             plain.delete_table(TableName=TABLE)
-        reset_services()
+        reset_wiring()
 
     if results:
         print(f"\nDynamoDB per call (moto in-process, warm container; capacity from item sizes; latency: median thread "
@@ -338,8 +338,8 @@ def _table_kwargs(name: str) -> dict[str, Any]:
 def _fresh(plain: Any, iterations: int) -> tuple[Bench, Recorder]:
     """An empty table with the demo program, and new services over it (a cold container)."""
     plain.create_table(**_table_kwargs(TABLE))
-    reset_services()
-    svc = services()
+    reset_wiring()
+    svc = wiring()
     now = dt.datetime.now(dt.UTC)
     svc.store.put_program_document("demo", _demo_document(), expected_version=0, updated_at=now, updated_by="bench")
     return Bench(svc, now=now, runs=WARMUP + 1 + iterations), Recorder(svc.store.client, plain)

@@ -14,7 +14,7 @@ from typing import Any
 
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, earn, rewards
-from loyalty.services.context import Services
+from loyalty.services.wiring import Wiring
 from tests.support.events import call, http_event, member_claims
 
 
@@ -22,7 +22,7 @@ from tests.support.events import call, http_event, member_claims
 class Bench:
     """What an operation needs: the services (over moto), the time, and how many calls it gets."""
 
-    svc: Services
+    svc: Wiring
     now: dt.datetime
     runs: int  # calls each operation will be asked to make: prepare() makes data for this many
 
