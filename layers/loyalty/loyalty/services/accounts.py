@@ -11,8 +11,8 @@ from ..domain.expiry import NEVER
 from ..domain.lots import allocate, spendable
 from ..domain.program import Program
 from ..domain.tiers import open_account, qualifies, remove_qualifying
-from ..store.table import LotWrite
 from .credit import Line, credit, credit_expiry, qualifying_points
+from .ports import LotWrite
 from .tiers import tier_view
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member

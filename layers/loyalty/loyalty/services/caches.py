@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 
 from ..domain.errors import NotFound
 from ..domain.program import Program, parse_program
-from ..store.table import Store
+from .ports import Catalog
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ class TtlCache(Generic[T]):
 
 
 class ProgramCache:
-    def __init__(self, store: Store, max_age: float) -> None:
+    def __init__(self, store: Catalog, max_age: float) -> None:
         self.store = store
         self._cache: TtlCache[tuple[int, Program]] = TtlCache(max_age, self._load)
 

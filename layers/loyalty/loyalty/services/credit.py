@@ -17,7 +17,7 @@ from ..domain.expiry import expires_on
 from ..domain.lots import Lot
 from ..domain.program import Program, QualifyingSource
 from ..domain.tiers import apply_qualifying, qualifies
-from ..store.table import LotWrite
+from .ports import LotWrite
 from .writes import EntryBuilder
 
 

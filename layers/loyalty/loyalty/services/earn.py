@@ -22,8 +22,8 @@ from ..domain.pending import holds_points, release_day
 from ..domain.refunds import SaleRecord
 from ..domain.tiers import open_account, qualifies
 from ..store import keys
-from ..store.table import PendingWrite, SaleWrite
 from .credit import Line, credit
+from .ports import PendingWrite, SaleWrite
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
 

@@ -31,8 +31,8 @@ from typing import Any
 from ..domain.account import MemberState, Section
 from ..domain.events import DomainEvent
 from ..domain.expiry import expired_by, reminder_due
-from ..store.table import LotWrite
 from . import sweeps
+from .ports import LotWrite
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
 

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.events import EVENT_TYPES
-from ..store.table import WriteConflict
+from .ports import WriteConflict
 from .wiring import Wiring
 
 PARTNER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"

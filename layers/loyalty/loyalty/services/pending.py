@@ -26,10 +26,10 @@ from ..domain.pending import release_lot
 from ..domain.program import Program
 from ..domain.refunds import Policy, cancel_pending, plan_clawback, refund_share
 from ..domain.tiers import open_account, remove_qualifying
-from ..store.table import PendingWrite, SaleWrite
 from . import sweeps
 from .credit import Line, credit, lot_writes
 from .earn import earn_order
+from .ports import PendingWrite, SaleWrite
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
 

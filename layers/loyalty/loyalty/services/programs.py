@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from ..domain.errors import Conflict, ValidationFailed
 from ..domain.program import validate_program
-from ..store.table import WriteConflict
+from .ports import WriteConflict
 from .wiring import Wiring
 
 

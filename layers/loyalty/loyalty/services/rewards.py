@@ -10,7 +10,7 @@ from ..domain.errors import Conflict, NotFound, OutOfStock, ValidationFailed
 from ..domain.lots import allocate, spendable
 from ..domain.rewards import Reward, RewardSpec, check_redeemable, is_redeemable
 from ..domain.tiers import open_account
-from ..store.table import LotWrite, ProgramItemConflict, WriteConflict
+from .ports import LotWrite, ProgramItemConflict, StockTake, WriteConflict
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, Retry, new_id, write_member
 
@@ -126,7 +126,7 @@ def redeem(
                   "points": cost, "balance": after.balance},
             lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
             entries=book.entries,
-            program_items=[svc.store.reward_take_op(program_id, reward_id, quantity=quantity, rev=reward.rev,
+            stock_takes=[StockTake(program_id, reward_id, quantity=quantity, rev=reward.rev,
                                                      finite_stock=reward.stock is not None)],
             on_program_conflict=on_conflict,
         )

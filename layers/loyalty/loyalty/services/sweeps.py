@@ -24,7 +24,6 @@ from typing import Any
 
 from ..domain.errors import ValidationFailed
 from ..domain.schedule import due_day
-from ..store import keys
 from .wiring import Wiring
 
 PAGE_SIZE = 200
@@ -117,7 +116,7 @@ def dispatch(svc: Wiring, *, sweep: str, program_id: str, date: str | None, now:
     pages = [
         {"type": "page", "sweep": kind.name, "program": program_id, "date": day.isoformat(), "shard": shard, **span}
         for span in spans
-        for shard in range(keys.DUE_SHARDS)
+        for shard in range(svc.store.due_shards)
     ]
     svc.queue.send(pages)
     if kind.dispatched is not None:
@@ -148,12 +147,11 @@ def _run_page(svc: Wiring, kind: SweepKind, program_id: str, day: dt.date, shard
     span = span or {}
     since = dt.date.fromisoformat(span["since"]) if "since" in span else None
     until = dt.date.fromisoformat(span["until"]) if "until" in span else kind.until(day)
-    items, next_cursor = svc.store.due_items(kind.due_kind, program_id, shard, until,
-                                             limit=PAGE_SIZE, cursor=cursor, since=since)
-    members = sorted({keys.member_of_pk(item["PK"]) for item in items})
+    page = svc.store.due_members(kind.due_kind, program_id, shard, until, limit=PAGE_SIZE, cursor=cursor, since=since)
+    members, next_cursor = page.members, page.cursor
     base = {"sweep": kind.name, "program": program_id, "date": day.isoformat()}
     messages: list[dict[str, Any]] = [{"type": "member", **base, "member": m} for m in members]
     if next_cursor:
         messages.append({"type": "page", **base, "shard": shard, "cursor": next_cursor, **span})
     svc.queue.send(messages)
-    return {"page": shard, "due_items": len(items), "members": len(members), "more": bool(next_cursor)}
+    return {"page": shard, "due_items": page.items, "members": len(members), "more": bool(next_cursor)}

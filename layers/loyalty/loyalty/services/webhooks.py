@@ -27,8 +27,8 @@ from typing import Any
 
 from ..domain.earn import OrderLine
 from ..domain.errors import IdempotencyKeyReused, Unauthorized, ValidationFailed
-from ..store.table import fingerprint
 from . import actions, pending, signup
+from .ports import fingerprint
 from .wiring import Wiring
 from .writes import Receipt, also_record, replay
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..store.queue import EventBus, WorkQueue
 from ..store.table import Store
 from .caches import ProgramCache, TtlCache
+from .ports import Repository
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 @dataclass
 class Wiring:
     settings: Settings
-    store: Store
+    store: Repository
     programs: ProgramCache
     rewards: TtlCache[dict[str, Any]]
     _queue: WorkQueue | None = None
@@ -29,13 +30,20 @@ class Wiring:
     _deliveries: WorkQueue | None = None
     _registry: ProgramRegistry | None = None
 
+    def _table(self) -> Store:
+        """The DynamoDB store itself, for the adapters built over its client (partners, the
+        registry); the in-memory repository of unit tests has none."""
+        if not isinstance(self.store, Store):
+            raise TypeError(f"{type(self.store).__name__} is not a DynamoDB store")
+        return self.store
+
     @property
     def registry(self) -> ProgramRegistry:
         """Every program of the stack (the sweeps' schedules read it)."""
         if self._registry is None:
             from ..store.registry import ProgramRegistry
 
-            self._registry = ProgramRegistry(self.store)
+            self._registry = ProgramRegistry(self._table())
         return self._registry
 
     @property
@@ -44,7 +52,7 @@ class Wiring:
             # Imported here: Powertools Parameters (SSM) is needed by the partner functions only.
             from ..store.partners import PartnerStore
 
-            self._partners = PartnerStore(self.store, self.settings.partner_secrets_path)
+            self._partners = PartnerStore(self._table(), self.settings.partner_secrets_path)
         return self._partners
 
     @property
@@ -73,7 +81,7 @@ def wiring() -> Wiring:
     return build_wiring(settings, Store(settings.table_name))
 
 
-def build_wiring(settings: Settings, store: Store) -> Wiring:
+def build_wiring(settings: Settings, store: Repository) -> Wiring:
     """The one wiring of caches over a store (tests with threads pass a store whose client they
     created before any thread starts)."""
     return Wiring(

@@ -17,8 +17,9 @@ from ulid import ULID
 from ..domain.account import Account, EntryType, LedgerEntry, MemberState
 from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, ValidationFailed
 from ..domain.events import DomainEvent
-from ..store import keys, requests
-from ..store.table import (
+from ..domain.tiers import sweep_due_on
+from .announce import announce
+from .ports import (
     MAX_TRANSACTION_ITEMS,
     LotWrite,
     MemberChange,
@@ -26,11 +27,11 @@ from ..store.table import (
     ProgramItemConflict,
     RequestAlreadyApplied,
     SaleWrite,
+    StockTake,
     StoredRequest,
     WriteConflict,
     fingerprint,
 )
-from .announce import announce
 from .wiring import Wiring
 
 
@@ -52,7 +53,7 @@ class Decision:
     lots: list[LotWrite] = field(default_factory=list)
     pending: list[PendingWrite] = field(default_factory=list)
     entries: list[LedgerEntry] = field(default_factory=list)
-    program_items: list[dict[str, Any]] = field(default_factory=list)
+    stock_takes: list[StockTake] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
     # Domain events (detail-type, detail) published after the commit (tier changes are added
     # by announce() whatever the write); and a request key that depends on what was read
@@ -185,7 +186,7 @@ def write_member(
                      else svc.store.load_member(program, member, lots_until=lots_until, use_summary=attempt == 0))
         if second_key is not None:
             # Before deciding: a key sent again with another order must not even be judged.
-            stored = requests.find_second(svc.store, state.account, second_key)
+            stored = svc.store.find_second(state.account, second_key)
             if stored is not None:
                 return replay(stored, expected)
         try:
@@ -208,7 +209,7 @@ def write_member(
         # Applied before (the account's log, or what spilled from it, says so): the first answer.
         # A record on a SALE# or REQ# item is caught by its condition at commit instead.
         key = decision.request_key or request_key
-        stored = svc.store.find_request(state.account, key) or requests.find_spilled(svc.store, state.account, key)
+        stored = svc.store.find_applied(state.account, key)
         if stored is not None:
             return replay(stored, expected)
         before = state.account
@@ -224,14 +225,15 @@ def write_member(
             response_status=decision.status,
             response=decision.body,
             request_ttl=ttl,
-            program_items=decision.program_items,
+            stock_takes=decision.stock_takes,
+            tier_due=sweep_due_on(after),
             extra_requests=[(k, f) for k, f in _ALSO_RECORD.get() if k != request_key],
             sales=decision.sales,
             written_at=int(now.timestamp()),
             lots_read=state.lots,
             lots_read_through=state.lots_through,
+            second_key=second_key,
         )
-        _log_keys(change, program, member, second_key)
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.
             raise ValidationFailed(
@@ -266,34 +268,7 @@ def write_member(
 def _stored(svc: Wiring, program: str, member: str, key: str, account: Account) -> StoredRequest | None:
     """The record of ``key``, wherever it is: the account's log, the SALE# or REQ# item of its
     own, or the log's spill."""
-    return (svc.store.get_request(program, member, key, account=account)
-            or requests.find_spilled(svc.store, account, key))
-
-
-def _log_keys(change: MemberChange, program: str, member: str, second_key: str | None) -> None:
-    """What the account's log needs beyond the change's own pointer (which the store appends):
-    the second key's pointer, and room. When the change would push the log past MAX_POINTERS,
-    its oldest pointers move to a REQLOG# item written in this same transaction (see
-    store/requests.py), so no key is forgotten before REQUEST_TTL_DAYS. Nothing changes for a
-    change without a second key and a log with room left: every member making fewer than
-    MAX_POINTERS requests in REQUEST_TTL_DAYS."""
-    # A second key points at the change's ledger item: a change without entries cannot have one.
-    new = ([requests.second_key(second_key, change.after.version, change.request_ttl // 86400)]
-           if second_key is not None and change.entries else [])
-    log, moved = requests.prepare(change.before.request_log, new=new,
-                                  adds_pointer=change.record_carrier not in (None, "sale"),
-                                  today=change.written_at // 86400)
-    if log is change.before.request_log:
-        return
-    # The log the store appends the change's own pointer to; the account's condition is on its
-    # version alone, so a concurrent writer still loses and decides again.
-    change.before = change.before.evolve(request_log=log)
-    if moved:
-        # store/table.py takes raw Update ops of further items only as program_items; the spill
-        # item has no condition, so it never raises ProgramItemConflict, and comes after the
-        # decision's own items, whose indexes stay as they were.
-        change.program_items = [*change.program_items,
-                                requests.spill_op(keys.member_pk(program, member), change.after.version, moved)]
+    return svc.store.get_request(program, member, key, account=account)
 
 
 def _backoff(attempt: int) -> None:

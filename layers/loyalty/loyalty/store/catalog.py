@@ -108,20 +108,3 @@ class Catalog:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise WriteConflict("reward changed") from exc
             raise
-
-    def reward_take_op(self, program: str, reward_id: str, *, quantity: int, rev: int, finite_stock: bool) -> dict[str, Any]:
-        """Update of a reward inside a redemption: the price revision it was quoted at is still
-        current and, for finite stock, enough is left."""
-        values: dict[str, Any] = {":q": quantity, ":rev": rev}
-        condition = "rev = :rev"
-        update = "ADD redeemed :q"
-        if finite_stock:
-            condition += " AND stock >= :q"
-            update += " SET stock = stock - :q"
-        return {
-            "Key": {"PK": keys.program_pk(program), "SK": keys.reward_sk(reward_id)},
-            "UpdateExpression": update,
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": values,
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..domain.account import Account, LedgerEntry, PendingLot
 from ..domain.lots import Lot
 from ..domain.refunds import SaleRecord
-from . import keys
+from . import keys, requests
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,18 @@ class SaleWrite:
     exists_before: bool
 
 
+@dataclass(frozen=True)
+class StockTake:
+    """A redemption's take of a reward: it still has the price revision it was quoted at and,
+    for finite stock, enough is left (a failed condition is a ProgramItemConflict)."""
+
+    program: str
+    reward_id: str
+    quantity: int
+    rev: int
+    finite_stock: bool
+
+
 @dataclass
 class MemberChange:
     """One atomic change of a member's partition (plus optional program-level items)."""
@@ -57,7 +70,12 @@ class MemberChange:
     response_status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
     request_ttl: int = 0  # epoch seconds
-    program_items: list[dict[str, Any]] = field(default_factory=list)  # raw Update ops
+    stock_takes: list[StockTake] = field(default_factory=list)
+    # The tier review (or the reminder before it) the account is due for: its due-index entry.
+    tier_due: dt.date | None = None
+    # The caller's own key for a change whose key is another (an earn's Idempotency-Key): logged
+    # in the account with the change, pointing at its ledger item.
+    second_key: str | None = None
     # (key, fingerprint): more request keys stored with the same answer (a webhook id
     # recorded with the effect of the service it called, whose own key is the order's).
     extra_requests: list[tuple[str, str]] = field(default_factory=list)
@@ -77,12 +95,25 @@ class MemberChange:
             return "sale"
         return "entry" if self.entries else "request"
 
+    @cached_property
+    def request_log(self) -> tuple[bytes, list[requests.Pointer]]:
+        """The account's log before the change's own pointer is appended, and the pointers that
+        move out of it to a spill item of this same transaction (REQLOG#, see requests.py): when
+        the change would push the log past MAX_POINTERS its oldest pointers move, so no key is
+        forgotten before REQUEST_TTL_DAYS. Nothing moves for a change without a second key and a
+        log with room left: every member making fewer than MAX_POINTERS requests in that time."""
+        # A second key points at the change's ledger item: a change without entries cannot have one.
+        new = ([requests.second_key(self.second_key, self.after.version, self.request_ttl // 86400)]
+               if self.second_key is not None and self.entries else [])
+        return requests.prepare(self.before.request_log, new=new, adds_pointer=self.record_carrier not in (None, "sale"),
+                                today=self.written_at // 86400)
+
     @property
     def item_count(self) -> int:
         """Items of the TransactWriteItems this change becomes (DynamoDB allows 100)."""
         return (
             (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
-            + len(self.entries) + len(self.program_items) + len(self.extra_requests)
+            + len(self.entries) + len(self.stock_takes) + len(self.extra_requests) + bool(self.request_log[1])
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -11,9 +12,23 @@ from . import keys
 from .items import _plain
 
 
+@dataclass(frozen=True)
+class DuePage:
+    members: list[str]  # the members of the page's due items, each once
+    items: int
+    cursor: dict[str, Any] | None
+
+
 class DueIndex:
     table_name: str
     client: Any
+    due_shards = keys.DUE_SHARDS
+
+    def due_members(self, kind: str, program: str, shard: int, until: dt.date, *, limit: int = 500,
+                    cursor: dict[str, Any] | None = None, since: dt.date | None = None) -> DuePage:
+        """A page of the due index (see due_items) as the members it names."""
+        items, next_cursor = self.due_items(kind, program, shard, until, limit=limit, cursor=cursor, since=since)
+        return DuePage(sorted({keys.member_of_pk(item["PK"]) for item in items}), len(items), next_cursor)
 
     def due_items(self, kind: str, program: str, shard: int, until: dt.date, *, limit: int = 500,
                   cursor: dict[str, Any] | None = None,

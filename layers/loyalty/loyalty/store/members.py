@@ -87,11 +87,20 @@ class MemberReads:
             return None  # another key with the same 6-byte digest
         return _stored(key, item)
 
+    def find_applied(self, account: Account, key: str) -> StoredRequest | None:
+        """The record of ``key`` when the account's log, or what spilled from it, says so."""
+        return self.find_request(account, key) or requests.find_spilled(self, account, key)  # type: ignore[arg-type]
+
+    def find_second(self, account: Account, key: str) -> StoredRequest | None:
+        """The record of the change that logged ``key`` as its second key (see requests.py)."""
+        return requests.find_second(self, account, key)  # type: ignore[arg-type]
+
     def get_request(self, program: str, member: str, key: str, *, account: Account | None = None) -> StoredRequest | None:
-        """The record of ``key``: in ``account``'s log when given (see find_request), else on the
-        order's SALE item or a REQ# item (a webhook id, or a change that wrote no ledger entry)."""
+        """The record of ``key``: in ``account``'s log or its spill when given (see find_applied),
+        else on the order's SALE item or a REQ# item (a webhook id, or a change that wrote no
+        ledger entry)."""
         if account is not None:
-            found = self.find_request(account, key)
+            found = self.find_applied(account, key)
             if found is not None:
                 return found
         pk = keys.member_pk(program, member)

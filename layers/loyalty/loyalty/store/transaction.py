@@ -11,9 +11,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from ..domain.account import Account
-from ..domain.tiers import sweep_due_on
 from . import keys, requests, summary
-from .changes import LotWrite, MemberChange, PendingWrite, SaleWrite
+from .changes import LotWrite, MemberChange, PendingWrite, SaleWrite, StockTake
 from .errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
 from .items import NEVER, _account_item, _entry_item
 
@@ -85,14 +84,19 @@ class MemberWrites:
                 }
             )
         first_program_item = len(ops)
-        for op in change.program_items:
-            ops.append({"Update": {"TableName": self.table_name, **op}})
+        for take in change.stock_takes:
+            ops.append({"Update": {"TableName": self.table_name, **stock_take_op(take)}})
+        spilled = change.request_log[1]
+        if spilled:
+            # Unconditional, and after the stock takes: their indexes stay the conflict's.
+            ops.append({"Update": {"TableName": self.table_name, **requests.spill_op(pk, after.version, spilled)}})
         transact(self.client, ops, request_index=request_index, first_program_item=first_program_item,
                        extra_requests=extra_index)
 
     def _account_op(self, pk: str, change: MemberChange, pointer: requests.Pointer | None = None) -> dict[str, Any]:
         item = {"PK": pk, "SK": keys.ACCOUNT, **_account_item(change.after)}
-        log = requests.append(change.before.request_log, pointer, today=change.written_at // 86400)
+        # The account's condition is on its version alone: a concurrent writer still loses.
+        log = requests.append(change.request_log[0], pointer, today=change.written_at // 86400)
         if log:
             item["requests"] = log
         lots, through = summary.after_change(
@@ -103,10 +107,9 @@ class MemberWrites:
         if through is not None:
             item["early_lots"], item["early_lots_through"] = summary.encode(lots), through.isoformat()
         after = change.after
-        tier_due = sweep_due_on(after)  # the tier review, or the reminder before it
-        if tier_due is not None:
+        if change.tier_due is not None:
             item["due_pk"] = keys.due_pk("REVIEW", after.program, keys.shard_of(after.member))
-            item["due_sk"] = f"{tier_due.isoformat()}#{after.member}"
+            item["due_sk"] = f"{change.tier_due.isoformat()}#{after.member}"
         if change.before.exists:
             return {
                 "Put": {
@@ -187,6 +190,28 @@ class MemberWrites:
                 "ExpressionAttributeValues": {f":s{n}": v for n, v in enumerate(fields.values())},
             }
         }
+
+
+
+
+def stock_take_op(take: StockTake) -> dict[str, Any]:
+    """The Update of a reward inside a redemption (an op of a TransactWriteItems, without
+    TableName): the price revision it was quoted at is still current and, for finite stock,
+    enough is left."""
+    values: dict[str, Any] = {":q": take.quantity, ":rev": take.rev}
+    condition = "rev = :rev"
+    update = "ADD redeemed :q"
+    if take.finite_stock:
+        condition += " AND stock >= :q"
+        update += " SET stock = stock - :q"
+    return {
+        "Key": {"PK": keys.program_pk(take.program), "SK": keys.reward_sk(take.reward_id)},
+        "UpdateExpression": update,
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+
 
 
 def transact(client: Any, ops: list[dict[str, Any]], *, request_index: int = -1, first_program_item: int | None = None,
