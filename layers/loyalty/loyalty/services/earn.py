@@ -21,15 +21,14 @@ from ..domain.expiry import expires_on
 from ..domain.pending import holds_points, release_day
 from ..domain.refunds import SaleRecord
 from ..domain.tiers import open_account, qualifies
-from ..store import keys
 from .credit import Line, credit
-from .ports import PendingWrite, SaleWrite
+from .ports import PendingWrite, SaleWrite, order_paid_key
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
 
 def order_key(order_id: str) -> str:
-    return keys.order_paid_key(order_id)
+    return order_paid_key(order_id)
 
 
 def earn_order(

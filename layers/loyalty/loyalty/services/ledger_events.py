@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..domain.events import DomainEvent, entry_event
-from ..store.items import ledger_item_entries
+from .ports import ledger_item_entries
 from .wiring import Wiring
 
 

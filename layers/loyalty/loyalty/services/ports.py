@@ -27,10 +27,12 @@ from ..store.changes import (
 from ..store.due import DuePage
 from ..store.errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
 from ..store.fingerprints import fingerprint
+from ..store.items import ledger_item_entries
+from ..store.keys import order_paid_key
 
 __all__ = ["MAX_TRANSACTION_ITEMS", "Catalog", "DueIndex", "DuePage", "LotWrite", "MemberChange", "Members",
            "PendingWrite", "ProgramItemConflict", "Repository", "RequestAlreadyApplied", "SaleWrite", "StockTake",
-           "StoredRequest", "WriteConflict", "fingerprint"]
+           "StoredRequest", "WriteConflict", "fingerprint", "ledger_item_entries", "order_paid_key"]
 
 
 class Members(Protocol):
