@@ -68,6 +68,8 @@ class Counters:
 
 @dataclass(frozen=True)
 class Cap:
+    """Which cap stopped an action's points, and its limit: what the member is told."""
+
     rule: CapRule
     limit: int
 

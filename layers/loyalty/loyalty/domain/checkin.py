@@ -117,6 +117,8 @@ class DayAdded:
 
 @dataclass(frozen=True)
 class MakeupCost:
+    """What a make-up check-in spent: a card (then no points) or ``points``."""
+
     card: bool
     points: int
 

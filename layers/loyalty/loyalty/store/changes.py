@@ -31,6 +31,9 @@ class LotWrite:
 
 @dataclass(frozen=True)
 class PendingWrite:
+    """A pending lot put, updated or deleted. ``exists_before`` becomes the write's condition
+    (attribute_exists or attribute_not_exists), so two releases of one lot cannot both apply."""
+
     lot: PendingLot
     exists_before: bool
     delete: bool

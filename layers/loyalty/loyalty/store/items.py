@@ -15,9 +15,20 @@ from .changes import StoredRequest
 
 NEVER = "9999-12-31"
 
+# The whole-number attributes of each item kind, stored under their field's name (0 when absent:
+# an attribute added later reads as 0 on older items).
+ACCOUNT_COUNTS = ("balance", "pending", "debt", "earned", "redeemed", "expired", "adjusted", "qualifying",
+                  "qualifying_fen", "orders")
+PENDING_COUNTS = ("bonus", "qualifying", "amount_fen", "refunded_fen")
+SALE_COUNTS = ("bonus", "qualifying", "refunded_fen", "reversed", "reversed_qualifying", "shortfall")
+
 
 def _int(value: Any, default: int = 0) -> int:
     return default if value is None else int(value)
+
+
+def _counts(item: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _int(item.get(name)) for name in names}
 
 
 def _plain(value: Any) -> Any:
@@ -46,19 +57,10 @@ def _account_from_item(program: str, member: str, item: dict[str, Any]) -> Accou
         program=program,
         member=member,
         version=_int(item["version"]),
-        balance=_int(item.get("balance")),
-        pending=_int(item.get("pending")),
-        debt=_int(item.get("debt")),
-        earned=_int(item.get("earned")),
-        redeemed=_int(item.get("redeemed")),
-        expired=_int(item.get("expired")),
-        adjusted=_int(item.get("adjusted")),
+        **_counts(item, ACCOUNT_COUNTS),
         tier=item.get("tier", ""),
         tier_since=_date(item.get("tier_since")),
         review_on=_date(item.get("review_on")),
-        qualifying=_int(item.get("qualifying")),
-        qualifying_fen=_int(item.get("qualifying_fen")),
-        orders=_int(item.get("orders")),
         reward_counts={k: int(v) for k, v in (item.get("reward_counts") or {}).items()},
         features=json.loads(item["features"]) if item.get("features") else {},
         created_at=dt.datetime.fromisoformat(created) if created else None,
@@ -72,17 +74,8 @@ def _account_item(account: Account) -> dict[str, Any]:
     item: dict[str, Any] = {
         "member_id": account.member,
         "version": account.version,
-        "balance": account.balance,
-        "pending": account.pending,
-        "debt": account.debt,
-        "earned": account.earned,
-        "redeemed": account.redeemed,
-        "expired": account.expired,
-        "adjusted": account.adjusted,
+        **{name: getattr(account, name) for name in ACCOUNT_COUNTS},
         "tier": account.tier,
-        "qualifying": account.qualifying,
-        "qualifying_fen": account.qualifying_fen,
-        "orders": account.orders,
         "reward_counts": dict(account.reward_counts),
         # JSON text: feature state may hold nested values and must never carry floats.
         "features": json.dumps(account.features, sort_keys=True, separators=(",", ":")),
@@ -100,12 +93,9 @@ def _pending_from_item(item: dict[str, Any]) -> PendingLot:
     return PendingLot(
         order_id=item["order_id"],
         points=_int(item["points"]),
-        bonus=_int(item.get("bonus")),
+        **_counts(item, PENDING_COUNTS),
         available_on=dt.date.fromisoformat(item["available_on"]),
         expires_on=dt.date.fromisoformat(item["expires_on"]),
-        qualifying=_int(item.get("qualifying")),
-        amount_fen=_int(item.get("amount_fen")),
-        refunded_fen=_int(item.get("refunded_fen")),
     )
 
 
@@ -114,14 +104,9 @@ def _sale_from_item(item: dict[str, Any]) -> SaleRecord:
         order_id=item["order_id"],
         amount_fen=_int(item["amount_fen"]),
         points=_int(item["points"]),
-        bonus=_int(item.get("bonus")),
-        qualifying=_int(item.get("qualifying")),
+        **_counts(item, SALE_COUNTS),
         paid_on=dt.date.fromisoformat(item["paid_on"]),
         expires_on=dt.date.fromisoformat(item["expires_on"]),
-        refunded_fen=_int(item.get("refunded_fen")),
-        reversed=_int(item.get("reversed")),
-        reversed_qualifying=_int(item.get("reversed_qualifying")),
-        shortfall=_int(item.get("shortfall")),
     )
 
 

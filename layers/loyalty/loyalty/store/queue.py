@@ -9,25 +9,21 @@ from typing import Any
 import boto3
 
 from ..domain.events import DomainEvent
+from .clients import LazyClient, batches
+
+BATCH = 10  # entries per SendMessageBatch and per PutEvents
 
 
-class WorkQueue:
+class WorkQueue(LazyClient):
     """Fan-out of sweep work: messages are JSON objects, sent in batches of 10."""
 
     def __init__(self, url: str, *, client: Any = None) -> None:
+        super().__init__(lambda: boto3.client("sqs"), client)
         self.url = url
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("sqs")
-        return self._client
 
     def send(self, messages: Sequence[dict[str, Any]]) -> int:
         sent = 0
-        for start in range(0, len(messages), 10):
-            batch = messages[start : start + 10]
+        for batch in batches(messages, BATCH):
             response = self.client.send_message_batch(
                 QueueUrl=self.url,
                 Entries=[{"Id": str(n), "MessageBody": json.dumps(m, sort_keys=True)} for n, m in enumerate(batch)],
@@ -43,25 +39,18 @@ class WorkQueue:
                                               VisibilityTimeout=seconds)
 
 
-class EventBus:
+class EventBus(LazyClient):
     """Domain events out to the program's EventBridge bus (PutEvents, 10 per call)."""
 
     def __init__(self, name: str, *, source: str = "loyalty", client: Any = None) -> None:
+        super().__init__(lambda: boto3.client("events"), client)
         self.name = name
         self.source = source
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = boto3.client("events")
-        return self._client
 
     def publish(self, events: Sequence[DomainEvent]) -> int:
         """Consumers de-duplicate on the detail's ``event_id``."""
         sent = 0
-        for start in range(0, len(events), 10):
-            batch = events[start : start + 10]
+        for batch in batches(events, BATCH):
             response = self.client.put_events(
                 Entries=[
                     {"EventBusName": self.name, "Source": self.source, "DetailType": event.type,

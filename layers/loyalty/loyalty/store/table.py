@@ -12,6 +12,7 @@ from botocore.config import Config
 
 from .catalog import Catalog
 from .changes import MAX_TRANSACTION_ITEMS, LotWrite, MemberChange, PendingWrite, SaleWrite, StoredRequest
+from .clients import LazyClient
 from .due import DueIndex
 from .errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
 from .fingerprints import fingerprint
@@ -25,19 +26,15 @@ __all__ = ["MAX_TRANSACTION_ITEMS", "LotWrite", "MemberChange", "PendingWrite", 
            "entries_from_item", "fingerprint"]
 
 
-class Store(MemberWrites, MemberReads, DueIndex, Catalog):
-    def __init__(self, table_name: str, *, client: Any = None) -> None:
-        self.table_name = table_name
-        self._client = client
+def _table_client() -> Any:
+    # The resource's client serializes plain Python values (passing DynamoDB JSON through it fails).
+    return boto3.resource("dynamodb", config=Config(retries={"max_attempts": 3, "mode": "standard"})).meta.client
 
-    @property
-    def client(self) -> Any:
-        # The resource's client serializes plain Python values (passing DynamoDB JSON through it fails); created once, lazily.
-        if self._client is None:
-            self._client = boto3.resource(
-                "dynamodb", config=Config(retries={"max_attempts": 3, "mode": "standard"})
-            ).meta.client
-        return self._client
+
+class Store(LazyClient, MemberWrites, MemberReads, DueIndex, Catalog):
+    def __init__(self, table_name: str, *, client: Any = None) -> None:
+        super().__init__(_table_client, client)
+        self.table_name = table_name
 
     def ledger_page(self, program: str, member: str, *, limit: int,
                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
