@@ -14,15 +14,11 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from loyalty import clock as engine_clock
 from loyalty.domain.program import parse_program
 from loyalty.services.wiring import Wiring, reset_wiring, wiring
 
-from .support.clock import DEFAULT_NOW, Clock
-from .support.template import ROOT, create_table_kwargs
-
-TABLE = "loyalty-test"
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+from .support.clock import DEFAULT_NOW, SHANGHAI, Clock
+from .support.template import CREDENTIALS, REGION, ROOT, TABLE, create_table_kwargs
 
 
 def demo_document() -> dict[str, Any]:
@@ -33,21 +29,27 @@ def demo_program() -> Any:
     return parse_program(demo_document())
 
 
+def store_demo_program(store: Any) -> None:
+    """The demo program as the first version of the program document."""
+    store.put_program_document("demo", demo_program().to_document(), expected_version=0,
+                               updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated_by="test")
+
+
 @pytest.fixture(autouse=True)
 def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # Never reach a real account: fake credentials, a fixed region, no endpoint overrides.
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", CREDENTIALS["aws_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", CREDENTIALS["aws_secret_access_key"])
+    monkeypatch.setenv("AWS_SESSION_TOKEN", CREDENTIALS["aws_session_token"])
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.setenv("TABLE_NAME", TABLE)
     # What template.yaml gives every function (each checks its own at import); tests that use
     # a queue point the settings at a moto queue of their own.
     monkeypatch.setenv("EVENT_BUS_NAME", "default")
-    monkeypatch.setenv("SWEEP_QUEUE_URL", "https://sqs.ap-east-1.amazonaws.com/123456789012/unset-sweeps")
-    monkeypatch.setenv("DELIVERY_QUEUE_URL", "https://sqs.ap-east-1.amazonaws.com/123456789012/unset-deliveries")
+    monkeypatch.setenv("SWEEP_QUEUE_URL", f"https://sqs.{REGION}.amazonaws.com/123456789012/unset-sweeps")
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", f"https://sqs.{REGION}.amazonaws.com/123456789012/unset-deliveries")
     monkeypatch.setenv("PARTNER_SECRETS_PATH", "/loyalty/partners")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "loyalty-test")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
@@ -57,11 +59,10 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def clock() -> Iterator[Clock]:
     """The engine's one clock, fixed for every test (tests move it with ``clock.set``): no test
-    depends on the date it runs on."""
-    fixed = Clock(DEFAULT_NOW)
-    engine_clock.set_source(fixed)
-    yield fixed
-    engine_clock.set_source(None)
+    depends on the date it runs on. Tests and fixtures that read or move the time take this
+    fixture by its name, `clock`; helpers that are no fixtures read it with support.clock.now()."""
+    with Clock(DEFAULT_NOW).running() as fixed:
+        yield fixed
 
 
 _warm_session: boto3.Session | None = None
@@ -73,7 +74,7 @@ def use_warm_session() -> None:
     clients are still created per test and the mocked state is still fresh."""
     global _warm_session
     if _warm_session is None:
-        _warm_session = boto3.Session(region_name="ap-east-1")
+        _warm_session = boto3.Session(region_name=REGION)
     boto3.DEFAULT_SESSION = _warm_session
 
 
@@ -93,8 +94,7 @@ def table() -> Iterator[Any]:
 def svc(table: Any) -> Wiring:
     """Wiring over the table with the demo program stored."""
     s = wiring()
-    s.store.put_program_document("demo", demo_program().to_document(), expected_version=0,
-                                 updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated_by="test")
+    store_demo_program(s.store)
     return s
 
 
@@ -128,4 +128,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item._id = NodeId.parse(item.nodeid + suffix)  # type: ignore[attr-defined]
 
 
-__all__ = ["ROOT", "SHANGHAI", "TABLE", "demo_document", "demo_program", "os", "pathlib", "snapshot"]
+# ROOT, SHANGHAI and TABLE are defined in tests/support/ (template.py, clock.py) and imported from
+# there; they stay importable from here for modules that still do.
+__all__ = ["ROOT", "SHANGHAI", "TABLE", "demo_document", "demo_program", "os", "pathlib", "snapshot",
+           "store_demo_program"]

@@ -3,7 +3,6 @@ fresh table with the demo program and a Wiring whose one client every thread sha
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Iterator
 
@@ -14,9 +13,9 @@ from loyalty.services.wiring import Settings, Wiring, build_wiring
 from loyalty.store.queue import EventBus
 from loyalty.store.table import Store
 
-from ..conftest import demo_program
-from ..support.locked_dynamodb import CREDENTIALS, REGION, LockedDynamoDB
-from ..support.template import create_table_kwargs
+from ..conftest import store_demo_program
+from ..support.locked_dynamodb import LockedDynamoDB
+from ..support.template import CREDENTIALS, REGION, create_table_kwargs
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +37,7 @@ def locked_svc(engine: LockedDynamoDB) -> Iterator[Wiring]:
     # service), never to an AWS endpoint.
     svc._bus = EventBus("default", client=boto3.client("events", endpoint_url=engine.endpoint_url,
                                                        region_name=REGION, **CREDENTIALS))
-    store.put_program_document("demo", demo_program().to_document(), expected_version=0,
-                               updated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), updated_by="test")
+    store_demo_program(store)
     svc.programs.get("demo")
     yield svc
     admin.delete_table(TableName=name)

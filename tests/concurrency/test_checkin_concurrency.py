@@ -17,14 +17,13 @@ from loyalty.services.actions import record_action
 from loyalty.services.wiring import Wiring
 from loyalty.services.writes import Receipt
 
+from ..support.clock import SHANGHAI
 from ..support.locked_dynamodb import LockedDynamoDB
 from .ledger import read_books
 from .threads import as_client as retrying_client
 from .threads import race
 
 pytestmark = pytest.mark.concurrency
-
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 def noon(day: int) -> dt.datetime:

@@ -4,14 +4,12 @@ applied and every other is refused as a reuse of the key, however the requests i
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from loyalty.services import earn
 from loyalty.services.wiring import Wiring
 
-from ..conftest import SHANGHAI
+from ..support.clock import ORDINARY_NOON
 from ..support.locked_dynamodb import LockedDynamoDB
 from .ledger import read_books
 from .test_races import report
@@ -19,7 +17,6 @@ from .threads import as_client, race
 
 pytestmark = pytest.mark.concurrency
 
-NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 
 def test_given_one_idempotency_key_when_8_threads_earn_8_orders_with_it_then_one_is_applied_and_7_are_refused(
@@ -28,7 +25,7 @@ def test_given_one_idempotency_key_when_8_threads_earn_8_orders_with_it_then_one
     busy = engine.app.contended
     outcomes = race(8, lambda i: as_client(lambda: earn.earn_order(
         locked_svc, program_id="demo", member="m1", order_id=f"o-{i}", amount_fen=10_000 * (i + 1), items=None,
-        now=NOW, idempotency_key="one-key")))
+        now=ORDINARY_NOON, idempotency_key="one-key")))
 
     report("one key, 8 orders", outcomes, engine, busy)
     won = [o.receipt for o in outcomes if o.receipt is not None]

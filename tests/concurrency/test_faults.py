@@ -5,7 +5,6 @@ time; a lost race is decided again from what is stored now."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -22,10 +21,9 @@ from loyalty.services.writes import Receipt
 from loyalty.store import keys
 from loyalty.store.table import StoredRequest
 
-from ..conftest import SHANGHAI
+from ..support.clock import ORDINARY_NOON
 from .ledger import read_books
 
-NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 TRANSACT = "TransactWriteItems"
 
 
@@ -109,21 +107,21 @@ class CancelOnce:
 
 def fund(svc: Wiring, member: str, points: int, key: str = "fund") -> None:
     accounts.adjust(svc, program_id="demo", member=member, points=points, reason="test funds",
-                    idempotency_key=key, actor="test", now=NOW)
+                    idempotency_key=key, actor="test", now=ORDINARY_NOON)
 
 
 def redeem(svc: Wiring, key: str = "r1") -> Receipt:
     return rewards.redeem(svc, program_id="demo", member="m1", reward_id="coffee", quantity=1,
-                          idempotency_key=key, now=NOW)
+                          idempotency_key=key, now=ORDINARY_NOON)
 
 
 def earn_order(svc: Wiring) -> Receipt:
-    return earn.earn_order(svc, program_id="demo", member="m1", order_id="o1", amount_fen=12_345, items=None, now=NOW)
+    return earn.earn_order(svc, program_id="demo", member="m1", order_id="o1", amount_fen=12_345, items=None, now=ORDINARY_NOON)
 
 
 def adjust(svc: Wiring) -> Receipt:
     return accounts.adjust(svc, program_id="demo", member="m1", points=-250, reason="correction",
-                           idempotency_key="fix-1", actor="op1", now=NOW)
+                           idempotency_key="fix-1", actor="op1", now=ORDINARY_NOON)
 
 
 # Each operation after 1000 points and a 100-point coffee: the call, its request key, the balance after.
@@ -258,7 +256,7 @@ def test_given_a_correction_lands_between_the_read_and_the_write_of_a_redemption
             return
         # A real competing write on the same account, between the redemption's read and write.
         interleaved.append(accounts.adjust(svc, program_id="demo", member="m1", points=-100, reason="fraud",
-                                           idempotency_key="fix-1", actor="op1", now=NOW))
+                                           idempotency_key="fix-1", actor="op1", now=ORDINARY_NOON))
 
     client.meta.events.register_first(f"before-send.dynamodb.{TRANSACT}", correction_first)
     try:

@@ -6,8 +6,6 @@ request again, as a real client would; those retries are counted and printed (ru
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from botocore.exceptions import ClientError
 
@@ -15,7 +13,7 @@ from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, earn, rewards
 from loyalty.services.wiring import Wiring
 
-from ..conftest import SHANGHAI
+from ..support.clock import ORDINARY_NOON
 from ..support.locked_dynamodb import LockedDynamoDB
 from ..support.template import create_table_kwargs
 from .ledger import read_books, reward_item
@@ -23,12 +21,11 @@ from .threads import Outcome, as_client, race
 
 pytestmark = pytest.mark.concurrency
 
-NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 
 
 def fund(svc: Wiring, member: str, points: int) -> None:
     accounts.adjust(svc, program_id="demo", member=member, points=points, reason="test funds",
-                    idempotency_key=f"fund-{member}", actor="test", now=NOW)
+                    idempotency_key=f"fund-{member}", actor="test", now=ORDINARY_NOON)
 
 
 def add_reward(svc: Wiring, reward_id: str, points: int, stock: int | None = None) -> None:
@@ -45,6 +42,7 @@ def report(name: str, outcomes: list[Outcome], engine: LockedDynamoDB, contended
 def test_the_locked_engine_applies_each_transaction_atomically_so_32_conditional_spends_of_10_take_exactly_100(
     engine: LockedDynamoDB,
 ) -> None:
+    # given: a wallet of 100 in a table of its own
     client = engine.client()
     name = "engine-proof"
     client.create_table(**create_table_kwargs(name))
@@ -65,8 +63,10 @@ def test_the_locked_engine_applies_each_transaction_atomically_so_32_conditional
                 return False
             return True
 
+        # when: 32 threads each spend 10 if at least 10 are left
         before = engine.app.contended
         spent = race(32, spend)
+        # then: exactly ten succeed, the wallet is empty, and the calls really overlapped
         items = client.query(TableName=name, KeyConditionExpression="PK = :p",
                              ExpressionAttributeValues={":p": {"S": "wallet"}}, ConsistentRead=True)["Items"]
         wallet = next(i for i in items if i["SK"]["S"] == "w")
@@ -88,7 +88,7 @@ def test_given_points_for_exactly_10_rewards_when_32_threads_redeem_then_exactly
     busy = engine.app.contended
     outcomes = race(32, lambda i: as_client(lambda: rewards.redeem(
         locked_svc, program_id="demo", member="m1", reward_id="coffee", quantity=1,
-        idempotency_key=f"r{round_}-{i}", now=NOW)))
+        idempotency_key=f"r{round_}-{i}", now=ORDINARY_NOON)))
 
     report(f"overspend round {round_}", outcomes, engine, busy)
     won = [o.receipt for o in outcomes if o.receipt is not None]
@@ -115,7 +115,7 @@ def test_given_5_in_stock_when_20_rich_members_redeem_at_once_then_exactly_5_get
     busy = engine.app.contended
     outcomes = race(20, lambda i: as_client(lambda: rewards.redeem(
         locked_svc, program_id="demo", member=members[i], reward_id="mug", quantity=1,
-        idempotency_key=f"mug-{i}", now=NOW)))
+        idempotency_key=f"mug-{i}", now=ORDINARY_NOON)))
 
     report("stock", outcomes, engine, busy)
     winners = [m for m, o in zip(members, outcomes, strict=True) if o.receipt is not None]
@@ -138,7 +138,7 @@ def test_given_one_idempotency_key_when_8_threads_send_the_same_redemption_then_
     busy = engine.app.contended
     outcomes = race(8, lambda i: as_client(lambda: rewards.redeem(
         locked_svc, program_id="demo", member="m1", reward_id="coffee", quantity=1,
-        idempotency_key="same-key", now=NOW)))
+        idempotency_key="same-key", now=ORDINARY_NOON)))
 
     report("same idempotency key", outcomes, engine, busy)
     receipts = [o.receipt for o in outcomes]
@@ -160,7 +160,7 @@ def test_given_one_paid_order_when_8_threads_earn_it_at_once_then_the_member_is_
     busy = engine.app.contended
     outcomes = race(8, lambda i: as_client(lambda: earn.earn_order(
         locked_svc, program_id="demo", member="m1", order_id="o-42", amount_fen=12_345, items=None,
-        now=NOW, source="test")))
+        now=ORDINARY_NOON, source="test")))
 
     report("same order", outcomes, engine, busy)
     receipts = [o.receipt for o in outcomes]
@@ -177,24 +177,27 @@ def test_given_one_paid_order_when_8_threads_earn_it_at_once_then_the_member_is_
 def test_given_earns_redeems_and_adjustments_racing_on_one_account_then_every_applied_request_is_in_the_books_once(
     locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
+    # given: a funded member and a reward
     fund(locked_svc, "m1", 500)
     add_reward(locked_svc, "coffee", 100)
 
     def work(i: int) -> tuple[str, Outcome]:
         if i % 3 == 0:
             return f"order:o{i}:paid", as_client(lambda: earn.earn_order(
-                locked_svc, program_id="demo", member="m1", order_id=f"o{i}", amount_fen=10_000 + i, items=None, now=NOW))
+                locked_svc, program_id="demo", member="m1", order_id=f"o{i}", amount_fen=10_000 + i, items=None, now=ORDINARY_NOON))
         if i % 3 == 1:
             return f"redeem:r{i}", as_client(lambda: rewards.redeem(
                 locked_svc, program_id="demo", member="m1", reward_id="coffee", quantity=1,
-                idempotency_key=f"r{i}", now=NOW))
+                idempotency_key=f"r{i}", now=ORDINARY_NOON))
         return f"adjust:a{i}", as_client(lambda: accounts.adjust(
             locked_svc, program_id="demo", member="m1", points=-50 if i % 2 else 70, reason="race",
-            idempotency_key=f"a{i}", actor="test", now=NOW))
+            idempotency_key=f"a{i}", actor="test", now=ORDINARY_NOON))
 
+    # when: earns, redeems and adjustments race on the account
     busy = engine.app.contended
     results = race(24, work)
 
+    # then: the books hold every applied request once, with the answer it got
     report("mixed", [o for _, o in results], engine, busy)
     books = read_books(locked_svc, "m1")
     books.assert_consistent()

@@ -4,7 +4,6 @@ and one id replaying a known order from several threads records one answer that 
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -15,13 +14,12 @@ from loyalty.domain.errors import IdempotencyKeyReused
 from loyalty.services import webhooks
 from loyalty.services.wiring import Wiring
 
-from ..conftest import SHANGHAI
+from ..support.clock import ORDINARY_NOON
 from ..support.locked_dynamodb import LockedDynamoDB
 from .ledger import read_books
 
 pytestmark = pytest.mark.concurrency
 
-NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
 SHOP = {"partner_id": "shop", "program": "demo", "events": ["order.paid", "member.registered"]}
 THREADS = 8
 
@@ -29,7 +27,7 @@ THREADS = 8
 def deliver(svc: Wiring, webhook_id: str, event_type: str, **data: Any) -> dict[str, Any]:
     payload = {"type": event_type, "data": data}
     return webhooks.receive(svc, partner=SHOP, webhook_id=webhook_id, event_type=event_type, data=data,
-                            payload=payload, now=NOW)
+                            payload=payload, now=ORDINARY_NOON)
 
 
 def race(work: Any) -> list[Any]:

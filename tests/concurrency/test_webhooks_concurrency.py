@@ -3,7 +3,6 @@ is applied once and answered the same; an order's completion racing its refund l
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -15,15 +14,14 @@ from loyalty.domain.errors import Conflict
 from loyalty.services import webhooks
 from loyalty.services.wiring import Wiring
 
-from ..conftest import SHANGHAI
+from ..support.clock import ORDINARY_NOON
 from ..support.locked_dynamodb import LockedDynamoDB
+from ..support.partners import ALL_EVENTS
 from .ledger import read_books
 
 pytestmark = pytest.mark.concurrency
 
-NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=SHANGHAI)
-SHOP = {"partner_id": "shop", "program": "demo",
-        "events": ["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]}
+SHOP = {"partner_id": "shop", "program": "demo", "events": ALL_EVENTS}
 
 
 def race(threads: int, work: Callable[[int], Any]) -> list[Any]:
@@ -46,7 +44,7 @@ def deliver(svc: Wiring, webhook_id: str, event_type: str, **data: Any) -> dict[
     data.setdefault("member_id", "m1")
     payload = {"type": event_type, "data": data}
     return webhooks.receive(svc, partner=SHOP, webhook_id=webhook_id, event_type=event_type, data=data,
-                            payload=payload, now=NOW)
+                            payload=payload, now=ORDINARY_NOON)
 
 
 def test_given_one_delivery_when_8_threads_receive_it_at_once_then_it_is_applied_once_and_all_get_one_answer(

@@ -42,6 +42,7 @@ def warm_redeem_workers(member: Member) -> None:
 
 
 def test_32_concurrent_redemptions_on_one_account_spend_each_point_at_most_once(local: Local) -> None:
+    # given: a member who can afford ten rewards, and warm workers
     member = local.member(unique("race"))
     local.admin().adjust(member.id, 100 * AFFORDABLE)
     warm_redeem_workers(member)
@@ -58,8 +59,10 @@ def test_32_concurrent_redemptions_on_one_account_spend_each_point_at_most_once(
             time.sleep(random.uniform(0.01, 0.1))
         return status, body
 
+    # when: 32 redemptions of the member arrive at once
     results = burst(REQUESTS, redeem)
 
+    # then: exactly ten succeed, each on its own balance, and the ledger adds up
     codes = sorted((status, body["error"]["code"] if status >= 400 else "") for status, body in results)
     assert codes == [(201, "")] * AFFORDABLE + [(409, "INSUFFICIENT_POINTS")] * (REQUESTS - AFFORDABLE), retries
     balances_after = sorted(body["balance"] for status, body in results if status == 201)

@@ -35,17 +35,20 @@ def test_an_unknown_member_with_a_valid_token_sees_an_empty_account_in_the_lowes
 
 
 def test_earn_then_me_then_redeem_then_ledger_tells_one_consistent_story(local: Local) -> None:
+    # given: a new member; when: an operator credits an order
     member, admin = local.member(unique("j")), local.admin()
     order = unique("order")
 
     earned = admin.earn(member.id, order, 12_800)  # 128 yuan: 128 points and the first-order bonus
     assert (earned["points"], earned["bonus"], earned["balance"]) == (128, 500, 628)
 
+    # then: /v1/me shows the points
     me = member.me()
     assert_me_contract(me)
     assert (me["balance"], me["lifetime"]["earned"], me["lifetime"]["redeemed"]) == (628, 628, 0)
     assert sum(e["points"] for e in me["expiring"]) == 628
 
+    # when: the member redeems a reward they can afford; then: a retry replays the answer
     status, rewards = member.call("GET", "/v1/rewards")
     assert status == 200
     tree = next(r for r in rewards["rewards"] if r["id"] == "charity-tree")
@@ -60,6 +63,7 @@ def test_earn_then_me_then_redeem_then_ledger_tells_one_consistent_story(local: 
         ("charity-tree", 2, 200, 428)
     assert member.redeem("charity-tree", key, quantity=2) == (201, redemption)  # a retry replays
 
+    # then: the ledger tells the same story, newest first
     status, ledger = member.call("GET", "/v1/me/ledger")
     assert status == 200 and ledger["next_cursor"] is None
     entries = ledger["entries"]

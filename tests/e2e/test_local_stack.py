@@ -34,6 +34,7 @@ def test_data_survives_a_restart_and_only_a_changed_function_is_redeployed(tmp_p
     said: list[str] = []
     member = unique("keep")
 
+    # given: a stack that was started, given points and stopped
     stack = LocalStack(settings, say=said.append)
     endpoints = stack.start()
     try:
@@ -45,6 +46,7 @@ def test_data_survives_a_restart_and_only_a_changed_function_is_redeployed(tmp_p
         stack.stop()
     assert any("created" in line for line in said) and any("loaded program" in line for line in said)
 
+    # when: it starts again; then: nothing is redeployed and the points are still there
     said.clear()
     stack = LocalStack(settings, say=said.append)
     endpoints = stack.start()
@@ -56,6 +58,7 @@ def test_data_survives_a_restart_and_only_a_changed_function_is_redeployed(tmp_p
         ttl = stack.aws("dynamodb").describe_time_to_live(TableName=endpoints.table_name)["TimeToLiveDescription"]
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
 
+        # when: one function's code changes; then: that function alone is redeployed
         lam = stack.aws("lambda")
         code = {name: lam.get_function(FunctionName=fn)["Configuration"]["CodeSha256"]
                 for name, fn in endpoints.functions.items()}

@@ -24,6 +24,7 @@ HANG_GUARD_SECONDS = 480  # not a performance bound: only so that a hang fails i
 
 
 def test_make_run_in_a_fresh_clone_serves_the_api_with_the_printed_tokens(tmp_path: pathlib.Path) -> None:
+    # given: a fresh clone, no .venv, none of this shell's virtualenv or AWS settings
     tree = clone_working_tree(tmp_path / "newcomer")
     assert not (tree / ".venv").exists()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTEST_", "AWS_"))}
@@ -33,6 +34,7 @@ def test_make_run_in_a_fresh_clone_serves_the_api_with_the_printed_tokens(tmp_pa
     env["PIP_NO_COMPILE"] = "1"
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if "/.venv/" not in p)
 
+    # when: `make run`
     started = time.monotonic()
     run = subprocess.Popen(["make", "run"], cwd=tree, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            stdin=subprocess.DEVNULL, text=True, start_new_session=True)
@@ -49,6 +51,7 @@ def test_make_run_in_a_fresh_clone_serves_the_api_with_the_printed_tokens(tmp_pa
 
     threading.Thread(target=read, daemon=True).start()
     try:
+        # then: it prints the exports, and the printed tokens work against the printed API
         assert ready.wait(HANG_GUARD_SECONDS), "".join(lines[-30:])
         assert run.poll() is None, "".join(lines[-30:])
         up_at = time.monotonic()

@@ -39,6 +39,7 @@ def post_signed(local: Local, partner: str, secret: str, body: dict[str, Any], w
 
 
 def test_a_signed_order_paid_then_completed_then_partly_refunded_tells_its_story_in_the_ledger(local: Local) -> None:
+    # given: a registered partner
     admin, member = local.admin(), local.member(unique("wh"))
     partner = unique("shop")
     status, registered = admin.call("PUT", f"/v1/admin/partners/{partner}",
@@ -47,6 +48,7 @@ def test_a_signed_order_paid_then_completed_then_partly_refunded_tells_its_story
     secret = registered["secret"]
     order = unique("ord")
 
+    # when: it signs order.paid, order.completed (twice) and a half refund; then: each is answered
     paid = {"type": "order.paid", "data": {"member_id": member.id, "order_id": order, "amount_fen": 25800}}
     status, answer = post_signed(local, partner, secret, paid, unique("msg"))
     assert status == 200, answer
@@ -65,6 +67,7 @@ def test_a_signed_order_paid_then_completed_then_partly_refunded_tells_its_story
     status, answer = post_signed(local, partner, secret, refunded, unique("msg"))
     assert (status, answer["results"][0]["points"], answer["results"][0]["balance"]) == (200, -379, 379)
 
+    # then: the ledger tells the order's story
     status, ledger = member.call("GET", "/v1/me/ledger?limit=10")
     assert status == 200
     assert [(e["type"], e["points"], e["balance_after"], e["ref"]) for e in reversed(ledger["entries"])] == [
@@ -87,6 +90,7 @@ def test_an_unsigned_or_stale_delivery_is_refused_with_401_and_writes_nothing(lo
 
 
 def test_points_earned_reach_a_subscribed_partner_as_signed_posts_through_stream_bus_and_queue(local: Local) -> None:
+    # given: a partner's endpoint on 127.0.0.1, subscribed to PointsEarned
     received: list[tuple[dict[str, str], bytes]] = []
     arrived = threading.Condition()
 
@@ -111,6 +115,7 @@ def test_points_earned_reach_a_subscribed_partner_as_signed_posts_through_stream
             "name": "CRM", "events": [], "deliver_to": f"http://127.0.0.1:{server.server_address[1]}/loyalty",
             "subscribe": ["PointsEarned"]})
         assert status == 201, registered
+        # when: points are earned
         admin.earn(member.id, unique("order"), 1000)  # 10 points and the 500 first-order bonus
         with arrived:
             # Stream -> publisher -> bus -> fan-out -> queue -> POST runs on its own; wait for it.
@@ -118,6 +123,7 @@ def test_points_earned_reach_a_subscribed_partner_as_signed_posts_through_stream
     finally:
         server.shutdown()
         server.server_close()
+    # then: both entries arrived as posts the reference package verifies
     mine = [(h, b) for h, b in received if member.id.encode() in b]
     verified = [Webhook(registered["secret"]).verify(body, headers) for headers, body in mine]
     assert sorted((v["type"], v["data"]["entry_type"], v["data"]["points"]) for v in verified) == [

@@ -8,9 +8,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from loyalty.clock import utc_now
-
 from ..conftest import demo_document
+from ..support import clock
 from ..support.events import admin_claims, call, http_event, member_claims
 
 PAID_AT = "2026-11-23T13:59:00+08:00"  # outside every campaign of the demo program
@@ -76,7 +75,7 @@ def adjust(member: str, points: int, reason: str = "goodwill", *, key: str = "a1
 def default_paid_at() -> str:
     """PAID_AT, or the clock's instant when the test's clock is before it: the earn route
     refuses an order paid more than a day after now."""
-    now = utc_now()
+    now = clock.now()
     return PAID_AT if dt.datetime.fromisoformat(PAID_AT) <= now else now.isoformat()
 
 

@@ -1,5 +1,5 @@
-"""Fixtures of the integration tests: the clock (set for every test by tests/conftest.py) under
-the names older tests use, and the bus tap."""
+"""Fixtures of the integration tests: the bus tap, the sweeper and the shop partner's secret (the
+clock, `clock`, is set for every test by tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,28 @@ from typing import Any
 
 import pytest
 
-from ..support.clock import Clock
+from loyalty.services.wiring import Wiring
+
+from ..support import partners
+from ..support.bus import BusTap
+from ..support.sweeps import Sweeper
 
 
 @pytest.fixture
-def at(clock: Clock) -> Clock:
-    """The clock, for tests that name it `at`."""
-    return clock
-
-
-@pytest.fixture
-def bus(table: Any) -> Any:
+def bus(table: Any) -> BusTap:
     """What reaches the EventBridge bus, as a subscriber would see it."""
-    from ..support.bus import BusTap
-
     return BusTap()
+
+
+@pytest.fixture
+def sweeper(svc: Wiring) -> Sweeper:
+    """Runs sweeps end to end through their function and the (moto) sweep queue."""
+    return Sweeper(svc)
+
+
+@pytest.fixture
+def secret(svc: Wiring) -> str:
+    """The signing secret of partner `shop`, registered through the admin route."""
+    status, body = partners.register("shop")
+    assert status == 201, body
+    return str(body["secret"])

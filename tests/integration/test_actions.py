@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -15,11 +16,10 @@ from loyalty.services.wiring import Wiring
 
 from ..conftest import demo_program, snapshot
 from ..support.events import LambdaContext as Context
-from ..support.events import admin_claims, call, event_file, http_event, load_function
+from ..support.events import admin_claims, call, event_file, http_event, load_function, received_at
 from .api import Answer, admin_event, error_code, get_me, get_my_ledger, member_event, put_program
 from .test_checkin import template_routes
 
-UTC = dt.UTC
 NOON = dt.datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
 
 
@@ -36,19 +36,14 @@ def on_bus(event: dict[str, Any]) -> dict[str, Any]:
     return load_function("member_action_events").handler(event, Context())  # type: ignore[no-any-return]
 
 
-def at(event: dict[str, Any], instant: dt.datetime) -> dict[str, Any]:
-    event["requestContext"]["timeEpoch"] = int(instant.timestamp() * 1000)
-    return event
-
-
 def by_admin(member: str, action: str, ref: str, when: dt.datetime = NOON) -> Answer:
     event = admin_event("POST", "/v1/admin/members/{member_id}/actions", {"member_id": member},
                         body={"action": action, "ref": ref})
-    return call("member_actions", at(event, when))
+    return call("member_actions", received_at(event, when))
 
 
 def by_member(action: str, ref: str, when: dt.datetime = NOON, member: str = "m1") -> Answer:
-    return call("member_actions", at(member_event("POST", "/v1/me/actions", member,
+    return call("member_actions", received_at(member_event("POST", "/v1/me/actions", member,
                                                   body={"action": action, "ref": ref}), when))
 
 

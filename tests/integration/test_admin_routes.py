@@ -11,8 +11,9 @@ import pytest
 
 from loyalty.services.wiring import Wiring
 
-from ..conftest import TABLE, demo_program, snapshot
+from ..conftest import demo_program, snapshot
 from ..support.events import call
+from ..support.template import TABLE
 from . import api
 from .api import document_json, error_code
 

@@ -5,6 +5,7 @@ the calendar. The moment of a request is the gateway's requestContext.timeEpoch.
 from __future__ import annotations
 
 import datetime as dt
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -14,32 +15,23 @@ from loyalty.services.wiring import Wiring
 from loyalty.store.table import MemberChange
 
 from ..conftest import demo_program, snapshot
-from ..support.events import admin_claims, call, event_file, http_event
+from ..support.clock import SHANGHAI
+from ..support.events import admin_claims, call, event_file, http_event, received_at
 from ..support.template import template
 from .api import Answer, error_code, get_me, get_my_ledger, member_event, put_program
 
-UTC = dt.UTC
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def at(event: dict[str, Any], instant: dt.datetime) -> dict[str, Any]:
-    """The event as API Gateway would stamp a request received at ``instant``."""
-    event["requestContext"]["timeEpoch"] = int(instant.timestamp() * 1000)
-    event["requestContext"]["time"] = instant.astimezone(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
-    return event
-
 
 def check_in(instant: dt.datetime, member: str = "m1") -> Answer:
-    return call("checkin", at(member_event("POST", "/v1/me/check-ins", member), instant))
+    return call("checkin", received_at(member_event("POST", "/v1/me/check-ins", member), instant))
 
 
 def make_up(date: str, instant: dt.datetime, member: str = "m1") -> Answer:
-    return call("checkin", at(member_event("POST", "/v1/me/check-ins/makeup", member, body={"date": date}), instant))
+    return call("checkin", received_at(member_event("POST", "/v1/me/check-ins/makeup", member, body={"date": date}), instant))
 
 
 def get_calendar(instant: dt.datetime, month: str | None = None, member: str = "m1") -> Answer:
     query = {"month": month} if month else None
-    return call("checkin", at(member_event("GET", "/v1/me/check-ins", member, query=query), instant))
+    return call("checkin", received_at(member_event("GET", "/v1/me/check-ins", member, query=query), instant))
 
 
 def local(zone: str, *args: int) -> dt.datetime:
@@ -335,8 +327,8 @@ def test_given_an_admin_token_or_none_when_checking_in_then_403_or_401_and_nothi
     before = snapshot(table)
     admin = http_event("POST", "/v1/me/check-ins", claims=admin_claims())
     anonymous = http_event("POST", "/v1/me/check-ins", claims=None)
-    assert error_code(call("checkin", at(admin, noon(23)))) == (403, "FORBIDDEN")
-    assert error_code(call("checkin", at(anonymous, noon(23)))) == (401, "UNAUTHORIZED")
+    assert error_code(call("checkin", received_at(admin, noon(23)))) == (403, "FORBIDDEN")
+    assert error_code(call("checkin", received_at(anonymous, noon(23)))) == (401, "UNAUTHORIZED")
     assert snapshot(table) == before
 
 

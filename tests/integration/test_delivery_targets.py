@@ -21,6 +21,7 @@ from ..conftest import snapshot
 from ..support import partners
 from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
+from ..support.template import REGION
 
 REFUSED_AT_REGISTRATION = [
     "https://169.254.169.254/latest/meta-data/iam/security-credentials/",  # the instance metadata service
@@ -139,7 +140,7 @@ class Queue:
             "attributes": {"ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"], "SentTimestamp": "0",
                            "SenderId": "test", "ApproximateFirstReceiveTimestamp": "0"},
             "messageAttributes": {}, "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:deliveries", "awsRegion": "ap-east-1"}]}
+            "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:deliveries", "awsRegion": REGION}]}
         answer: dict[str, Any] = load_function("partner_delivery").handler(event, LambdaContext())
         return answer
 

@@ -11,9 +11,9 @@ import yaml
 
 from loyalty.services.wiring import Wiring
 
-from ..conftest import ROOT, snapshot
+from ..conftest import snapshot
 from ..support.events import call, event_file
-from ..support.template import template
+from ..support.template import ROOT, template
 from . import api
 
 HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem"]

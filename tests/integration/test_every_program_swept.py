@@ -5,6 +5,7 @@ local day, catching up missed days. Shanghai (UTC+8) and Los Angeles (UTC-8 in w
 from __future__ import annotations
 
 import datetime as dt
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -18,7 +19,6 @@ from ..support.events import admin_claims, call, http_event
 from ..support.sweeps import Sweeper, schedule_input
 from . import api
 
-UTC = dt.UTC
 EXPIRY_HOURLY = schedule_input("ExpiryFunction", "ExpiryHourly")
 
 

@@ -8,7 +8,6 @@ the sweep's read and its write; reads proportional to what is due."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,21 +19,16 @@ from loyalty.store import keys, requests
 from loyalty.store.table import MemberChange
 
 from ..conftest import snapshot
-from ..support.clock import Clock
+from ..support.clock import Clock, shanghai
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.sweeps import Sweeper
 from . import api
-from .expiry_support import at, books
-
-
-@pytest.fixture
-def sweeper(svc: Wiring, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
-    yield Sweeper(svc)
+from .expiry_support import books
 
 
 def earn_on(clock: Clock, local: str, member: str, order_id: str, amount_fen: int) -> dict[str, Any]:
     """Credit an order through the back-office earn route (credited at once) at a local time."""
-    clock.set(at(local))
+    clock.set(shanghai(local))
     status, body = api.earn(member, order_id, amount_fen)
     assert status == 200, body
     return body
@@ -42,7 +36,7 @@ def earn_on(clock: Clock, local: str, member: str, order_id: str, amount_fen: in
 
 def sweep(sweeper: Sweeper, clock: Clock, local: str, *, date: str | None = None, name: str = "expiry") -> dict[str, Any]:
     """Run a sweep as the schedule would at a local time (and for an explicit date, if given)."""
-    clock.set(at(local))
+    clock.set(shanghai(local))
     return sweeper.run(name, date=date)
 
 
@@ -66,11 +60,11 @@ def test_given_a_lot_expiring_on_jan_31_when_its_last_second_passes_then_it_is_s
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)  # 123 + 500 bonus, rolling: 2027-01-31
     assert api.create_reward("latte", 100)[0] == 201
-    clock.set(at("2027-01-31 23:59:59"))
+    clock.set(shanghai("2027-01-31 23:59:59"))
     status, red = api.redeem("latte", key="last-second")
     assert (status, red["balance"]) == (201, 523)
 
-    clock.set(at("2027-02-01 00:00:00"))
+    clock.set(shanghai("2027-02-01 00:00:00"))
     assert api.error_code(api.redeem("latte", key="one-second-later")) == (409, "INSUFFICIENT_POINTS")
     assert api.get_me()[1]["balance"] == 0  # not swept yet, but no longer spendable
 
@@ -124,7 +118,7 @@ def test_given_the_fixed_year_end_policy_when_dec_31_of_the_next_year_ends_then_
     earn_on(clock, "2027-01-01 00:00:00", "m1", "o3", 10000)  # 100, next year's lot
     assert books(svc).lots == {"2027-12-31": 800, "2028-12-31": 100}
     assert api.create_reward("mug", 800)[0] == 201
-    clock.set(at("2027-12-31 23:59:59"))
+    clock.set(shanghai("2027-12-31 23:59:59"))
     assert api.redeem("mug", key="dec31")[0] == 201  # spends exactly the lot of 2027-12-31 (expires first)
     earn_on(clock, "2026-06-01 12:00:00", "m2", "o4", 50000)
     sweep(sweeper, clock, "2028-01-01 00:05:00")
@@ -240,6 +234,7 @@ def test_given_1_percent_of_lots_due_when_the_sweep_runs_then_it_reads_only_the_
 def test_given_a_worker_that_fails_halfway_when_sqs_retries_the_failed_members_then_each_lot_expires_exactly_once(
     svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # given: six members with two lots due each, and a worker that dies on three of them
     members = [f"m{n}" for n in range(6)]
     for n, member in enumerate(members):
         earn_on(clock, "2026-01-15 10:00:00", member, f"o{n}", 1000 * (n + 1))
@@ -259,8 +254,10 @@ def test_given_a_worker_that_fails_halfway_when_sqs_retries_the_failed_members_t
             crashed.append(member)
             raise RuntimeError("worker died after its write")
 
+    # when: the sweep runs and SQS hands back the failed members' messages
     monkeypatch.setattr(svc.store, "commit", flaky)
     sweep(sweeper, clock, "2027-03-01 00:05:00")
+    # then: only those were retried, and every lot expired exactly once
     assert sorted(crashed) == ["m1", "m3", "m5"]
     failures = [f for batch in sweeper.batches for f in batch.get("batchItemFailures", [])]
     assert len(failures) == 3  # each failed member message alone was returned to the queue
@@ -284,7 +281,7 @@ def test_given_a_redeem_that_lands_between_the_sweeps_read_and_its_write_when_th
         if change.request_key == "expire:2027-01-31" and not interleaved:
             # A redemption made at 23:59:59 on the last day, whose write reaches the table only now.
             receipt = rewards.redeem(svc, program_id="demo", member="m1", reward_id="latte", quantity=2,
-                                         idempotency_key="late", now=at("2027-01-31 23:59:59"))
+                                         idempotency_key="late", now=shanghai("2027-01-31 23:59:59"))
             interleaved.append(receipt.body["balance"])
         commit(change)
 
@@ -314,7 +311,7 @@ def test_given_an_expired_lot_when_swept_then_its_request_key_is_kept_at_least_4
     account = svc.store.load_member("demo", "m1", account_only=True).account
     pointer = requests.find(account.request_log, "expire:2027-01-31")
     assert pointer is not None
-    assert (pointer.expires_day + 1) * 86400 - int(at("2027-02-01 00:05:00").timestamp()) >= 4 * 86400
+    assert (pointer.expires_day + 1) * 86400 - int(shanghai("2027-02-01 00:05:00").timestamp()) >= 4 * 86400
     stored = svc.store.get_request("demo", "m1", "expire:2027-01-31", account=account)
     assert stored is not None and stored.body["points"] == 623
     lots = [i for i in snapshot(table) if i["SK"]["S"].startswith(keys.LOT_PREFIX)]
@@ -340,7 +337,7 @@ def test_given_the_sqs_batch_of_a_page_and_a_member_when_the_worker_runs_it_then
     svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     earn_on(clock, "2026-01-15 12:00:00", "m1", "o1", 12345)
-    clock.set(at("2027-02-01 00:05:00"))
+    clock.set(shanghai("2027-02-01 00:05:00"))
     response = load_function("expiry").handler(event_file("expiry/sqs-expiry-batch.json"), LambdaContext())
     assert response == {"batchItemFailures": []}
     assert books(svc).lots == {}

@@ -20,13 +20,6 @@ from . import api
 from .api import error_code
 
 
-@pytest.fixture
-def secret(svc: Wiring) -> str:
-    status, body = partners.register("shop")
-    assert status == 201, body
-    return str(body["secret"])
-
-
 def refused(table: Any, function: str, event: dict[str, Any]) -> tuple[int, str, Any]:
     before = snapshot(table)
     status, body = call(function, event)

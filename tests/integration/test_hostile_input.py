@@ -24,7 +24,7 @@ from moto.dynamodb.models import dynamodb_backends
 from loyalty.api.http import MEMBER_ID, PROGRAM_ID
 from loyalty.services.wiring import Wiring
 
-from ..conftest import TABLE, snapshot
+from ..conftest import snapshot
 from ..support import partners
 from ..support.clock import Clock
 from ..support.events import admin_claims, call, member_claims
@@ -36,7 +36,6 @@ from ..support.hostile import (
     Caller,
     Raw,
     Route,
-    at,
     bad_text,
     dumps,
     instant_year,
@@ -44,9 +43,11 @@ from ..support.hostile import (
     objects,
     paths,
     replaced,
+    value_at,
     with_duplicate,
 )
 from ..support.hostile import ROUTES as MODEL_ROUTES
+from ..support.template import REGION, TABLE
 from . import api
 
 PROGRAM = Route("admin", "PUT", "/v1/admin/program", "admin", api.document_json())
@@ -77,7 +78,7 @@ Items = dict[tuple[str, str], Any]
 def table_items() -> Items:
     """Every item of the table, as snapshot(table) gives them, read from moto's memory: a scan
     serialises each item through botocore (0.1 s a scan here, two per request)."""
-    table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["ap-east-1"].get_table(TABLE)
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(TABLE)
     return {(item.hash_key.value, item.range_key.value): item.to_json() for item in table.all_items()}
 
 
@@ -268,7 +269,7 @@ def test_given_long_or_odd_ids_in_token_path_header_or_body_then_a_malformed_tok
     elif where == "key" and route.keyed:
         event["key"] = value
     else:
-        ids = [p for p in paths(route.body) if p and isinstance(at(route.body, p), str)]
+        ids = [p for p in paths(route.body) if p and isinstance(value_at(route.body, p), str)]
         text = dumps(replaced(route.body, data.draw(st.sampled_from(ids), label="field"), value))
     status, code = world.answer("long ids", route, text, **event)
     if "claims" in event:
@@ -314,8 +315,8 @@ def test_given_a_key_repeated_in_any_object_of_a_body_then_it_is_a_422_whichever
 ) -> None:
     route = data.draw(st.sampled_from(ROUTES), label="route")
     where = data.draw(st.sampled_from(list(objects(route.body))), label="object")
-    key = data.draw(st.sampled_from(sorted(at(route.body, where))), label="key")
-    repeated = at(route.body, (*where, key)) if again == "same" else again
+    key = data.draw(st.sampled_from(sorted(value_at(route.body, where))), label="key")
+    repeated = value_at(route.body, (*where, key)) if again == "same" else again
     text = dumps(with_duplicate(route.body, where, key, repeated))
     assert world.answer("duplicate keys", route, text) == INVALID, text
 

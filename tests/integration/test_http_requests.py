@@ -14,7 +14,7 @@ import pytest
 from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
-from ..support.events import LambdaContext, admin_claims, call, http_event, load_function, member_claims
+from ..support.events import M1, LambdaContext, admin_claims, call, http_event, load_function, member_claims
 from . import api
 from .api import error_code
 
@@ -41,7 +41,6 @@ class Route:
         return f"{self.method} {self.path}"
 
 
-M1 = {"member_id": "m1"}
 ROUTES = [
     Route("account", "GET", "/v1/me", "member"),
     Route("account", "GET", "/v1/me/ledger", "member"),

@@ -5,7 +5,6 @@ means something, with the documented schema (docs/events.md) and the entry's id 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,13 +12,13 @@ import pytest
 from loyalty.domain.events import EVENT_TYPES
 from loyalty.services.wiring import Wiring
 
-from ..conftest import ROOT
 from ..support import partners
+from ..support.bus import BusTap
 from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.partners import payload, send
-from ..support.streams import BusCapture, TableStream, publish
-from ..support.template import template
+from ..support.streams import TableStream, publish
+from ..support.template import ROOT, TABLE, template
 from . import api
 
 COMMON = {"event_id", "schema_version", "program", "member_id", "occurred_at", "entry_type", "points",
@@ -27,29 +26,27 @@ COMMON = {"event_id", "schema_version", "program", "member_id", "occurred_at", "
 
 
 @pytest.fixture
-def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    yield clock
-
-
-@pytest.fixture
-def world(svc: Wiring, table: Any, now: Clock) -> tuple[TableStream, BusCapture, str]:
-    stream, bus = TableStream("loyalty-test"), BusCapture()
+def world(svc: Wiring, table: Any, clock: Clock, bus: BusTap) -> tuple[TableStream, BusTap, str]:
+    stream = TableStream(TABLE)
     secret = partners.register("shop")[1]["secret"]
     return stream, bus, secret
 
 
 def test_given_an_order_story_by_webhooks_when_published_then_each_ledger_entry_is_one_event_in_order(
-    world: tuple[TableStream, BusCapture, str], now: Clock
+    world: tuple[TableStream, BusTap, str], clock: Clock
 ) -> None:
+    # given: an order paid, completed and partly refunded, an action and an adjustment
     stream, bus, secret = world
-    send("shop", secret, payload("order.paid", order_id="o1", amount_fen=10000), webhook_id="w1", at=now())
-    send("shop", secret, payload("order.completed", order_id="o1"), webhook_id="w2", at=now())
+    send("shop", secret, payload("order.paid", order_id="o1", amount_fen=10000), webhook_id="w1", at=clock())
+    send("shop", secret, payload("order.completed", order_id="o1"), webhook_id="w2", at=clock())
     send("shop", secret, payload("order.refunded", order_id="o1", refund_id="r1", amount_fen=2500),
-         webhook_id="w3", at=now())
-    send("shop", secret, payload("member.action", action="review", ref="rv1"), webhook_id="w4", at=now())
+         webhook_id="w3", at=clock())
+    send("shop", secret, payload("member.action", action="review", ref="rv1"), webhook_id="w4", at=clock())
     assert api.adjust("m1", -10, "typo")[0] == 201
+    # when: the publisher reads the stream
     result = publish(stream)
     assert result["batchItemFailures"] == []
+    # then: one event per ledger entry, in the ledger's order, with the entry's id
     events = bus.drain()
     assert [(e["detail-type"], e["detail"]["entry_type"], e["detail"]["points"]) for e in events] == [
         ("PointsPending", "earn", 0),
@@ -70,12 +67,12 @@ def test_given_an_order_story_by_webhooks_when_published_then_each_ledger_entry_
 
 
 def test_given_a_pending_earn_cancelled_by_a_refund_then_the_reversal_says_how_many_pending_points_went(
-    world: tuple[TableStream, BusCapture, str], now: Clock
+    world: tuple[TableStream, BusTap, str], clock: Clock
 ) -> None:
     stream, bus, secret = world
-    send("shop", secret, payload("order.paid", order_id="o1", amount_fen=10000), webhook_id="w1", at=now())
+    send("shop", secret, payload("order.paid", order_id="o1", amount_fen=10000), webhook_id="w1", at=clock())
     send("shop", secret, payload("order.refunded", order_id="o1", refund_id="r1", amount_fen=10000),
-         webhook_id="w2", at=now())
+         webhook_id="w2", at=clock())
     publish(stream)
     last = bus.drain()[-1]
     assert (last["detail-type"], last["detail"]["points"], last["detail"]["pending_points"]) == (
@@ -83,7 +80,7 @@ def test_given_a_pending_earn_cancelled_by_a_refund_then_the_reversal_says_how_m
 
 
 def test_given_writes_that_are_not_ledger_entries_then_they_publish_nothing(
-    world: tuple[TableStream, BusCapture, str], now: Clock
+    world: tuple[TableStream, BusTap, str], clock: Clock
 ) -> None:
     stream, bus, _ = world
     partners.register("pos")  # partner items, SSM: no ledger entry
@@ -94,10 +91,10 @@ def test_given_writes_that_are_not_ledger_entries_then_they_publish_nothing(
 
 
 def test_given_the_same_stream_batch_delivered_again_then_the_events_carry_the_same_ids(
-    world: tuple[TableStream, BusCapture, str], now: Clock
+    world: tuple[TableStream, BusTap, str], clock: Clock
 ) -> None:
     stream, bus, secret = world
-    send("shop", secret, payload("member.registered"), webhook_id="w1", at=now())
+    send("shop", secret, payload("member.registered"), webhook_id="w1", at=clock())
     records = stream.records()
     handler = load_function("ledger_events").handler
     handler(stream.lambda_event(records), LambdaContext())
@@ -108,10 +105,10 @@ def test_given_the_same_stream_batch_delivered_again_then_the_events_carry_the_s
 
 
 def test_given_the_bus_refuses_events_then_every_ledger_record_is_reported_failed_for_a_retry(
-    svc: Wiring, world: tuple[TableStream, BusCapture, str], now: Clock
+    svc: Wiring, world: tuple[TableStream, BusTap, str], clock: Clock
 ) -> None:
     stream, bus, secret = world
-    send("shop", secret, payload("member.registered"), webhook_id="w1", at=now())
+    send("shop", secret, payload("member.registered"), webhook_id="w1", at=clock())
     svc.settings.event_bus_name = "no-such-bus"
     svc._bus = None
     records = stream.records()
@@ -143,9 +140,8 @@ def test_given_docs_events_md_then_every_event_type_out_is_documented() -> None:
 
 
 def test_given_the_kept_stream_event_then_the_publisher_puts_its_ledger_entry_on_the_bus(
-    svc: Wiring, table: Any
+    svc: Wiring, table: Any, bus: BusTap
 ) -> None:
-    bus = BusCapture()
     event = event_file("ledger_events/ledger-entry-inserted.json")
     assert load_function("ledger_events").handler(event, LambdaContext()) == {"batchItemFailures": []}
     [published] = bus.drain()

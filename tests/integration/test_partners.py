@@ -5,11 +5,9 @@ and a rotation lets the old one verify for 24 more hours."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 
 from loyalty.services.wiring import Wiring
 
@@ -22,11 +20,6 @@ from ..support.partners import payload, send
 PAID = payload("order.paid", order_id="o1", amount_fen=1000)
 
 
-@pytest.fixture
-def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    yield clock
-
-
 def accepted(partner_id: str, secret: str, at: dt.datetime, webhook_id: str) -> bool:
     status, body = send(partner_id, secret, PAID, webhook_id=webhook_id, at=at)
     assert status in {200, 401}, body
@@ -34,7 +27,7 @@ def accepted(partner_id: str, secret: str, at: dt.datetime, webhook_id: str) -> 
 
 
 def test_given_a_new_partner_when_registered_then_201_shows_its_secret_once_and_ssm_keeps_it_encrypted(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     status, body = partners.register("shop", events=["order.paid", "order.refunded"])
     assert status == 201
@@ -50,22 +43,22 @@ def test_given_a_new_partner_when_registered_then_201_shows_its_secret_once_and_
 
 
 def test_given_a_partner_when_its_allowed_events_change_then_the_change_applies_to_the_next_delivery(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     secret = partners.register("shop")[1]["secret"]
-    assert accepted("shop", secret, now(), "msg_1")
+    assert accepted("shop", secret, clock(), "msg_1")
     partners.register("shop", events=["order.refunded"])
     status, body = send("shop", secret, payload("order.paid", order_id="o2", amount_fen=1000), webhook_id="msg_2",
-                        at=now())
+                        at=clock())
     assert (status, body["error"]["details"]["reason"]) == (401, "event_not_allowed")
 
 
 def test_given_a_partner_id_of_another_program_when_registered_then_409_and_nothing_is_written(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     partners.register("shop")
     other = {**svc.programs.get("demo").to_document(), "id": "other"}
-    svc.store.put_program_document("other", other, expected_version=0, updated_at=now(), updated_by="test")
+    svc.store.put_program_document("other", other, expected_version=0, updated_at=clock(), updated_by="test")
     before = snapshot(table)
     status, body = partners.register("shop", program="other")
     assert (status, body["error"]["code"]) == (409, "CONFLICT")
@@ -83,7 +76,7 @@ INVALID = {
 
 
 def test_given_an_invalid_partner_when_registered_then_422_and_nothing_is_written(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     for case, extra in INVALID.items():
         before = snapshot(table)
@@ -93,7 +86,7 @@ def test_given_an_invalid_partner_when_registered_then_422_and_nothing_is_writte
 
 
 def test_given_a_member_token_when_registering_a_partner_then_403_and_nothing_is_written(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     before = snapshot(table)
     status, body = call("partner_admin", http_event(
@@ -104,38 +97,38 @@ def test_given_a_member_token_when_registering_a_partner_then_403_and_nothing_is
 
 
 def test_given_a_rotation_then_the_new_secret_verifies_at_once_and_the_old_one_for_24_hours_only(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     old = partners.register("shop")[1]["secret"]
-    assert accepted("shop", old, now(), "msg_warm")  # the old document is now cached in this container
-    rotated_at = now()
+    assert accepted("shop", old, clock(), "msg_warm")  # the old document is now cached in this container
+    rotated_at = clock()
     status, body = partners.rotate("shop")
     assert status == 200 and body["secret"] != old
     new = body["secret"]
     assert body["previous_valid_until"] == (rotated_at + dt.timedelta(hours=24)).isoformat()
-    assert accepted("shop", new, now(), "msg_new")
-    now.set(rotated_at + dt.timedelta(hours=23, minutes=59))
-    assert accepted("shop", old, now(), "msg_old_late")
-    now.set(rotated_at + dt.timedelta(hours=24, seconds=1))
-    assert not accepted("shop", old, now(), "msg_old_expired")
-    assert accepted("shop", new, now(), "msg_new_later")
+    assert accepted("shop", new, clock(), "msg_new")
+    clock.set(rotated_at + dt.timedelta(hours=23, minutes=59))
+    assert accepted("shop", old, clock(), "msg_old_late")
+    clock.set(rotated_at + dt.timedelta(hours=24, seconds=1))
+    assert not accepted("shop", old, clock(), "msg_old_expired")
+    assert accepted("shop", new, clock(), "msg_new_later")
 
 
 def test_given_two_rotations_then_the_first_secret_still_stops_24_hours_after_the_first(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     first = partners.register("shop")[1]["secret"]
-    start = now()
+    start = clock()
     second = partners.rotate("shop")[1]["secret"]
-    now.set(start + dt.timedelta(hours=12))
+    clock.set(start + dt.timedelta(hours=12))
     third = partners.rotate("shop")[1]["secret"]
-    now.set(start + dt.timedelta(hours=24, seconds=1))
-    assert (accepted("shop", first, now(), "m1"), accepted("shop", second, now(), "m2"),
-            accepted("shop", third, now(), "m3")) == (False, True, True)
+    clock.set(start + dt.timedelta(hours=24, seconds=1))
+    assert (accepted("shop", first, clock(), "m1"), accepted("shop", second, clock(), "m2"),
+            accepted("shop", third, clock(), "m3")) == (False, True, True)
 
 
 def test_given_an_unknown_partner_when_rotating_then_404_and_nothing_is_written(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     before = snapshot(table)
     status, body = partners.rotate("nobody")
@@ -143,14 +136,14 @@ def test_given_an_unknown_partner_when_rotating_then_404_and_nothing_is_written(
     assert snapshot(table) == before
 
 
-def test_given_a_partner_of_another_program_when_rotating_then_404(svc: Wiring, table: Any, now: Clock) -> None:
+def test_given_a_partner_of_another_program_when_rotating_then_404(svc: Wiring, table: Any, clock: Clock) -> None:
     partners.register("shop")
     status, _ = partners.rotate("shop", program="other")
     assert status == 404
 
 
 def test_given_the_kept_admin_events_then_the_partner_is_registered_and_its_secret_rotated(
-    svc: Wiring, table: Any, now: Clock
+    svc: Wiring, table: Any, clock: Clock
 ) -> None:
     status, created = call("partner_admin", event_file("partner_admin/put-partner.json"))
     assert status == 201 and created["secret"].startswith("whsec_")

@@ -18,11 +18,12 @@ from loyalty.services import deliveries
 from loyalty.services.wiring import Wiring
 
 from ..support import partners
+from ..support.bus import BusTap
 from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.partners import payload, send, verify_as_received
-from ..support.streams import BusCapture, TableStream, publish
-from ..support.template import template
+from ..support.streams import TableStream, publish
+from ..support.template import REGION, TABLE, template
 
 
 @dataclass
@@ -61,7 +62,7 @@ def receiver() -> Iterator[Receiver]:
 class Pipeline:
     svc: Wiring
     stream: TableStream
-    bus: BusCapture
+    bus: BusTap
     queue_url: str
     sqs: Any
 
@@ -84,7 +85,7 @@ class Pipeline:
             "attributes": {"ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"], "SentTimestamp": "0",
                            "SenderId": "test", "ApproximateFirstReceiveTimestamp": "0"},
             "messageAttributes": {}, "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:deliveries", "awsRegion": "ap-east-1"}
+            "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:deliveries", "awsRegion": REGION}
             for m in messages]}
         response: dict[str, Any] = load_function("partner_delivery").handler(event, LambdaContext())
         failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
@@ -95,7 +96,7 @@ class Pipeline:
 
 
 @pytest.fixture
-def pipeline(svc: Wiring, table: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+def pipeline(svc: Wiring, table: Any, clock: Clock, bus: BusTap, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
     # The receivers are on 127.0.0.1: this stack may deliver to private addresses, as the
     # local stack's may (a deployed one never does: test_delivery_targets.py).
     svc.settings.allow_private_delivery = True
@@ -103,7 +104,7 @@ def pipeline(svc: Wiring, table: Any, clock: Clock, monkeypatch: pytest.MonkeyPa
     url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
     svc.settings.delivery_queue_url = url
     svc._deliveries = None
-    return Pipeline(svc, TableStream("loyalty-test"), BusCapture(), url, sqs)
+    return Pipeline(svc, TableStream(TABLE), bus, url, sqs)
 
 
 def test_given_a_subscribed_partner_when_points_are_earned_then_it_receives_a_signed_post_it_can_verify(
@@ -216,7 +217,7 @@ def test_given_the_fan_out_then_a_bus_event_without_a_program_or_of_an_unknown_t
     partners.register("crm", events=[], deliver_to=receiver.url, subscribe=["PointsEarned"])
     handler = load_function("partner_delivery").handler
     base = {"version": "0", "id": "x", "source": "loyalty", "account": "1", "time": "2026-11-23T06:00:00Z",
-            "region": "ap-east-1", "resources": []}
+            "region": REGION, "resources": []}
     assert handler({**base, "detail-type": "PointsEarned", "detail": {"event_id": "e1"}}, LambdaContext())[
         "deliveries"] == 0
     assert handler({**base, "detail-type": "Surprise", "detail": {"event_id": "e1", "program": "demo"}},

@@ -9,7 +9,6 @@ earns 128 points + the 500 first-order bonus, pending until 2026-11-30, then in 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,25 +19,20 @@ from loyalty.services.wiring import Wiring
 from loyalty.store import keys
 
 from ..conftest import snapshot
-from ..support.clock import Clock
+from ..support.clock import Clock, shanghai
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.sweeps import Sweeper
 from . import api
-from .expiry_support import at, books
+from .expiry_support import books
 
 PAID = event_file("order_events/order-paid.json")  # ord-1001, 12850 fen, m1
 COMPLETED = event_file("order_events/order-completed.json")
 REFUNDED = event_file("order_events/order-refunded.json")
 
 
-@pytest.fixture
-def sweeper(svc: Wiring, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sweeper]:
-    yield Sweeper(svc)
-
-
 def deliver(clock: Clock, local: str, event: dict[str, Any], **detail: Any) -> dict[str, Any]:
     """An order event as EventBridge delivers it, at a local time of the program."""
-    clock.set(at(local))
+    clock.set(shanghai(local))
     sent = copy.deepcopy(event)
     sent["detail"].update(detail)
     result: dict[str, Any] = load_function("order_events").handler(sent, LambdaContext())
@@ -54,7 +48,7 @@ def refund(clock: Clock, local: str, refund_id: str, amount_fen: int, **detail: 
 
 
 def release(sweeper: Sweeper, clock: Clock, local_day: str) -> dict[str, Any]:
-    clock.set(at(f"{local_day} 00:05:00"))
+    clock.set(shanghai(f"{local_day} 00:05:00"))
     return sweeper.run(pending.SWEEP)
 
 
@@ -100,7 +94,7 @@ def test_given_a_paid_order_when_its_return_window_ends_then_its_points_move_fro
     assert final.entries[0]["details"] and '"pending": 128' in final.entries[0]["details"]
     assert final.lots == {"2027-11-30": 628}
     assert int(final.account["earned"]) == 628 and int(final.account["pending"]) == 0
-    due, _ = svc.store.due_items("ACTIVATE", "demo", keys.shard_of("m1"), at("2030-01-01 00:00:00").date())
+    due, _ = svc.store.due_items("ACTIVATE", "demo", keys.shard_of("m1"), shanghai("2030-01-01 00:00:00").date())
     assert due == []  # released: the pending lot left the due index
 
 
@@ -215,7 +209,7 @@ def test_given_the_points_were_spent_when_a_refund_after_the_release_arrives_the
     pay(clock)
     release(sweeper, clock, "2026-11-30")
     assert api.create_reward("beans", 500)[0] == 201
-    clock.set(at("2026-12-01 10:00:00"))
+    clock.set(shanghai("2026-12-01 10:00:00"))
     assert api.redeem("beans", key="beans")[0] == 201  # 128 left
     clawed = refund(clock, "2026-12-05 10:00:00", "rf-1", 12850)
     assert (clawed["clawed_back"], clawed["shortfall"], clawed["debt"], clawed["balance"]) == (128, 500, 0, 0)
@@ -232,7 +226,7 @@ def test_given_the_unlimited_policy_when_a_refund_takes_back_spent_points_then_t
     pay(clock)
     release(sweeper, clock, "2026-11-30")
     assert api.create_reward("beans", 500)[0] == 201
-    clock.set(at("2026-12-01 10:00:00"))
+    clock.set(shanghai("2026-12-01 10:00:00"))
     assert api.redeem("beans", key="beans")[0] == 201
     clawed = refund(clock, "2026-12-05 10:00:00", "rf-1", 12850)
     assert (clawed["clawed_back"], clawed["shortfall"], clawed["debt"]) == (128, 500, 500)
@@ -258,7 +252,7 @@ def test_given_refunds_after_the_points_expired_when_they_arrive_then_nothing_mo
 ) -> None:
     pay(clock)
     release(sweeper, clock, "2026-11-30")
-    clock.set(at("2027-12-01 00:05:00"))
+    clock.set(shanghai("2027-12-01 00:05:00"))
     sweeper.run("expiry")  # the lot of 2027-11-30 expired
     clawed = refund(clock, "2027-12-02 10:00:00", "rf-1", 12850)
     assert (clawed["clawed_back"], clawed["shortfall"], clawed["balance"]) == (0, 628, 0)

@@ -15,17 +15,18 @@ from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support.bus import BusTap
-from ..support.clock import Clock
+from ..support.clock import Clock, shanghai
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.sweeps import Sweeper, schedule_input
+from ..support.template import REGION
 from . import api
-from .tier_support import earn_on, local
+from .tier_support import earn_on
 
 
-def scheduled(at: Clock, sweeper: Sweeper, when: str) -> dict[str, Any]:
+def scheduled(clock: Clock, sweeper: Sweeper, when: str) -> dict[str, Any]:
     """The hourly schedule firing at ``when`` (local): its Input, as ScheduleV2 delivers it. The
     answer names the day it swept (the program's local day), if any."""
-    at.set(local(when))
+    clock.set(shanghai(when))
     event = event_file("tier_evaluation/scheduled-hourly.json")
     assert event == schedule_input("TierEvaluationFunction", "TierReviewHourly")
     seen = len(sweeper.messages)
@@ -51,15 +52,15 @@ def tier_entries(member: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def year(svc: Wiring, at: Clock, bus: BusTap) -> dict[str, str]:
+def year(svc: Wiring, clock: Clock, bus: BusTap) -> dict[str, str]:
     """2026-03-15: three members reach silver at exactly 1,000 (500 points + the 500 first-order
     bonus); by September one has earned enough to keep it, one has not, one nothing more.
     A lowest-tier member earns a little in June; others never earn (not in the due index)."""
     for m in ("keeper", "short", "idle"):
-        assert earn_on(at, "2026-03-15T14:00:00", m, f"{m}-1", 500_00)["tier"] == "silver"
-    earn_on(at, "2026-09-01T12:00:00", "keeper", "keeper-2", 1000_00)  # 1,200 at silver's 1.2x
-    earn_on(at, "2026-09-01T12:00:00", "short", "short-2", 500_00)  # 600
-    earn_on(at, "2026-06-01T12:00:00", "newbie", "newbie-1", 1_00)  # 1 + 500 bonus, lowest tier
+        assert earn_on(clock, "2026-03-15T14:00:00", m, f"{m}-1", 500_00)["tier"] == "silver"
+    earn_on(clock, "2026-09-01T12:00:00", "keeper", "keeper-2", 1000_00)  # 1,200 at silver's 1.2x
+    earn_on(clock, "2026-09-01T12:00:00", "short", "short-2", 500_00)  # 600
+    earn_on(clock, "2026-06-01T12:00:00", "newbie", "newbie-1", 1_00)  # 1 + 500 bonus, lowest tier
     for n in range(5):
         assert api.get_me(f"window-shopper-{n}")[0] == 200
     bus.drain()
@@ -67,12 +68,15 @@ def year(svc: Wiring, at: Clock, bus: BusTap) -> dict[str, str]:
 
 
 def test_given_silver_members_when_the_schedule_fires_on_their_review_day_then_each_keeps_or_drops_by_its_period(
-    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, clock: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
+    # given: the year of the fixture `year`
     sweeper = Sweeper(svc)
     balances = {m: me(m)["balance"] for m in year}
-    dispatched = scheduled(at, sweeper, "2027-03-15T00:15:00")  # 2027-03-14 in UTC
+    # when: the hourly schedule fires on their review day
+    dispatched = scheduled(clock, sweeper, "2027-03-15T00:15:00")  # 2027-03-14 in UTC
 
+    # then: the due accounts alone were reviewed, each kept or dropped by its period
     assert dispatched["date"] == "2027-03-15"
     reviewed = sorted(m["member"] for m in sweeper.messages if m["type"] == "member")
     assert reviewed == ["idle", "keeper", "short"]  # only the due accounts were read
@@ -98,37 +102,37 @@ def test_given_silver_members_when_the_schedule_fires_on_their_review_day_then_e
 
 
 def test_given_a_review_day_already_swept_when_the_schedule_fires_again_that_day_then_nothing_changes(
-    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, clock: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     sweeper = Sweeper(svc)
-    scheduled(at, sweeper, "2027-03-15T00:15:00")
+    scheduled(clock, sweeper, "2027-03-15T00:15:00")
     bus.drain()
     before = snapshot(table)
 
-    scheduled(at, sweeper, "2027-03-15T09:00:00")
+    scheduled(clock, sweeper, "2027-03-15T09:00:00")
 
     assert snapshot(table) == before
     assert bus.drain() == []
 
 
 def test_given_missed_days_when_the_next_schedule_fires_then_the_reviews_are_caught_up_as_of_their_day(
-    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, clock: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     sweeper = Sweeper(svc)
-    scheduled(at, sweeper, "2027-03-18T00:15:00")
+    scheduled(clock, sweeper, "2027-03-18T00:15:00")
     short, keeper = me("short"), me("keeper")
     assert (short["tier"]["code"], short["tier"]["since"]) == ("member", "2027-03-15")
     assert (keeper["tier"]["code"], keeper["tier"]["review_on"]) == ("silver", "2028-03-15")
 
 
 def test_given_a_review_30_days_away_when_the_schedule_fires_then_members_short_of_keep_are_told_once_what_they_need(
-    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, clock: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
     sweeper = Sweeper(svc)
-    scheduled(at, sweeper, "2027-02-12T00:15:00")
+    scheduled(clock, sweeper, "2027-02-12T00:15:00")
     assert bus.drain() == []  # a day early: nobody
 
-    scheduled(at, sweeper, "2027-02-13T00:15:00")
+    scheduled(clock, sweeper, "2027-02-13T00:15:00")
     warnings = sorted((d["member_id"], d["tier"], d["drops_to"], d["points_needed"], d["review_on"])
                       for d in bus.of("TierWillDowngrade"))
     assert warnings == [("idle", "silver", "member", 1000, "2027-03-15"),
@@ -137,8 +141,8 @@ def test_given_a_review_30_days_away_when_the_schedule_fires_then_members_short_
         "keeper": "silver", "short": "silver", "idle": "silver"}
 
     before = snapshot(table)
-    scheduled(at, sweeper, "2027-02-14T00:15:00")
-    scheduled(at, sweeper, "2027-02-13T18:00:00")
+    scheduled(clock, sweeper, "2027-02-14T00:15:00")
+    scheduled(clock, sweeper, "2027-02-13T18:00:00")
     assert bus.drain() == []
     # The reminder is recorded: the sweep finds nobody due until the review (the only write is
     # the registry's note that the 14th was swept).
@@ -146,7 +150,7 @@ def test_given_a_review_30_days_away_when_the_schedule_fires_then_members_short_
 
 
 def test_given_one_member_failing_once_when_the_sweep_runs_then_only_that_member_is_retried_and_all_are_done_once(
-    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    svc: Wiring, table: Any, clock: Clock, bus: BusTap, year: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: Counter[str] = Counter()
     real = tiers.review_member
@@ -159,7 +163,7 @@ def test_given_one_member_failing_once_when_the_sweep_runs_then_only_that_member
 
     monkeypatch.setattr(tiers, "review_member", flaky)
     sweeper = Sweeper(svc)
-    scheduled(at, sweeper, "2027-03-15T00:15:00")
+    scheduled(clock, sweeper, "2027-03-15T00:15:00")
 
     failures = [f["itemIdentifier"] for b in sweeper.batches for f in b.get("batchItemFailures", [])]
     assert len(failures) == 1
@@ -171,9 +175,9 @@ def test_given_one_member_failing_once_when_the_sweep_runs_then_only_that_member
 
 
 def test_given_an_sqs_batch_with_a_member_message_and_a_broken_one_when_the_worker_runs_then_only_the_broken_one_fails(
-    svc: Wiring, table: Any, at: Clock, bus: BusTap, year: dict[str, str]
+    svc: Wiring, table: Any, clock: Clock, bus: BusTap, year: dict[str, str]
 ) -> None:
-    at.set(local("2027-03-15T00:20:00"))
+    clock.set(shanghai("2027-03-15T00:20:00"))
     good = {"type": "member", "sweep": "tier_review", "program": "demo", "date": "2027-03-15", "member": "short"}
     broken = {"type": "member", "sweep": "tier_review", "program": "demo", "date": "15/03/2027", "member": "keeper"}
     records = [
@@ -181,7 +185,7 @@ def test_given_an_sqs_batch_with_a_member_message_and_a_broken_one_when_the_work
          "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "scheduler",
                         "ApproximateFirstReceiveTimestamp": "0"},
          "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-         "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:sweeps", "awsRegion": "ap-east-1"}
+         "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:sweeps", "awsRegion": REGION}
         for n, body in enumerate([good, broken])
     ]
     response = load_function("tier_evaluation").handler({"Records": records}, LambdaContext())
@@ -190,24 +194,24 @@ def test_given_an_sqs_batch_with_a_member_message_and_a_broken_one_when_the_work
 
 
 def test_given_a_grace_program_when_the_review_fails_then_the_member_keeps_the_tier_hears_at_once_and_drops_only_at_grace_end(
-    svc: Wiring, table: Any, at: Clock, bus: BusTap
+    svc: Wiring, table: Any, clock: Clock, bus: BusTap
 ) -> None:
     document = api.document_json()
     document["tier_rules"]["grace_days"] = 14
     assert api.put_program(document)[0] == 200
     svc.programs.forget("demo")
-    earn_on(at, "2026-03-15T14:00:00", "m1", "o-1", 500_00)
+    earn_on(clock, "2026-03-15T14:00:00", "m1", "o-1", 500_00)
     bus.drain()
     sweeper = Sweeper(svc)
 
-    scheduled(at, sweeper, "2027-03-15T00:15:00")
+    scheduled(clock, sweeper, "2027-03-15T00:15:00")
     view = me("m1")
     assert (view["tier"]["code"], view["tier"]["review_on"], view["keep"]) == (
         "silver", "2027-03-29", {"points_needed": 1000, "by": "2027-03-29"})
     [warning] = bus.of("TierWillDowngrade")
     assert (warning["points_needed"], warning["review_on"]) == (1000, "2027-03-29")
 
-    scheduled(at, sweeper, "2027-03-28T00:15:00")
+    scheduled(clock, sweeper, "2027-03-28T00:15:00")
     assert me("m1")["tier"]["code"] == "silver"
-    scheduled(at, sweeper, "2027-03-29T00:15:00")
+    scheduled(clock, sweeper, "2027-03-29T00:15:00")
     assert (me("m1")["tier"]["code"], me("m1")["tier"]["since"]) == ("member", "2027-03-29")

@@ -13,9 +13,7 @@ from ..conftest import snapshot
 from ..support import partners
 from ..support.clock import Clock
 from ..support.events import call
-from ..support.partners import payload, webhook_event
-
-PAID = payload("order.paid", order_id="o1", amount_fen=12345)
+from ..support.partners import PAID, webhook_event
 
 
 @pytest.fixture

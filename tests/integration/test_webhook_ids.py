@@ -15,23 +15,14 @@ from loyalty.services.wiring import Wiring
 from loyalty.store.partners import PartnerStore
 
 from ..conftest import snapshot
-from ..support import partners
 from ..support.clock import Clock
 from ..support.events import LambdaContext, event_file, load_function
-from ..support.partners import payload, send
+from ..support.partners import PAID, payload, send
 from ..support.webhook_records import answer, binding, changed
 from . import api
 
-PAID = payload("order.paid", order_id="o1", amount_fen=12345)
 REGISTERED = payload("member.registered")
 UNKNOWN_ORDER = payload("order.completed", order_id="never-paid")
-
-
-@pytest.fixture
-def secret(svc: Wiring, clock: Clock) -> str:
-    status, body = partners.register("shop")
-    assert status == 201, body
-    return str(body["secret"])
 
 
 # Each outcome: what happens before, then the first delivery of "msg_1" (its body, and the

@@ -5,7 +5,6 @@ negative-balance policy (within_balance, unlimited, only_pending). Time is the t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,18 +13,13 @@ from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
 from ..support import partners
-from ..support.clock import Clock
+from ..support.clock import DEFAULT_NOW, Clock
 from ..support.partners import payload, send
 from ..support.sweeps import Sweeper
 from ..support.webhook_records import binding, changed
 from . import api
 
-PAID_AT = dt.datetime(2026, 11, 23, 6, 0, tzinfo=dt.UTC)  # 14:00 in Shanghai
-
-
-@pytest.fixture
-def now(clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    yield clock
+PAID_AT = DEFAULT_NOW  # the clock when a test's shop sends order.paid: 14:00 in Shanghai
 
 
 class Shop:
@@ -53,10 +47,10 @@ class Shop:
 
 
 @pytest.fixture
-def shop(svc: Wiring, now: Clock) -> Shop:
+def shop(svc: Wiring, clock: Clock) -> Shop:
     status, body = partners.register("shop")
     assert status == 201
-    return Shop(body["secret"], now)
+    return Shop(body["secret"], clock)
 
 
 def me() -> dict[str, Any]:
@@ -85,23 +79,23 @@ def spend(points: int) -> None:
 
 
 def test_given_a_full_refund_inside_the_return_window_then_the_pending_points_are_cancelled_and_never_released(
-    shop: Shop, now: Clock, svc: Wiring
+    shop: Shop, clock: Clock, svc: Wiring
 ) -> None:
     assert shop.paid()["pending"] == 600  # 100 + the 500 first-order bonus
     result = shop.refunded(10000)
     assert (result["points"], result["status"], result["pending"], result["balance"]) == (-600, "cancelled", 0, 0)
-    now.set(PAID_AT + dt.timedelta(days=8))
+    clock.set(PAID_AT + dt.timedelta(days=8))
     Sweeper(svc).run("pending", date="2026-12-01")
     assert (me()["balance"], me()["pending"], me()["qualifying_points"]) == (0, 0, 0)
     assert story() == [("earn", 0, 0), ("bonus", 0, 0), ("reverse", 0, 0)]
 
 
 def test_given_a_partial_refund_inside_the_window_then_the_rest_is_released_when_the_window_ends(
-    shop: Shop, now: Clock, svc: Wiring
+    shop: Shop, clock: Clock, svc: Wiring
 ) -> None:
     shop.paid()
     assert shop.refunded(2500)["points"] == -150  # a quarter of 600
-    now.set(PAID_AT + dt.timedelta(days=7))
+    clock.set(PAID_AT + dt.timedelta(days=7))
     Sweeper(svc).run("pending", date="2026-11-30")
     assert (me()["balance"], me()["pending"]) == (450, 0)
     assert story()[-1] == ("activate", 450, 450)
@@ -129,10 +123,10 @@ def test_given_a_partial_refund_after_the_order_completed_then_its_share_is_claw
 
 
 def test_given_a_refund_after_the_window_released_the_points_then_they_are_clawed_back(
-    shop: Shop, now: Clock, svc: Wiring
+    shop: Shop, clock: Clock, svc: Wiring
 ) -> None:
     shop.paid()
-    now.set(PAID_AT + dt.timedelta(days=7))
+    clock.set(PAID_AT + dt.timedelta(days=7))
     Sweeper(svc).run("pending", date="2026-11-30")
     assert me()["balance"] == 600
     assert shop.refunded(5000)["points"] == -300
@@ -219,11 +213,11 @@ def test_given_the_only_pending_policy_and_a_refund_inside_the_window_then_pendi
 
 
 def test_given_the_orders_points_expired_then_a_refund_takes_nothing_more_and_records_the_shortfall(
-    shop: Shop, now: Clock, svc: Wiring
+    shop: Shop, clock: Clock, svc: Wiring
 ) -> None:
     shop.paid()
     shop.completed()
-    now.set(dt.datetime(2027, 12, 1, 1, 0, tzinfo=dt.UTC))  # 09:00 on Dec 1 in Shanghai
+    clock.set(dt.datetime(2027, 12, 1, 1, 0, tzinfo=dt.UTC))  # 09:00 on Dec 1 in Shanghai
     Sweeper(svc).run("expiry", date="2027-12-01")
     assert (me()["balance"], me()["lifetime"]["expired"]) == (0, 600)
     result = shop.refunded(10000)

@@ -1,24 +1,16 @@
-"""What the tier tests share: the demo program's local time and an earn at a local moment (their
-fixtures `at` and `bus` are in conftest.py)."""
+"""What the tier tests share: an earn at a local moment of the demo program (their fixture
+`bus` is in conftest.py, the clock is tests/conftest.py's `clock`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from ..support.clock import Clock
+from ..support.clock import Clock, shanghai
 from . import api
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
-
-def local(text: str) -> dt.datetime:
-    """A local time of the demo program (Asia/Shanghai) as the aware instant handlers see."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
-
-
-def earn_on(at: Clock, when: str, member: str, order: str, fen: int) -> dict[str, Any]:
-    at.set(local(when))
+def earn_on(clock: Clock, when: str, member: str, order: str, fen: int) -> dict[str, Any]:
+    clock.set(shanghai(when))
     status, body = api.earn(member, order, fen, paid_at=None)
     assert status == 200, body
     return body

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime as dt
 import importlib.util
 import json
 import sys
 from types import ModuleType
 from typing import Any
 
-from .template import ROOT
+from .template import REGION, ROOT
 
 _loaded: dict[str, ModuleType] = {}
 
@@ -35,7 +36,7 @@ def event_file(relative: str) -> dict[str, Any]:
 class LambdaContext:
     function_name = "test"
     memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:ap-east-1:123456789012:function:test"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:test"
     aws_request_id = "00000000-0000-0000-0000-000000000000"
 
     @staticmethod
@@ -89,6 +90,17 @@ def http_event(
         event["body"] = text
         event["isBase64Encoded"] = False
     return event
+
+
+def received_at(event: dict[str, Any], instant: dt.datetime) -> dict[str, Any]:
+    """The event as API Gateway stamps a request it received at ``instant``."""
+    event["requestContext"]["timeEpoch"] = int(instant.timestamp() * 1000)
+    event["requestContext"]["time"] = instant.astimezone(dt.UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+    return event
+
+
+# The path parameters of an operator's route about member m1 (/v1/admin/members/{member_id}/...).
+M1 = {"member_id": "m1"}
 
 
 def member_claims(member: str = "m1", program: str = "demo") -> dict[str, str]:

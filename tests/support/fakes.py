@@ -2,7 +2,7 @@
 service run against dicts, no table and no moto. It keeps the promises the DynamoDB store keeps
 (all or nothing, the account's version and each lot's points as conditions, the request key
 stored with its effect, stock never below zero), so a test here fails when a service relies on
-something the port does not promise."""
+something the port does not promise. And the bus of those tests, RecordingBus."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loyalty.domain.account import Account, LedgerEntry, MemberState, PendingLot
+from loyalty.domain.events import DomainEvent
 from loyalty.domain.lots import Lot
 from loyalty.domain.refunds import SaleRecord
 from loyalty.services.ports import (
@@ -172,3 +173,16 @@ class InMemoryRepository:
             return False
         self._marks[(program, sweep)] = through
         return True
+
+
+class RecordingBus:
+    """The event bus of use cases run on the in-memory repository: it keeps what they publish,
+    in order. A fake of the bus itself, one layer below tests/support/bus.py's BusTap, which
+    reads what reached the (moto) EventBridge bus through a subscriber's rule."""
+
+    def __init__(self) -> None:
+        self.events: list[DomainEvent] = []
+
+    def publish(self, events: list[DomainEvent]) -> int:
+        self.events.extend(events)
+        return len(events)

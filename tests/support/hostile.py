@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .events import admin_claims, http_event, member_claims
+from .events import M1, admin_claims, http_event, member_claims
 from .partners import signed_headers
 
 Path = tuple[str | int, ...]
@@ -63,10 +63,10 @@ def replaced(value: Any, path: Path, new: Any) -> Any:
 
 def objects(value: Any, prefix: Path = ()) -> Iterator[Path]:
     """The paths of the non-empty objects of a value."""
-    return (p for p in paths(value, prefix) if isinstance(at(value, p), dict) and at(value, p))
+    return (p for p in paths(value, prefix) if isinstance(value_at(value, p), dict) and value_at(value, p))
 
 
-def at(value: Any, path: Path) -> Any:
+def value_at(value: Any, path: Path) -> Any:
     for step in path:
         value = value[step]
     return value
@@ -74,7 +74,7 @@ def at(value: Any, path: Path) -> Any:
 
 def with_duplicate(value: Any, path: Path, key: str, again: Any) -> Any:
     """``value`` with the object at ``path`` written with ``key`` a second time (last)."""
-    target = at(value, path)
+    target = value_at(value, path)
     return replaced(value, path, Pairs([*target.items(), (key, again)]))
 
 
@@ -98,7 +98,6 @@ class Route:
         return f"{self.method} {self.path}{kind}"
 
 
-M1 = {"member_id": "m1"}
 ROUTES = [
     Route("redeem", "POST", "/v1/me/redemptions", "member", {"reward_id": "coffee", "quantity": 1}, keyed=True),
     Route("account", "POST", "/v1/admin/members/{member_id}/adjustments", "admin",

@@ -17,6 +17,15 @@ from .events import admin_claims, call, event_file, http_event
 
 ALL_EVENTS = ["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]
 
+# The public test vector of the Standard Webhooks specification: this secret signs this body,
+# sent with this id at this timestamp, into this signature.
+VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+VECTOR_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
+VECTOR_TS = 1614265330
+VECTOR_BODY = b'{"test": 2432232314}'
+VECTOR_SIGNATURE = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+VECTOR_NOW = dt.datetime.fromtimestamp(VECTOR_TS, dt.UTC)
+
 
 def register(partner_id: str = "shop", *, events: list[str] | None = None, program: str = "demo",
              **extra: Any) -> tuple[int, Any]:
@@ -67,6 +76,10 @@ def webhook_event(partner_id: str, body: bytes, headers: dict[str, str], *, base
 def payload(event_type: str, **data: Any) -> bytes:
     data.setdefault("member_id", "m1")
     return json.dumps({"type": event_type, "data": data}, ensure_ascii=False).encode()
+
+
+# The order most webhook tests deliver: o1 of member m1, 123.45 yuan.
+PAID = payload("order.paid", order_id="o1", amount_fen=12345)
 
 
 def send(partner_id: str, secret: str, body: bytes, *, webhook_id: str, at: dt.datetime,

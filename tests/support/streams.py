@@ -1,11 +1,10 @@
-"""The table's DynamoDB stream and the EventBridge bus, driven in-process the way Lambda and
-EventBridge would: stream records read from moto's stream become the publisher's event, and what
-the publisher puts on the bus is captured through a rule into an SQS queue (as a target would)."""
+"""The table's DynamoDB stream, driven in-process the way Lambda would: stream records read from
+moto's stream become the publisher's event (what the publisher puts on the bus is read with
+tests/support/bus.py's BusTap, the integration fixture `bus`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import boto3
@@ -49,26 +48,3 @@ def publish(stream: TableStream) -> dict[str, Any]:
     records = stream.records()
     response: dict[str, Any] = load_function("ledger_events").handler(stream.lambda_event(records), LambdaContext())
     return {"records": len(records), **response}
-
-
-class BusCapture:
-    """A rule on the bus for source `loyalty`, targeting a queue we read."""
-
-    def __init__(self, bus: str = "default", name: str = "capture") -> None:
-        self.sqs = boto3.client("sqs")
-        self.url = self.sqs.create_queue(QueueName=f"{name}-events")["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        events = boto3.client("events")
-        events.put_rule(Name=f"{name}-rule", EventBusName=bus, EventPattern=json.dumps({"source": ["loyalty"]}))
-        events.put_targets(Rule=f"{name}-rule", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
-
-    def drain(self) -> list[dict[str, Any]]:
-        """The EventBridge events delivered since the last drain, in order."""
-        out: list[dict[str, Any]] = []
-        while True:
-            got = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
-            if not got:
-                return out
-            for message in got:
-                out.append(json.loads(message["Body"]))
-                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])

@@ -1,4 +1,5 @@
-"""template.yaml as data: CloudFormation short tags (!Ref, !GetAtt, !Sub) kept as plain values."""
+"""template.yaml as data: CloudFormation short tags (!Ref, !GetAtt, !Sub) kept as plain values;
+and where the tests stand it up: the repository, the region and the table's name."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+REGION = "ap-east-1"  # moto's, the SAM translation's and the region in the tests' ARNs
+TABLE = "loyalty-test"  # the table of the `table` fixture (tests/conftest.py), TABLE_NAME of every function
+# Plain test credentials: every engine is moto, nothing here can reach an AWS account.
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "aws_session_token": "testing"}
 
 
 class _CfnLoader(yaml.SafeLoader):

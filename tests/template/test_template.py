@@ -21,9 +21,8 @@ from samtranslator.public.exceptions import InvalidDocumentException
 from samtranslator.translator.translator import Translator
 
 from ..support.events import LambdaContext, http_event, member_claims
-from ..support.template import ROOT, template
+from ..support.template import REGION, ROOT, template
 
-REGION = "ap-east-1"
 PARAMETERS = {"JwtIssuer": "https://issuer.example.com"}
 
 

@@ -1,4 +1,5 @@
-"""Program documents for unit tests: the smallest valid document, with what a test changes."""
+"""Program documents for unit tests: the smallest valid document, with what a test changes; and
+the day the request-log tests call today."""
 
 from __future__ import annotations
 
@@ -41,3 +42,11 @@ def document(**sections: Any) -> dict[str, Any]:
 
 def program(**sections: Any) -> Program:
     return parse_program(document(**sections))
+
+
+# BASE as it is, every default kept (expiry: rolling 12 months to the end of the month), and
+# its lowest tier.
+PLAIN = program()
+MEMBER = PLAIN.tier("member")
+
+EPOCH_DAY = 20_000  # an epoch day (days since 1970-01-01, as the request log counts them)

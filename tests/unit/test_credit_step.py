@@ -10,16 +10,15 @@ from loyalty.domain.lots import Lot
 from loyalty.services.credit import Line, credit, credit_expiry, qualifying_points
 from loyalty.services.writes import EntryBuilder
 
-from .builders import program
+from ..support.clock import ORDINARY_NOON
+from .builders import PLAIN
 
-NOW = dt.datetime(2026, 3, 10, 4, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 10)
-PLAIN = program()
 
 
 def test_given_a_credit_of_two_lines_then_both_go_to_the_chosen_lot_and_the_balance_grows_by_their_sum() -> None:
     account = Account(program="shop", member="m1", version=3, balance=40)
-    book = EntryBuilder(NOW, account.balance, "k")
+    book = EntryBuilder(ORDINARY_NOON, account.balance, "k")
     lot = credit_expiry(PLAIN, account, TODAY)
     done = credit(PLAIN, account, book, [Line("earn", 120, "order paid", "o1"), Line("bonus", 500, "first", "o1")],
                   lot=lot, today=TODAY, qualifying=620, ref="o1")
@@ -31,7 +30,7 @@ def test_given_a_credit_of_two_lines_then_both_go_to_the_chosen_lot_and_the_bala
 
 def test_given_a_member_in_debt_when_credited_then_the_debt_is_repaid_first_with_a_clawback_entry() -> None:
     account = Account(program="shop", member="m1", version=3, balance=0, debt=150)
-    book = EntryBuilder(NOW, 0, "k")
+    book = EntryBuilder(ORDINARY_NOON, 0, "k")
     lot = credit_expiry(PLAIN, account, TODAY)
     done = credit(PLAIN, account, book, [Line("checkin", 100, "check-in", "2026-03-10")], lot=lot, today=TODAY,
                   qualifying=0, ref="2026-03-10")
@@ -42,7 +41,7 @@ def test_given_a_member_in_debt_when_credited_then_the_debt_is_repaid_first_with
 
 def test_given_an_operators_correction_then_it_counts_as_adjusted_not_earned_and_repaid_debt_comes_off_it() -> None:
     account = Account(program="shop", member="m1", version=1, debt=30)
-    book = EntryBuilder(NOW, 0, "k")
+    book = EntryBuilder(ORDINARY_NOON, 0, "k")
     done = credit(PLAIN, account, book, [Line("adjust", 100, "goodwill")], lot=credit_expiry(PLAIN, account, TODAY),
                   today=TODAY, qualifying=0, ref=None, counter="adjusted")
     assert (done.account.balance, done.account.adjusted, done.account.earned, done.account.debt) == (70, 70, 0, 0)
@@ -50,7 +49,7 @@ def test_given_an_operators_correction_then_it_counts_as_adjusted_not_earned_and
 
 def test_given_a_line_of_0_points_then_it_is_booked_touching_no_lot_and_needs_no_lot() -> None:
     account = Account(program="shop", member="m1", version=1, balance=5)
-    book = EntryBuilder(NOW, 5, "k")
+    book = EntryBuilder(ORDINARY_NOON, 5, "k")
     done = credit(PLAIN, account, book, [Line("bonus", 0, "behaviour: share", "r1", {"cap": "daily"})], lot=None,
                   today=TODAY, qualifying=0, ref="r1")
     assert [(e.points, e.lots, e.details) for e in book.entries] == [(0, (), {"cap": "daily"})]
@@ -59,7 +58,7 @@ def test_given_a_line_of_0_points_then_it_is_booked_touching_no_lot_and_needs_no
 
 def test_given_released_pending_points_then_pending_falls_as_the_balance_rises() -> None:
     account = Account(program="shop", member="m1", version=1, pending=80)
-    book = EntryBuilder(NOW, 0, "k")
+    book = EntryBuilder(ORDINARY_NOON, 0, "k")
     done = credit(PLAIN, account, book, [Line("activate", 80, "return window over", "o1")],
                   lot=dt.date(2027, 3, 31), today=TODAY, qualifying=qualifying_points(PLAIN, "earn", 80),
                   ref="o1", from_pending=80)

@@ -4,6 +4,7 @@ windows in the program's time zone, the first-order bonus."""
 from __future__ import annotations
 
 import datetime as dt
+from datetime import UTC
 from decimal import Decimal
 from fractions import Fraction
 
@@ -14,14 +15,11 @@ from hypothesis import strategies as st
 from loyalty.domain.earn import EarnQuote, OrderLine, active_campaigns, order_lines, quote_order
 from loyalty.domain.program import Program, Tier
 
-from .builders import DOUBLE_1111, program
+from ..support.clock import SHANGHAI
+from .builders import DOUBLE_1111, PLAIN, program
 
-UTC = dt.UTC
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 ORDINARY_DAY = dt.datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
 
-PLAIN = program()
-MEMBER = PLAIN.tier("member")
 SILVER = PLAIN.tier("silver")
 
 

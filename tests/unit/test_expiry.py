@@ -11,10 +11,9 @@ from hypothesis import strategies as st
 
 from loyalty.domain.expiry import NEVER, add_months, expires_on, is_spendable, month_end
 
-from .builders import program
+from .builders import MEMBER, PLAIN, program
 
-ROLLING = program()  # default policy: rolling 12 months to the end of the month
-MEMBER = ROLLING.tier("member")
+ROLLING = PLAIN  # the default policy: rolling 12 months to the end of the month
 
 
 def d(text: str) -> dt.date:

@@ -8,7 +8,9 @@ import pathlib
 
 import pytest
 
-PACKAGE = pathlib.Path(__file__).resolve().parents[2] / "layers" / "loyalty" / "loyalty"
+from ..support.template import ROOT
+
+PACKAGE = ROOT / "layers" / "loyalty" / "loyalty"
 
 
 def imports_of(path: pathlib.Path) -> set[str]:

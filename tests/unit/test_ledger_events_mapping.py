@@ -12,7 +12,9 @@ from loyalty.domain.events import EVENT_TYPES, entry_event
 from loyalty.services.ledger_events import events_of_image
 from loyalty.store.items import _entry_item
 
-AT = dt.datetime(2026, 11, 23, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+from ..support.clock import SHANGHAI
+
+AT = dt.datetime(2026, 11, 23, 14, 0, tzinfo=SHANGHAI)
 
 
 def entry(type_: str, points: int, **details: Any) -> LedgerEntry:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import pathlib
 from decimal import Decimal
 from typing import Any
 
@@ -15,9 +14,8 @@ from pydantic import ValidationError
 
 from loyalty.domain.program import Program, parse_program
 
+from ..conftest import demo_document
 from .builders import DOUBLE_1111, document, program
-
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def errors_of(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -27,7 +25,7 @@ def errors_of(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def test_given_the_demo_program_file_when_parsed_then_it_holds_the_numbers_of_the_product_card() -> None:
-    demo = parse_program(yaml.safe_load((ROOT / "programs" / "demo.yaml").read_text()))
+    demo = parse_program(demo_document())
     assert demo.timezone == "Asia/Shanghai"
     assert (demo.earn.points_per_yuan, demo.earn.first_order_bonus) == (Decimal(1), 500)
     assert [(t.code, t.threshold, t.multiplier, t.points_per_yuan_cash) for t in demo.tiers] == [

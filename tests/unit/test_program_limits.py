@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -18,10 +19,9 @@ from loyalty.domain.program import parse_program, validate_program
 from loyalty.domain.rewards import RewardSpec
 
 from ..conftest import demo_document
+from ..support.clock import ORDINARY_NOON
 from .builders import DOUBLE_1111, document, program
 
-UTC = dt.UTC
-ORDINARY_DAY = dt.datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
 CAMPAIGN_DAY = dt.datetime(2026, 11, 11, 4, 0, tzinfo=UTC)
 
 
@@ -211,7 +211,7 @@ def test_given_the_richest_valid_program_when_the_largest_order_earns_then_it_cr
     assert (largest.points, largest.bonus) == (limits.MAX_EARN_POINTS, 500)
     # At 10 points per yuan the largest order reaches the bound exactly.
     plain = validate_program(document(earn={"points_per_yuan": 10}))
-    assert quote_order(plain, plain.tier("member"), limits.MAX_ORDER_FEN, None, ORDINARY_DAY,
+    assert quote_order(plain, plain.tier("member"), limits.MAX_ORDER_FEN, None, ORDINARY_NOON,
                        first_order=False).points == limits.MAX_EARN_POINTS
 
 
@@ -222,7 +222,7 @@ def test_given_a_program_that_escaped_validation_when_an_order_earns_then_it_nev
     quote = quote_order(wild, wild.tier("member"), 100, None, CAMPAIGN_DAY, first_order=False)
     assert quote.points == limits.MAX_EARN_POINTS
     capped = wild.model_copy(update={"earn": wild.earn.model_copy(update={"max_points_per_order": 5000})})
-    assert quote_order(capped, capped.tier("member"), 100, None, ORDINARY_DAY, first_order=False).points == 5000
+    assert quote_order(capped, capped.tier("member"), 100, None, ORDINARY_NOON, first_order=False).points == 5000
 
 
 @pytest.mark.parametrize("amount", [-1, limits.MAX_ORDER_FEN + 1, 10**39])

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from datetime import UTC
 
 import pytest
 
 from loyalty.domain.schedule import due_day, reached_day
 
-UTC = dt.UTC
 FIVE_PAST = dt.time(0, 5)
 
 

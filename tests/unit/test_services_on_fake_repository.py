@@ -7,35 +7,24 @@ import datetime as dt
 from typing import Any
 
 import pytest
-import yaml
 
 from loyalty.domain.errors import IdempotencyKeyReused, OutOfStock
-from loyalty.domain.events import DomainEvent
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, checkin, rewards
 from loyalty.services.ports import MemberChange
 from loyalty.services.settings import Settings
 from loyalty.services.wiring import Wiring, build_wiring
 
-from ..support.fakes import InMemoryRepository
-from ..support.template import ROOT
+from ..conftest import demo_document
+from ..support.clock import ORDINARY_NOON
+from ..support.fakes import InMemoryRepository, RecordingBus
 
-NOW = dt.datetime(2026, 3, 10, 4, 0, tzinfo=dt.UTC)
 PROGRAM = "demo"
 
 
-class RecordingBus:
-    def __init__(self) -> None:
-        self.events: list[DomainEvent] = []
-
-    def publish(self, events: list[DomainEvent]) -> int:
-        self.events.extend(events)
-        return len(events)
-
-
 def wire(repository: InMemoryRepository) -> Wiring:
-    document = yaml.safe_load((ROOT / "programs" / "demo.yaml").read_text())
-    repository.put_program_document(PROGRAM, document, expected_version=0, updated_at=NOW, updated_by="test")
+    repository.put_program_document(PROGRAM, demo_document(), expected_version=0, updated_at=ORDINARY_NOON,
+                                    updated_by="test")
     svc = build_wiring(Settings.from_env(), repository)
     svc._bus = RecordingBus()  # type: ignore[assignment]
     return svc
@@ -43,14 +32,14 @@ def wire(repository: InMemoryRepository) -> Wiring:
 
 def grant(svc: Wiring, member: str, points: int, key: str = "grant-1") -> Any:
     return accounts.adjust(svc, program_id=PROGRAM, member=member, points=points, reason="welcome",
-                           idempotency_key=key, actor="ops", now=NOW)
+                           idempotency_key=key, actor="ops", now=ORDINARY_NOON)
 
 
 def test_given_a_member_checked_in_today_when_they_check_in_again_then_nothing_is_written_and_the_day_is_paid_once() -> None:
     repository = InMemoryRepository()
     svc = wire(repository)
-    first = checkin.check_in(svc, program_id=PROGRAM, member="m1", now=NOW)
-    second = checkin.check_in(svc, program_id=PROGRAM, member="m1", now=NOW + dt.timedelta(hours=3))
+    first = checkin.check_in(svc, program_id=PROGRAM, member="m1", now=ORDINARY_NOON)
+    second = checkin.check_in(svc, program_id=PROGRAM, member="m1", now=ORDINARY_NOON + dt.timedelta(hours=3))
     assert (first.body["points"], first.body["already_checked_in"]) == (5, False)
     assert second.body["already_checked_in"] is True
     assert repository.commits == 1
@@ -75,10 +64,10 @@ def test_given_the_last_item_in_stock_when_two_members_redeem_it_then_one_gets_i
     rewards.create_reward(svc, PROGRAM, "mug", RewardSpec(name="Mug", points=100, stock=1))
     for member in ("m1", "m2"):
         grant(svc, member, 150)
-    got = rewards.redeem(svc, program_id=PROGRAM, member="m1", reward_id="mug", quantity=1, idempotency_key="r1", now=NOW)
+    got = rewards.redeem(svc, program_id=PROGRAM, member="m1", reward_id="mug", quantity=1, idempotency_key="r1", now=ORDINARY_NOON)
     # m2's cached copy of the reward still shows stock 1: the stock take's condition is what refuses.
     with pytest.raises(OutOfStock):
-        rewards.redeem(svc, program_id=PROGRAM, member="m2", reward_id="mug", quantity=1, idempotency_key="r2", now=NOW)
+        rewards.redeem(svc, program_id=PROGRAM, member="m2", reward_id="mug", quantity=1, idempotency_key="r2", now=ORDINARY_NOON)
     assert got.status == 201 and got.body["balance"] == 50
     assert (repository.get_reward(PROGRAM, "mug") or {})["stock"] == 0
     assert repository.load_member(PROGRAM, "m2").account.balance == 150

@@ -7,6 +7,8 @@ import pytest
 
 from loyalty.services.settings import InvalidSettings, require_settings
 
+from ..support.template import TABLE
+
 
 def test_given_a_function_missing_its_queue_url_when_it_starts_then_the_message_names_the_variable(
     monkeypatch: pytest.MonkeyPatch,
@@ -27,7 +29,7 @@ def test_given_a_value_it_cannot_use_when_it_starts_then_the_message_names_the_v
 def test_given_everything_set_then_the_settings_come_typed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REQUEST_TTL_DAYS", "9")
     settings = require_settings("TABLE_NAME", "SWEEP_QUEUE_URL")
-    assert (settings.table_name, settings.request_ttl_days) == ("loyalty-test", 9)
+    assert (settings.table_name, settings.request_ttl_days) == (TABLE, 9)
 
 
 def test_given_a_name_that_is_no_setting_then_the_function_itself_is_wrong() -> None:

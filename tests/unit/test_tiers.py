@@ -23,9 +23,8 @@ from loyalty.domain.tiers import (
     upgrade_if_reached,
 )
 
-from .builders import program
+from .builders import PLAIN, program
 
-PLAIN = program()
 D = dt.date.fromisoformat
 NOW = dt.datetime(2026, 3, 15, 10, 0, tzinfo=dt.UTC)
 

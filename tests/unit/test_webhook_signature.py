@@ -12,14 +12,15 @@ from standardwebhooks import Webhook
 from loyalty.api import webhooks
 from loyalty.api.webhooks import WebhookRefused, raw_body, read_headers, sign, sign_all, verify
 
-from ..support.partners import verify_as_received
-
-VECTOR_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-VECTOR_ID = "msg_p5jXN8AQM9LWM0D4loKWxJek"
-VECTOR_TS = 1614265330
-VECTOR_BODY = b'{"test": 2432232314}'
-VECTOR_SIGNATURE = "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
-VECTOR_NOW = dt.datetime.fromtimestamp(VECTOR_TS, dt.UTC)
+from ..support.partners import (
+    VECTOR_BODY,
+    VECTOR_ID,
+    VECTOR_NOW,
+    VECTOR_SECRET,
+    VECTOR_SIGNATURE,
+    VECTOR_TS,
+    verify_as_received,
+)
 
 OTHER_SECRET = "whsec_" + base64.b64encode(b"another partner's key, 32 bytes").decode()
 
