@@ -28,7 +28,7 @@ from loyalty.domain.rewards import RewardSpec
 from loyalty.services import accounts, expiry, pending, rewards
 from loyalty.services.wiring import Wiring
 
-from ..conftest import SHANGHAI
+from ..support.clock import shanghai
 from ..support.locked_dynamodb import LockedDynamoDB
 from .ledger import read_books
 
@@ -40,7 +40,7 @@ T = TypeVar("T")
 
 
 def local(day: dt.date, time: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(f"{day.isoformat()} {time}").replace(tzinfo=SHANGHAI)
+    return shanghai(f"{day.isoformat()} {time}")
 
 
 def persist(call: Callable[[], T]) -> T | str:
@@ -69,6 +69,7 @@ def race(work: list[Callable[[], Any]]) -> list[Any]:
 def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_then_the_books_balance_after_every_round(
     locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
+    # given: a reward, and a far lot that pays every redeem whatever the sweep takes
     svc = locked_svc
     rewards.create_reward(svc, "demo", "coffee", RewardSpec(name="coffee", points=10))
     accounts.adjust(svc, program_id="demo", member="m1", points=100_000, reason="far lot", idempotency_key="far",
@@ -77,6 +78,7 @@ def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_t
     busy = engine.app.contended
     spent_from_due = expired_total = 0
     for round_ in range(ROUNDS):
+        # given: a lot of its own each round, expiring on a month end
         funded_on = dt.date(2025 + round_ // 12, round_ % 12 + 1, 10)
         last_day = month_end(dt.date(funded_on.year + 1, funded_on.month, 1))  # rolling: 12 months to month end
         funded = shuffle.randrange(20, 200)
@@ -95,11 +97,13 @@ def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_t
             next_day = day + dt.timedelta(days=1)
             return lambda: persist(lambda: expiry.expire_due(svc, "demo", "m1", next_day, local(next_day, "00:05:00")))
 
+        # when: redeems on its last second race two sweeps of the next day
         jobs = [redeem(i) for i in range(REDEEMERS)] + [sweep(), sweep()]
         shuffle.shuffle(jobs)
         outcomes = race(jobs)
         assert not [o for o in outcomes if isinstance(o, str)], outcomes  # no refusal: the far lot pays
 
+        # then: the books balance and the lot went once, part spent and part expired
         books = read_books(svc, "m1")
         books.assert_consistent()
         assert last_day.isoformat() not in books.lots
@@ -113,6 +117,7 @@ def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_t
         expired_total += expired_now
         assert int(books.account["expired"]) == expired_total
 
+    # then: the calls really overlapped, and each side won some races
     print(f"\nexpiry vs redeem: {ROUNDS} rounds, {spent_from_due} points spent on their last second, "
           f"{expired_total} expired, {engine.app.contended - busy} calls found the engine busy")
     assert engine.app.contended > busy, "the calls never overlapped: this proved nothing"
@@ -122,6 +127,7 @@ def test_given_redeems_racing_the_expiry_sweep_on_one_account_over_many_rounds_t
 def test_given_an_order_completed_released_and_refunded_at_once_when_the_dust_settles_then_it_was_released_once_and_refunded_pro_rata(
     locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
+    # given: completing, releasing and refunding an order, all once its return window is over
     svc = locked_svc
     busy = engine.app.contended
     window_over = local(dt.date(2026, 11, 30), "00:05:00")  # paid on 2026-11-23: the 7 days are over
@@ -142,9 +148,11 @@ def test_given_an_order_completed_released_and_refunded_at_once_when_the_dust_se
         receipt = pending.earn_pending(svc, program_id="demo", member=member, order_id=order, amount_fen=12_850,
                                        items=None, now=local(dt.date(2026, 11, 23), "14:00:00"))
         assert receipt.body["pending"] == 628  # 128 + the first-order bonus
+        # when: all of them race on one pending order
         jobs = [complete(member, order), complete(member, order), sweep(member), sweep(member), refund(member, order)]
         outcomes = race(jobs)
         assert not [o for o in outcomes if isinstance(o, str)], outcomes
+        # then: released once, and half of it taken back once
         books = read_books(svc, member)
         books.assert_consistent()
         assert len(books.entries_of("activate")) == 1

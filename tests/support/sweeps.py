@@ -12,6 +12,7 @@ import boto3
 from loyalty.services.wiring import Wiring
 
 from .events import LambdaContext, load_function
+from .template import REGION
 
 # The function that runs each sweep (template.yaml: its schedules and its queue).
 FUNCTION_OF = {"expiry": "expiry", "expiry_reminders": "expiry", "pending": "expiry", "tier_review": "tier_evaluation"}
@@ -83,8 +84,8 @@ class Sweeper:
                     "messageAttributes": {},
                     "md5OfBody": r["MD5OfBody"],
                     "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:sweeps-test",
-                    "awsRegion": "ap-east-1",
+                    "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:sweeps-test",
+                    "awsRegion": REGION,
                 }
                 for r in records
             ]
