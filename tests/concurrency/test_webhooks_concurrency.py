@@ -83,6 +83,7 @@ def test_given_an_order_completed_while_half_of_it_is_refunded_then_either_order
                       amount_fen=5000))
     books = read_books(locked_svc, member)
     books.assert_consistent()
-    # Refund first: half of the pending points cancelled, the rest released. Completion first:
-    # all released, then half clawed back. Either way the member keeps half of 600.
-    assert (books.balance, int(books.account["pending"])) == (300, 0)
+    # Refund first: half of the 100 pending order points cancelled, the rest released. Completion
+    # first: all released, then half of the 100 clawed back. Either way the member keeps 550 (the
+    # bonus stays: the order is not refunded in full).
+    assert (books.balance, int(books.account["pending"])) == (550, 0)

@@ -65,13 +65,14 @@ def test_a_signed_order_paid_then_completed_then_partly_refunded_tells_its_story
     refunded = {"type": "order.refunded",
                 "data": {"member_id": member.id, "order_id": order, "refund_id": "rf-1", "amount_fen": 12900}}
     status, answer = post_signed(local, partner, secret, refunded, unique("msg"))
-    assert (status, answer["results"][0]["points"], answer["results"][0]["balance"]) == (200, -379, 379)
+    # Half the order: half its 258 points come back, the first-order bonus stays.
+    assert (status, answer["results"][0]["points"], answer["results"][0]["balance"]) == (200, -129, 629)
 
     # then: the ledger tells the order's story
     status, ledger = member.call("GET", "/v1/me/ledger?limit=10")
     assert status == 200
     assert [(e["type"], e["points"], e["balance_after"], e["ref"]) for e in reversed(ledger["entries"])] == [
-        ("earn", 0, 0, order), ("bonus", 0, 0, order), ("activate", 758, 758, order), ("clawback", -379, 379, order)]
+        ("earn", 0, 0, order), ("bonus", 0, 0, order), ("activate", 758, 758, order), ("clawback", -129, 629, order)]
 
 
 def test_an_unsigned_or_stale_delivery_is_refused_with_401_and_writes_nothing(local: Local) -> None:

@@ -174,13 +174,13 @@ def test_given_partial_refunds_inside_the_window_when_the_window_ends_then_what_
     svc: Wiring, table: Any, clock: Clock, sweeper: Sweeper
 ) -> None:
     pay(clock)
-    first = refund(clock, "2026-11-25 10:00:00", "rf-1", 3850)  # the latte: 628 * 3850 // 12850 = 188
-    assert (first["cancelled"], first["pending"]) == (188, 440)
+    first = refund(clock, "2026-11-25 10:00:00", "rf-1", 3850)  # the latte: 128 * 3850 // 12850 = 38, no bonus
+    assert (first["cancelled"], first["pending"]) == (38, 590)
     again = refund(clock, "2026-11-25 11:00:00", "rf-1", 3850)  # the same refund delivered again
-    assert again["replayed"] is True and again["cancelled"] == 188
+    assert again["replayed"] is True and again["cancelled"] == 38
     release(sweeper, clock, "2026-11-30")
     released = me()
-    assert (released["balance"], released["pending"], released["qualifying_points"]) == (440, 0, 440)
+    assert (released["balance"], released["pending"], released["qualifying_points"]) == (590, 0, 590)
     books(svc).assert_consistent()
 
 
@@ -192,15 +192,15 @@ def test_given_a_partial_refund_after_the_release_when_it_arrives_then_its_share
 ) -> None:
     pay(clock)
     release(sweeper, clock, "2026-11-30")
-    clawed = refund(clock, "2026-12-05 10:00:00", "rf-1", 6425)  # half: 314
+    clawed = refund(clock, "2026-12-05 10:00:00", "rf-1", 6425)  # half of the 128 order points: 64 (the bonus stays)
     assert {k: clawed[k] for k in ("status", "cancelled", "clawed_back", "shortfall", "balance")} == {
-        "status": "clawed_back", "cancelled": 0, "clawed_back": 314, "shortfall": 0, "balance": 314}
+        "status": "clawed_back", "cancelled": 0, "clawed_back": 64, "shortfall": 0, "balance": 564}
     final = books(svc)
     final.assert_consistent()
-    assert final.lots == {"2027-11-30": 314}
+    assert final.lots == {"2027-11-30": 564}
     claw = final.entries_of("clawback")[0]
-    assert (claw["points"], claw["ref"], claw["lots"]) == (-314, "ord-1001", [{"expires_on": "2027-11-30", "points": -314}])
-    assert (int(final.account["qualifying"]), int(final.account["earned"])) == (314, 314)
+    assert (claw["points"], claw["ref"], claw["lots"]) == (-64, "ord-1001", [{"expires_on": "2027-11-30", "points": -64}])
+    assert (int(final.account["qualifying"]), int(final.account["earned"])) == (564, 564)
 
 
 def test_given_the_points_were_spent_when_a_refund_after_the_release_arrives_then_within_balance_stops_at_zero_and_records_the_shortfall(

@@ -94,11 +94,11 @@ def test_given_a_partial_refund_inside_the_window_then_the_rest_is_released_when
     shop: Shop, clock: Clock, svc: Wiring
 ) -> None:
     shop.paid()
-    assert shop.refunded(2500)["points"] == -150  # a quarter of 600
+    assert shop.refunded(2500)["points"] == -25  # a quarter of the 100 order points (the bonus stays)
     clock.set(PAID_AT + dt.timedelta(days=7))
     Sweeper(svc).run("pending", date="2026-11-30")
-    assert (me()["balance"], me()["pending"]) == (450, 0)
-    assert story()[-1] == ("activate", 450, 450)
+    assert (me()["balance"], me()["pending"]) == (575, 0)
+    assert story()[-1] == ("activate", 575, 575)
 
 
 # ----- after activation: claw back ---------------------------------------------------------------
@@ -111,15 +111,16 @@ def test_given_a_partial_refund_after_the_order_completed_then_its_share_is_claw
     shop.completed()
     assert (me()["balance"], me()["qualifying_points"]) == (600, 600)
     result = shop.refunded(2500)
-    assert (result["points"], result["status"], result["balance"]) == (-150, "clawed_back", 450)
-    assert (me()["balance"], me()["qualifying_points"]) == (450, 450)
+    assert (result["points"], result["status"], result["balance"]) == (-25, "clawed_back", 575)
+    assert (me()["balance"], me()["qualifying_points"]) == (575, 575)
     # Refunding the rest in two more parts takes back exactly what the order earned, no more
-    # (each share is cumulative: 600 * 5833 // 10000 = 349 after the second).
+    # (each share is cumulative: 100 * 5833 // 10000 = 58 after the second; the last one takes
+    # the rest and the bonus).
     shop.refunded(3333, refund_id="r2")
     shop.refunded(4167, refund_id="r3")
     assert me()["balance"] == 0
-    assert story() == [("earn", 0, 0), ("bonus", 0, 0), ("activate", 600, 600), ("clawback", -150, 450),
-                       ("clawback", -199, 251), ("clawback", -251, 0)]
+    assert story() == [("earn", 0, 0), ("bonus", 0, 0), ("activate", 600, 600), ("clawback", -25, 575),
+                       ("clawback", -33, 542), ("clawback", -542, 0)]
 
 
 def test_given_a_refund_after_the_window_released_the_points_then_they_are_clawed_back(
@@ -129,8 +130,8 @@ def test_given_a_refund_after_the_window_released_the_points_then_they_are_clawe
     clock.set(PAID_AT + dt.timedelta(days=7))
     Sweeper(svc).run("pending", date="2026-11-30")
     assert me()["balance"] == 600
-    assert shop.refunded(5000)["points"] == -300
-    assert me()["balance"] == 300
+    assert shop.refunded(5000)["points"] == -50  # half of the 100 order points (the bonus stays)
+    assert me()["balance"] == 550
 
 
 def test_given_a_refund_of_more_than_is_left_of_the_order_then_422_and_only_its_webhook_id_is_bound(
@@ -238,10 +239,10 @@ def test_given_paid_then_completed_then_partially_refunded_then_the_ledger_tells
     entries = list(reversed(api.get_my_ledger("m1", limit="100")[1]["entries"]))
     assert [(e["type"], e["points"], e["balance_after"], e["ref"]) for e in entries] == [
         ("earn", 0, 0, "ord-7"), ("bonus", 0, 0, "ord-7"), ("activate", 758, 758, "ord-7"),
-        ("clawback", -379, 379, "ord-7")]
+        ("clawback", -129, 629, "ord-7")]
     assert (entries[0]["details"]["pending"], entries[0]["details"]["source"]) == (258, "partner:shop")
     assert entries[3]["details"]["refund_id"] == "rf-7"
-    assert (me()["balance"], me()["pending"]) == (379, 0)
+    assert (me()["balance"], me()["pending"]) == (629, 0)
 
 
 def test_given_debt_from_a_clawback_when_an_operator_credits_points_then_the_debt_is_repaid_first(

@@ -1,13 +1,16 @@
 """Refunds (退款): what a refund of an order takes back, and from where.
 
-A refund takes back the order's points pro rata to the amount refunded: from the pending lot
-while there is one (a cancellation), else from the balance (a clawback, within the limits of
-the program's negative-balance policy).
+A refund takes back the order's points pro rata to the amount refunded, and its bonus (the
+first-order bonus) only when the order is refunded in full: from the pending lot while there is
+one (a cancellation), else from the balance (a clawback, within the limits of the program's
+negative-balance policy). Qualifying points (成长值) go back the same way.
 
 Every order that earns also leaves a sale record (outside the member's hot Query, so it costs
 nothing to later reads): the amounts a refund must be proportioned against after the pending
-lot is gone. Refund shares are cumulative (``total * refunded // amount``), so however a refund
-is split, the parts add up to exactly the order's points when it is refunded in full.
+lot is gone, the bonus's qualifying part among them (the program's rules may have changed
+since). Refund shares are cumulative (``points * refunded // amount`` until the last fen), so
+however a refund is split, the parts add up to exactly the order's points + bonus when it is
+refunded in full.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ class SaleRecord:
     amount_fen: int
     points: int  # spend points the order earned (multipliers applied)
     bonus: int  # e.g. the first-order bonus
-    qualifying: int  # qualifying points the order gives once its points are available
+    qualifying: int  # qualifying points the order gives once its points are available (bonus included)
     paid_on: dt.date  # local day of the earn
     expires_on: dt.date  # the lot its points went (or go) to
     refunded_fen: int = 0
     reversed: int = 0  # points refunds took back so far (cancelled, clawed back or owed as shortfall)
     reversed_qualifying: int = 0
     shortfall: int = 0  # points refunds could not take back (the policy stopped them)
+    bonus_qualifying: int = 0  # of ``qualifying``, the bonus's part (0 on sales recorded before it was kept)
 
     @property
     def total(self) -> int:
@@ -50,7 +54,19 @@ class RefundShare:
 
 
 def refund_share(sale: SaleRecord, refund_fen: int) -> RefundShare:
-    """What a refund of ``refund_fen`` takes back, given what earlier refunds took."""
+    """What a refund of ``refund_fen`` takes back, given what earlier refunds took.
+
+    The order's own points come back pro rata to the money refunded so far (cumulative,
+    floored); the bonus comes back only with the refund that completes the order's refund. The
+    bonus rewards the first paid order, not each yuan of it: the order stays paid while any of
+    it is kept, so a partial refund keeps the bonus (as in Talon.One, where session-level
+    effects roll back only when the session is cancelled, item-level ones per returned item).
+    A first order of 200 CNY (200 points + 500 bonus) refunded by half takes back 100 and keeps
+    600; the other half takes back the last 100 and the 500. Qualifying points likewise: the
+    order points' part pro rata, the bonus's part (``bonus_qualifying``) on the full refund.
+
+    A share is never negative: a sale refunded in part before this rule took back part of its
+    bonus already, and later refunds take nothing until the full refund takes the rest."""
     left = sale.amount_fen - sale.refunded_fen
     if refund_fen <= 0:
         raise ValidationFailed("a refund is at least 1 fen", {"field": "amount_fen"})
@@ -60,16 +76,22 @@ def refund_share(sale: SaleRecord, refund_fen: int) -> RefundShare:
             {"field": "amount_fen", "order_id": sale.order_id, "refundable_fen": left},
         )
     refunded = sale.refunded_fen + refund_fen
+    if refunded == sale.amount_fen:  # refunded in full: everything the order gave comes back
+        points, qualifying = sale.total, sale.qualifying
+    else:
+        points = sale.points * refunded // sale.amount_fen
+        qualifying = (sale.qualifying - sale.bonus_qualifying) * refunded // sale.amount_fen
     return RefundShare(
         refunded_fen=refunded,
-        points=sale.total * refunded // sale.amount_fen - sale.reversed,
-        qualifying=sale.qualifying * refunded // sale.amount_fen - sale.reversed_qualifying,
+        points=max(0, points - sale.reversed),
+        qualifying=max(0, qualifying - sale.reversed_qualifying),
     )
 
 
 def cancel_pending(lot: PendingLot, share: RefundShare) -> PendingLot:
-    """The pending lot after a refund inside the window: spend points go first, the bonus last
-    (so a small partial refund does not eat the first-order bonus before the points)."""
+    """The pending lot after a refund inside the window (``share`` from refund_share): the
+    order's points go first and the bonus last, so only the full refund, the one share that
+    holds the bonus, reaches it."""
     from_points = min(lot.points, share.points)
     from_bonus = min(lot.bonus, share.points - from_points)
     return replace(

@@ -66,12 +66,13 @@ def earn_order(
         today = program.local_date(now)
         expiry = expires_on(program, tier, today)
         total = quote.total
-        qualifying = (quote.points if qualifies(program, "earn") else 0) + (
-            quote.bonus if qualifies(program, "bonus") else 0
-        )
+        bonus_qualifying = quote.bonus if qualifies(program, "bonus") else 0
+        qualifying = (quote.points if qualifies(program, "earn") else 0) + bonus_qualifying
         hold = pending and total > 0 and holds_points(program)
+        # The bonus's qualifying part is kept apart: only a full refund takes it back (refunds.py).
         sale = SaleRecord(order_id=order_id, amount_fen=amount_fen, points=quote.points, bonus=quote.bonus,
-                          qualifying=qualifying, paid_on=today, expires_on=expiry)
+                          qualifying=qualifying, bonus_qualifying=bonus_qualifying, paid_on=today,
+                          expires_on=expiry)
         if hold:
             release = release_day(program, today)
             held = PendingLot(order_id, quote.points, quote.bonus, release, expiry, qualifying, amount_fen)

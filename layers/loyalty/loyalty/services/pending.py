@@ -1,5 +1,6 @@
 """Pending points of orders: held for the return window, released when it ends (the `pending`
-sweep) or when the order completes, cancelled or clawed back pro rata when it is refunded.
+sweep) or when the order completes, cancelled or clawed back when it is refunded (pro rata; the
+first-order bonus only with the refund that completes the order's refund: domain/refunds.py).
 
 Every entry point (partner webhooks, EventBridge order events, the sweep) calls these functions
 with ``now`` and, when it has one of its own, a ``request_key``; without one each effect is keyed
@@ -98,13 +99,14 @@ def refund_order(
     policy: Policy | None = None,
     request_key: str | None = None,
 ) -> Receipt:
-    """A refund of ``amount_fen`` takes back the order's points pro rata (cumulative over the
-    order's refunds: refunding it in full, however split, takes back exactly what it earned).
+    """A refund of ``amount_fen`` takes back the order's points pro rata, and its first-order
+    bonus only when it completes the order's refund (domain/refunds.refund_share; cumulative over
+    the order's refunds: refunding it in full, however split, takes back exactly what it earned).
     While the points are pending they are cancelled; once released they are clawed back from the
     lots that expire first, under ``policy`` (default: the program's ``refunds.negative_balance``):
     ``within_balance`` stops at 0 and records the shortfall, ``unlimited`` turns the shortfall into
     debt, ``only_pending`` takes nothing from the balance and records the shortfall. Qualifying
-    points go back by the same share (from the pending lot, or from the account)."""
+    points go back by the same rule (from the pending lot, or from the account)."""
     program = svc.programs.get(program_id)
     chosen: Policy = policy or program.refunds.negative_balance
     key = request_key or f"order:{order_id}:refund:{refund_id}"

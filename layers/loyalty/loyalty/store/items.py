@@ -20,7 +20,8 @@ NEVER = "9999-12-31"
 ACCOUNT_COUNTS = ("balance", "pending", "debt", "earned", "redeemed", "expired", "adjusted", "qualifying",
                   "qualifying_fen", "orders")
 PENDING_COUNTS = ("bonus", "qualifying", "amount_fen", "refunded_fen")
-SALE_COUNTS = ("bonus", "qualifying", "refunded_fen", "reversed", "reversed_qualifying", "shortfall")
+SALE_COUNTS = ("bonus", "qualifying", "bonus_qualifying", "refunded_fen", "reversed", "reversed_qualifying",
+               "shortfall")
 
 
 def _int(value: Any, default: int = 0) -> int:

@@ -167,6 +167,7 @@ class MemberWrites:
             "points": sale.points,
             "bonus": sale.bonus,
             "qualifying": sale.qualifying,
+            "bonus_qualifying": sale.bonus_qualifying,
             "paid_on": sale.paid_on.isoformat(),
             "expires_on": sale.expires_on.isoformat(),
             "refunded_fen": sale.refunded_fen,
