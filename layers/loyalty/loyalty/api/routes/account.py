@@ -11,6 +11,7 @@ from ...clock import utc_now
 from ...services import accounts
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of
+from .answers import BODY, KEYED, PARAMETERS, TOKEN, of, success
 from .schemas import AdjustmentBody
 
 router = Router()
@@ -21,31 +22,37 @@ MemberPath = Annotated[str, Path(pattern=MEMBER_ID)]
 IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY)]
 
 
-@router.get("/v1/me", summary="My points, tier and what expires next")
+@router.get("/v1/me", summary="My points, tier and what expires next",
+            responses=of(success(200, "Account", "My account"), *TOKEN))
 def get_me() -> dict[str, Any]:
     program, member = member_of(router)
     return accounts.get_account(wiring(), program, member, utc_now())
 
 
-@router.get("/v1/me/ledger", summary="My ledger, newest first")
+@router.get("/v1/me/ledger", summary="My ledger, newest first",
+            responses=of(success(200, "Ledger", "A page of my ledger"), *TOKEN, *PARAMETERS))
 def get_my_ledger(limit: Limit = 20, cursor: Cursor = None) -> dict[str, Any]:
     program, member = member_of(router)
     return accounts.get_ledger(wiring(), program, member, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/admin/members/<member_id>", summary="A member's account, as the member sees it")
+@router.get("/v1/admin/members/<member_id>", summary="A member's account, as the member sees it",
+            responses=of(success(200, "Account", "The member's account"), *TOKEN, *PARAMETERS))
 def get_member(member_id: MemberPath) -> dict[str, Any]:
     program, _ = admin_of(router)
     return accounts.get_account(wiring(), program, member_id, utc_now())
 
 
-@router.get("/v1/admin/members/<member_id>/ledger", summary="A member's ledger")
+@router.get("/v1/admin/members/<member_id>/ledger", summary="A member's ledger",
+            responses=of(success(200, "Ledger", "A page of the member's ledger"), *TOKEN, *PARAMETERS))
 def get_member_ledger(member_id: MemberPath, limit: Limit = 20, cursor: Cursor = None) -> dict[str, Any]:
     program, _ = admin_of(router)
     return accounts.get_ledger(wiring(), program, member_id, limit=limit, cursor=cursor)
 
 
-@router.post("/v1/admin/members/<member_id>/adjustments", summary="Add or remove points by hand")
+@router.post("/v1/admin/members/<member_id>/adjustments", summary="Add or remove points by hand",
+             responses=of(success(201, "Adjustment", "Ledgered (the same key again: this answer again)"),
+                          *TOKEN, *BODY, *KEYED, "INSUFFICIENT_POINTS"))
 def post_adjustment(member_id: MemberPath, body: AdjustmentBody, idempotency_key: IdempotencyKey) -> Any:
     program, actor = admin_of(router)
     receipt = accounts.adjust(wiring(), program_id=program, member=member_id, points=body.points,

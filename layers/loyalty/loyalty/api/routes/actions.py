@@ -12,6 +12,7 @@ from pydantic import Field
 from ...services.actions import record_action
 from ...services.wiring import wiring
 from ..http import MEMBER_ID, admin_of, json_response, member_of, request_time
+from .answers import BODY, TOKEN, of, success
 from .schemas import Body
 
 router = Router()
@@ -28,7 +29,9 @@ class ActionBody(Body):
     ref: ActionRef
 
 
-@router.post("/v1/me/actions", summary="Report an action of mine the program lets members report")
+@router.post("/v1/me/actions", summary="Report an action of mine the program lets members report",
+             responses=of(success(200, "ActionCredited", "Credited, or capped (0 points)"),
+                          *TOKEN, *BODY, "CONFLICT", "RATE_LIMITED"))
 def post_my_action(body: ActionBody) -> Any:
     program, member = member_of(router)
     receipt = record_action(wiring(), program_id=program, member=member, action=body.action, ref=body.ref,
@@ -36,7 +39,8 @@ def post_my_action(body: ActionBody) -> Any:
     return json_response(receipt.status, receipt.body)
 
 
-@router.post("/v1/admin/members/<member_id>/actions", summary="Credit a member's action within its caps")
+@router.post("/v1/admin/members/<member_id>/actions", summary="Credit a member's action within its caps",
+             responses=of(success(200, "ActionCredited", "Credited, or capped (0 points)"), *TOKEN, *BODY, "CONFLICT"))
 def post_member_action(member_id: Annotated[str, Path(pattern=MEMBER_ID)], body: ActionBody) -> Any:
     program, actor = admin_of(router)
     receipt = record_action(wiring(), program_id=program, member=member_id, action=body.action, ref=body.ref,

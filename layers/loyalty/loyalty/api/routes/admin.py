@@ -13,6 +13,7 @@ from ...domain.rewards import RewardSpec
 from ...services import programs, rewards
 from ...services.wiring import wiring
 from ..http import admin_of, json_response
+from .answers import BODY, TOKEN, of, success
 from .schemas import Description, Name
 
 router = Router()
@@ -42,31 +43,37 @@ class NewReward(RewardBody):
     id: str = Field(pattern=REWARD_ID)
 
 
-@router.get("/v1/admin/program", summary="The program document and its version")
+@router.get("/v1/admin/program", summary="The program document and its version",
+            responses=of(success(200, "ProgramVersion", "The stored document"), *TOKEN))
 def get_program() -> dict[str, Any]:
     program, _ = admin_of(router)
     return programs.get_program(wiring(), program)
 
 
-@router.put("/v1/admin/program", summary="Store a new version of the program document")
+@router.put("/v1/admin/program", summary="Store a new version of the program document",
+            responses=of(success(200, "ProgramVersion", "Stored as the next version"),
+                         "UNAUTHORIZED", "FORBIDDEN", *BODY, "CONFLICT"))
 def put_program(document: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
     program, actor = admin_of(router)
     return programs.put_program(wiring(), program, document, now=utc_now(), actor=actor)
 
 
-@router.get("/v1/admin/rewards", summary="The whole catalog, inactive rewards included")
+@router.get("/v1/admin/rewards", summary="The whole catalog, inactive rewards included",
+            responses=of(success(200, "Catalog", "Every reward"), *TOKEN))
 def get_catalog() -> dict[str, Any]:
     program, _ = admin_of(router)
     return {"rewards": [rewards.reward_view(r) for r in rewards.list_rewards(wiring(), program)]}
 
 
-@router.post("/v1/admin/rewards", summary="Add a reward")
+@router.post("/v1/admin/rewards", summary="Add a reward",
+             responses=of(success(201, "Reward", "Added"), *TOKEN, *BODY))
 def post_reward(body: NewReward) -> Any:
     program, _ = admin_of(router)
     return json_response(201, rewards.create_reward(wiring(), program, body.id, body.spec()))
 
 
-@router.put("/v1/admin/rewards/<reward_id>", summary="Replace a reward")
+@router.put("/v1/admin/rewards/<reward_id>", summary="Replace a reward",
+            responses=of(success(200, "Reward", "Replaced (its next revision)"), *TOKEN, *BODY, "CONFLICT"))
 def put_reward(reward_id: RewardId, body: RewardBody) -> dict[str, Any]:
     program, _ = admin_of(router)
     return rewards.replace_reward(wiring(), program, reward_id, body.spec())

@@ -13,6 +13,7 @@ from ...domain.errors import ValidationFailed
 from ...services import checkin
 from ...services.wiring import wiring
 from ..http import json_response, member_of, request_time
+from .answers import BODY, PARAMETERS, TOKEN, of, success
 from .schemas import Body
 
 router = Router()
@@ -24,20 +25,25 @@ class MakeupBody(Body):
     date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="the missed day, YYYY-MM-DD (program's time zone)")
 
 
-@router.post("/v1/me/check-ins", summary="Check in for today (once per local day)")
+@router.post("/v1/me/check-ins", summary="Check in for today (once per local day)",
+             responses=of(success(200, "CheckIn", "Checked in (again today: the first answer, already_checked_in)"),
+                          *TOKEN, "CONFLICT", "RATE_LIMITED"))
 def post_check_in() -> Any:
     program, member = member_of(router)
     receipt = checkin.check_in(wiring(), program_id=program, member=member, now=request_time(router))
     return json_response(receipt.status, receipt.body)
 
 
-@router.get("/v1/me/check-ins", summary="My check-in calendar, streak and next ladder reward")
+@router.get("/v1/me/check-ins", summary="My check-in calendar, streak and next ladder reward",
+            responses=of(success(200, "CheckinCalendar", "The month's calendar"), *TOKEN, *PARAMETERS))
 def get_check_ins(month: Month = None) -> dict[str, Any]:
     program, member = member_of(router)
     return checkin.calendar(wiring(), program_id=program, member=member, month=month, now=request_time(router))
 
 
-@router.post("/v1/me/check-ins/makeup", summary="Make up a missed day of this month")
+@router.post("/v1/me/check-ins/makeup", summary="Make up a missed day of this month",
+             responses=of(success(200, "Makeup", "The day is checked in"), *TOKEN, *BODY,
+                          "LIMIT_REACHED", "INSUFFICIENT_POINTS", "CONFLICT", "RATE_LIMITED"))
 def post_makeup(body: MakeupBody) -> Any:
     program, member = member_of(router)
     try:

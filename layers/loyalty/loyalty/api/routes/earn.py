@@ -12,12 +12,15 @@ from ...domain.earn import OrderLine
 from ...services.earn import earn_order
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response
+from .answers import BODY, KEYED, TOKEN, of, success
 from .schemas import EarnBody, refuse_future
 
 router = Router()
 
 
-@router.post("/v1/admin/members/<member_id>/earn", summary="Earn points for a paid order")
+@router.post("/v1/admin/members/<member_id>/earn", summary="Earn points for a paid order",
+             responses=of(success(200, "Earned", "The order's points (the same order again: its first answer)"),
+                          *TOKEN, *BODY, *KEYED))
 def post_earn(
     member_id: Annotated[str, Path(pattern=MEMBER_ID)],
     body: EarnBody,

@@ -11,6 +11,7 @@ from ...services import webhooks as partner_webhooks
 from ...services.wiring import wiring
 from ..partner_events import parse_data, parse_json, parse_payload
 from ..webhooks import authenticate, raw_body
+from .answers import BODY, of, success
 
 router = Router()
 
@@ -23,6 +24,8 @@ router = Router()
         "'{id}.{timestamp}.{raw body}'>). Body {type, data}; see docs/api.md. A webhook-id already "
         "processed returns the first answer. Any authentication failure: 401 UNAUTHORIZED."
     ),
+    responses=of(success(200, "WebhookReceipt", "Applied (a webhook-id already processed: its first answer)"),
+                 "UNAUTHORIZED", "NOT_FOUND", "CONFLICT", *BODY, "IDEMPOTENCY_KEY_REUSED", authorizer=False),
 )
 def post_webhook(partner_id: str) -> dict[str, Any]:
     event = router.current_event

@@ -13,6 +13,7 @@ from ...clock import utc_now
 from ...services import partners
 from ...services.wiring import wiring
 from ..http import admin_of, json_response
+from .answers import BODY, PARAMETERS, TOKEN, of, success
 from .schemas import Name
 
 admin_router = Router()
@@ -32,7 +33,10 @@ class PartnerBody(partners.PartnerSpec):
                                    description="https URL that receives the subscribed events")
 
 
-@admin_router.put("/v1/admin/partners/<partner_id>", summary="Register or update a partner of the program")
+@admin_router.put("/v1/admin/partners/<partner_id>", summary="Register or update a partner of the program",
+                  responses=of({**success(200, "Partner", "Updated"),
+                                **success(201, "NewPartner", "Registered, with its secret (shown this once)")},
+                               *TOKEN, *BODY, "CONFLICT"))
 def put_partner(partner_id: PartnerPath, body: PartnerBody) -> Any:
     program, actor = admin_of(admin_router)
     status, view = partners.register(wiring(), program, partner_id, body, now=utc_now(), actor=actor)
@@ -40,7 +44,9 @@ def put_partner(partner_id: PartnerPath, body: PartnerBody) -> Any:
 
 
 @admin_router.post("/v1/admin/partners/<partner_id>/secret",
-                   summary="Rotate the partner's secret (the old one verifies 24 more hours)")
+                   summary="Rotate the partner's secret (the old one verifies 24 more hours)",
+                   responses=of(success(200, "SecretRotated", "The new secret (shown this once)"),
+                                *TOKEN, *PARAMETERS, "CONFLICT"))
 def post_partner_secret(partner_id: PartnerPath) -> dict[str, Any]:
     program, actor = admin_of(admin_router)
     return partners.rotate_secret(wiring(), program, partner_id, now=utc_now(), actor=actor)

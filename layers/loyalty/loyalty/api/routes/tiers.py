@@ -12,6 +12,7 @@ from ...clock import utc_now
 from ...services import tiers
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of
+from .answers import BODY, KEYED, PARAMETERS, TOKEN, of, success
 from .schemas import Body, Day, Reason
 
 router = Router()
@@ -34,14 +35,17 @@ class AdminProfileBody(ProfileBody):
 
 
 @router.post("/v1/admin/members/<member_id>/tier-evaluation",
-             summary="Run what the tier review has due for a member today (review, reminder, upgrade)")
+             summary="Run what the tier review has due for a member today (review, reminder, upgrade)",
+             responses=of(success(200, "TierEvaluation", "What was due, and done (outcome none: nothing)"),
+                          *TOKEN, *PARAMETERS, "CONFLICT"))
 def post_evaluation(member_id: MemberPath) -> Any:
     program, actor = admin_of(router)
     receipt = tiers.evaluate_member(wiring(), program, member_id, utc_now(), actor)
     return json_response(receipt.status, receipt.body)
 
 
-@router.put("/v1/admin/members/<member_id>/tier", summary="Set a member's tier by hand, with a reason (ledgered)")
+@router.put("/v1/admin/members/<member_id>/tier", summary="Set a member's tier by hand, with a reason (ledgered)",
+            responses=of(success(200, "TierSet", "Set, and ledgered"), *TOKEN, *BODY, *KEYED))
 def put_tier(member_id: MemberPath, body: TierBody, idempotency_key: IdempotencyKey) -> Any:
     program, actor = admin_of(router)
     receipt = tiers.set_member_tier(wiring(), program_id=program, member=member_id, tier=body.tier,
@@ -49,14 +53,17 @@ def put_tier(member_id: MemberPath, body: TierBody, idempotency_key: Idempotency
     return json_response(receipt.status, receipt.body)
 
 
-@router.put("/v1/me/profile", summary="Set my birthday (once; a change needs an operator)")
+@router.put("/v1/me/profile", summary="Set my birthday (once; a change needs an operator)",
+            responses=of(success(200, "BirthdaySet", "Set (the same birthday again: unchanged)"),
+                         *TOKEN, *BODY, "CONFLICT"))
 def put_my_profile(body: ProfileBody) -> Any:
     program, member = member_of(router)
     receipt = tiers.set_my_birthday(wiring(), program_id=program, member=member, born=body.birthday, now=utc_now())
     return json_response(receipt.status, receipt.body)
 
 
-@router.put("/v1/admin/members/<member_id>/profile", summary="Change a member's birthday, with a reason")
+@router.put("/v1/admin/members/<member_id>/profile", summary="Change a member's birthday, with a reason",
+            responses=of(success(200, "BirthdayChanged", "Changed"), *TOKEN, *BODY, *KEYED))
 def put_member_profile(member_id: MemberPath, body: AdminProfileBody, idempotency_key: IdempotencyKey) -> Any:
     program, actor = admin_of(router)
     receipt = tiers.set_birthday_by_operator(wiring(), program_id=program, member=member_id, born=body.birthday,
