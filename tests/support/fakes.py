@@ -78,8 +78,11 @@ class InMemoryRepository:
             raise WriteConflict("sale changed")
         for index, take in enumerate(change.stock_takes):
             reward = self._rewards.get((take.program, take.reward_id))
-            if reward is None or reward.get("rev") != take.rev or (
-                    take.finite_stock and int(reward.get("stock") or 0) < take.quantity):
+            # A sharded reward's take is of its one stock shard (the store's REWARD#{id}#STOCK#{k}).
+            shards = (reward or {}).get("shards") or []
+            left = (None if reward is None else reward.get("stock") if take.shard is None
+                    else shards[take.shard] if take.shard < len(shards) else 0)
+            if reward is None or reward.get("rev") != take.rev or (take.finite_stock and int(left or 0) < take.quantity):
                 raise ProgramItemConflict(index, copy.deepcopy(reward))
         # Every condition held: apply all of it.
         for take in change.stock_takes:
@@ -87,6 +90,8 @@ class InMemoryRepository:
             reward["redeemed"] = int(reward.get("redeemed", 0)) + take.quantity
             if take.finite_stock:
                 reward["stock"] = int(reward["stock"]) - take.quantity
+                if take.shard is not None:
+                    reward["shards"][take.shard] -= take.quantity
         part.account = change.after
         for lot in change.lots:
             part.lots[lot.expires_on] = lot.after

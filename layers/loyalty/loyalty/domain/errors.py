@@ -47,6 +47,18 @@ class OutOfStock(LoyaltyError):
     code = "OUT_OF_STOCK"
 
 
+class NotStarted(LoyaltyError):
+    """A reward whose redemption window (``starts_at``) has not opened yet."""
+
+    code = "NOT_STARTED"
+
+
+class Ended(LoyaltyError):
+    """A reward whose redemption window closed (``ends_at``)."""
+
+    code = "ENDED"
+
+
 class LimitReached(LoyaltyError):
     code = "LIMIT_REACHED"
 

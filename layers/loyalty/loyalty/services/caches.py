@@ -33,6 +33,15 @@ class TtlCache(Generic[T]):
             self._entries[key] = (time.monotonic(), value)
         return value
 
+    def age(self, key: str) -> float | None:
+        """Seconds since the cached value was read (None: nothing cached)."""
+        cached = self._entries.get(key)
+        return None if cached is None else time.monotonic() - cached[0]
+
+    def put(self, key: str, value: T) -> None:
+        """A value just read by the caller (fresher than the cached one)."""
+        self._entries[key] = (time.monotonic(), value)
+
     def forget(self, key: str) -> None:
         self._entries.pop(key, None)
 

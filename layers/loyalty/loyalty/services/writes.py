@@ -164,6 +164,7 @@ def write_member(
     lots_until: dt.date | None = None,
     first_read: MemberState | None = None,
     second_key: str | None = None,
+    records_on_ledger: bool = False,
 ) -> Receipt:
     """``account_only``: the decision needs the account item alone (not lots or pending lots).
     ``lots_until``: it needs the account and the lots whose last day is on or before that day.
@@ -172,12 +173,19 @@ def write_member(
     ``second_key``: the caller's own key for a change whose key is another (an earn's
     Idempotency-Key; the order's key is the change's). Logged in the account with the change;
     a request that finds it logged is answered by that change's record: its first answer for
-    the same ``payload``, a 422 for another."""
+    the same ``payload``, a 422 for another.
+    ``records_on_ledger``: every change this request can make writes ledger entries, so its
+    record is on its ledger item (store/requests.py), found through the account's log: a refusal
+    looks for an earlier answer there alone, without reading a REQ# item (a sold-out flash sale
+    refuses thousands of buyers)."""
     expected = fingerprint(payload)
     ttl = int(now.timestamp()) + svc.settings.request_ttl_days * 86400
     attempts = svc.settings.max_write_attempts
+    still_valid: MemberState | None = None  # the last read, when only a stock item was busy
     for attempt in range(attempts):
-        if attempt == 0 and first_read is not None:
+        if still_valid is not None:
+            state, still_valid = still_valid, None
+        elif attempt == 0 and first_read is not None:
             state = first_read
         else:
             # A retry reads the lot items themselves: if a condition failed on a lot, the
@@ -202,7 +210,8 @@ def write_member(
         except LoyaltyError:
             # A replay must get the first answer even when the request would now be refused
             # (a redeem retried after it spent the last points is not "insufficient").
-            stored = _stored(svc, program, member, request_key, state.account)
+            stored = (svc.store.find_applied(state.account, request_key) if records_on_ledger
+                      else _stored(svc, program, member, request_key, state.account))
             if stored is not None:
                 return replay(stored, expected)
             raise
@@ -257,7 +266,11 @@ def write_member(
                 _backoff(attempt)
                 continue
             raise WriteConflict("program item changed") from exc  # a handler must raise
-        except WriteConflict:
+        except WriteConflict as conflict:
+            if conflict.busy_program_item is not None:
+                # Another transaction held the stock item (a flash sale's shard) and nothing of
+                # the member: decide again from the same read (another shard, if it has others).
+                still_valid = state
             _backoff(attempt)
             continue
         announce(svc, program, before, after, decision.events, ref=decision.request_key or request_key, now=now)

@@ -57,6 +57,9 @@ class StockTake:
     quantity: int
     rev: int
     finite_stock: bool
+    # A sharded reward's stock item (keys.reward_stock_sk), which carries the reward's rev: the
+    # take then leaves the reward item itself alone. None: the reward item.
+    shard: int | None = None
 
 
 @dataclass

@@ -6,7 +6,16 @@ from typing import Any
 
 
 class WriteConflict(Exception):
-    """Something the change was computed from has changed: re-read and try again."""
+    """Something the change was computed from has changed: re-read and try again.
+
+    ``busy_program_item``: the index of the stock take that another transaction was writing at
+    that moment (DynamoDB's TransactionConflict, e.g. a flash sale's shard), when that alone
+    cancelled the change: what was read of the member still stands, and the change may be
+    decided again from it (on another shard) without reading the member again."""
+
+    def __init__(self, *args: object, busy_program_item: int | None = None) -> None:
+        super().__init__(*args)
+        self.busy_program_item = busy_program_item
 
 
 class RequestAlreadyApplied(Exception):

@@ -74,6 +74,28 @@ def reward_sk(reward_id: str) -> str:
     return f"{REWARD_PREFIX}{reward_id}"
 
 
+STOCK_INFIX = "#STOCK#"
+
+
+def reward_stock_sk(reward_id: str, shard: int) -> str:
+    """One stock item of a sharded reward, beside it in the program's partition (sorting right
+    after it: the catalog's one Query returns both). Reward ids hold no '#'."""
+    return f"{REWARD_PREFIX}{reward_id}{STOCK_INFIX}{shard:02d}"
+
+
+def reward_range(reward_id: str) -> tuple[str, str]:
+    """The sort keys of a reward and its stock items, for ``SK BETWEEN``: every character of an
+    id sorts after '#', so no other reward's item falls inside."""
+    return reward_sk(reward_id), f"{reward_sk(reward_id)}{STOCK_INFIX}~"
+
+
+def parse_reward_sk(sk: str) -> tuple[str, int | None]:
+    """(reward id, stock shard or None for the reward item itself) of a ``REWARD#`` sort key."""
+    rest = sk.removeprefix(REWARD_PREFIX)
+    reward_id, sep, shard = rest.partition(STOCK_INFIX)
+    return (reward_id, int(shard)) if sep else (rest, None)
+
+
 def shard_of(member: str) -> int:
     return int.from_bytes(hashlib.sha256(member.encode()).digest()[:2], "big") % DUE_SHARDS
 

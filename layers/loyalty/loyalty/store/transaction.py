@@ -198,15 +198,17 @@ class MemberWrites:
 def stock_take_op(take: StockTake) -> dict[str, Any]:
     """The Update of a reward inside a redemption (an op of a TransactWriteItems, without
     TableName): the price revision it was quoted at is still current and, for finite stock,
-    enough is left."""
+    enough is left. A sharded reward's take updates one stock item only (it carries the rev):
+    takes of other shards run at the same time, and no take holds the reward item."""
     values: dict[str, Any] = {":q": take.quantity, ":rev": take.rev}
     condition = "rev = :rev"
     update = "ADD redeemed :q"
     if take.finite_stock:
         condition += " AND stock >= :q"
         update += " SET stock = stock - :q"
+    sk = keys.reward_sk(take.reward_id) if take.shard is None else keys.reward_stock_sk(take.reward_id, take.shard)
     return {
-        "Key": {"PK": keys.program_pk(take.program), "SK": keys.reward_sk(take.reward_id)},
+        "Key": {"PK": keys.program_pk(take.program), "SK": sk},
         "UpdateExpression": update,
         "ConditionExpression": condition,
         "ExpressionAttributeValues": values,
@@ -235,4 +237,9 @@ def transact(client: Any, ops: list[dict[str, Any]], *, request_index: int = -1,
             for index in range(first_program_item, len(codes)):
                 if codes[index] == "ConditionalCheckFailed":
                     raise ProgramItemConflict(index - first_program_item, reasons[index].get("Item")) from exc
+            busy = [index for index, code in enumerate(codes) if code == "TransactionConflict"]
+            if busy and busy[0] >= first_program_item and set(codes) <= {"None", None, "TransactionConflict"}:
+                # Only a stock item was held by another transaction: the member's items were not.
+                raise WriteConflict(",".join(str(c) for c in codes),
+                                    busy_program_item=busy[0] - first_program_item) from exc
         raise WriteConflict(",".join(str(c) for c in codes)) from exc
