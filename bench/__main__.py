@@ -284,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-imports", action="store_true", help="skip the cold import measurements")
     parser.add_argument("--imports-only", action="store_true", help="only the cold import measurements")
     parser.add_argument("--no-sweeps", action="store_true", help="skip the sweeps at scale (10k and 100k items)")
+    parser.add_argument("--no-flash-sale", action="store_true",
+                        help="skip the flash sale under contention (1,000 units, 5,000 buyers, 1 vs 8 stock shards)")
     parser.add_argument("--import-rounds", type=int, default=5)
     args = parser.parse_args(argv)
 
@@ -317,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
         dispatch.main()
         expiry_sweep.main()
         tier_sweep.main()
+    if not args.no_flash_sale and not args.imports_only:
+        from bench import flash_sale
+
+        flash_sale.main([])
     if not args.no_imports:
         print("\nmeasuring cold imports ...", file=sys.stderr, flush=True)
         times = imports.measure(imports.functions(), rounds=args.import_rounds)

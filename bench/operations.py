@@ -144,6 +144,22 @@ register(Operation(
     note="empties the older lot, draws from the newer",
 ))
 
+def _prepare_flash(b: Bench) -> None:
+    if b.svc.store.get_reward("demo", "flash") is None:
+        rewards.create_reward(b.svc, "demo", "flash", RewardSpec(name="flash", points=300, stock=1_000_000,
+                                                                 stock_shards=8))
+    b.fund("spender", 10_000_000, key="spender")
+
+
+register(Operation(
+    "redeem, 8 stock shards",
+    prepare=_prepare_flash,
+    run=lambda b, i: rewards.redeem(b.svc, program_id="demo", member="spender", reward_id="flash", quantity=1,
+                                    idempotency_key=f"flash-{i}", now=b.now),
+    targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=8),
+    note="a flash reward: the take writes one of its stock items, never the reward item (bench/flash_sale.py)",
+))
+
 register(Operation(
     "POST /v1/me/redemptions",
     prepare=_prepare_redeem,
