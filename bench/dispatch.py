@@ -65,7 +65,8 @@ def seed(svc: Any, programs: int, swept: dt.date | None) -> None:
 def run(svc: Any, programs: int, due: bool) -> RunCost:
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName=f"dispatch-{programs}-{due}")["QueueUrl"]
-    svc.settings.sweep_queue_url, svc._queue = url, None
+    svc.settings.sweep_queue_url = url
+    svc.forget("queue")
     seed(svc, programs, None if due else dt.date(2027, 2, 1))
     dynamodb, queue = Calls(svc.store.client, "dynamodb"), Calls(svc.queue.client, "sqs")
     clock.set_source(lambda: RUN_AT)

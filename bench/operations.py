@@ -60,7 +60,7 @@ class Operation:
 
 REGISTRY: dict[str, Operation] = {}
 # Modules whose import registers more operations (later issues append theirs here).
-MODULES: list[str] = ["bench.checkin"]
+MODULES: list[str] = ["bench.checkin", "bench.holds"]
 
 
 def register(operation: Operation) -> Operation:
@@ -143,6 +143,7 @@ register(Operation(
     targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=8, wru_per_extra_lot=2),
     note="empties the older lot, draws from the newer",
 ))
+
 
 def _prepare_flash(b: Bench) -> None:
     if b.svc.store.get_reward("demo", "flash") is None:

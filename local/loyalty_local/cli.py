@@ -179,7 +179,7 @@ def invoke_command(function: str, event: Any) -> int:
 
 
 # The function that runs each sweep (template.yaml), as its schedules start it.
-SWEEP_FUNCTIONS = {"expiry": "expiry", "expiry_reminders": "expiry", "pending": "expiry", "tier_review": "tier_evaluation"}
+SWEEP_FUNCTIONS = {"expiry": "expiry", "expiry_reminders": "expiry", "pending": "expiry", "point_holds": "expiry", "tier_review": "tier_evaluation"}
 
 
 def sweep_command(name: str, date: dt.date, program: str) -> int:

@@ -35,7 +35,7 @@ def locked_svc(engine: LockedDynamoDB) -> Iterator[Wiring]:
     svc = build_wiring(Settings(table_name=name, program_cache_seconds=600), store)
     # Tier changes publish to EventBridge after their commit: to the engine (moto serves every
     # service), never to an AWS endpoint.
-    svc._bus = EventBus("default", client=boto3.client("events", endpoint_url=engine.endpoint_url,
+    svc.bus = EventBus("default", client=boto3.client("events", endpoint_url=engine.endpoint_url,
                                                        region_name=REGION, **CREDENTIALS))
     store_demo_program(store)
     svc.programs.get("demo")

@@ -25,7 +25,7 @@ import pytest
 from loyalty.domain.errors import Conflict, LoyaltyError
 from loyalty.domain.expiry import month_end
 from loyalty.domain.rewards import RewardSpec
-from loyalty.services import accounts, expiry, pending, rewards
+from loyalty.services import accounts, earn, expiry, pending, rewards
 from loyalty.services.wiring import Wiring
 
 from ..support.clock import shanghai
@@ -145,8 +145,8 @@ def test_given_an_order_completed_released_and_refunded_at_once_when_the_dust_se
 
     for round_ in range(3):
         member, order = f"buyer{round_}", f"ord-{round_}"
-        receipt = pending.earn_pending(svc, program_id="demo", member=member, order_id=order, amount_fen=12_850,
-                                       items=None, now=local(dt.date(2026, 11, 23), "14:00:00"))
+        receipt = earn.earn_order(svc, program_id="demo", member=member, order_id=order, amount_fen=12_850,
+                                  items=None, now=local(dt.date(2026, 11, 23), "14:00:00"), pending=True)
         assert receipt.body["pending"] == 628  # 128 + the first-order bonus
         # when: all of them race on one pending order
         jobs = [complete(member, order), complete(member, order), sweep(member), sweep(member), refund(member, order)]

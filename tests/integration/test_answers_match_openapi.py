@@ -19,7 +19,7 @@ from ..support import partners
 from ..support.clock import DEFAULT_NOW, Clock
 from ..support.events import admin_claims, call, http_event, member_claims
 from ..support.template import ROOT, template
-from . import api
+from . import api, holds_api
 from .api import admin_event, member_event
 
 DOC = json.loads((ROOT / "docs" / "openapi.json").read_text())
@@ -264,3 +264,24 @@ def test_partner_webhooks_answer_the_receipts_and_refusals_the_document_declares
     assert code(deliver(secret, b'{"type": "order.paid"}', "wh-6")) == (422, "VALIDATION_FAILED")
     assert code(deliver("whsec_" + "A" * 44, paid, "wh-7")) == (401, "UNAUTHORIZED")
     assert code(deliver(secret, paid, "wh-8", partner_id="stranger")) == (401, "UNAUTHORIZED")
+
+
+# ----- points as money at checkout ---------------------------------------------------------------
+
+
+def test_checkout_quote_holds_their_release_and_refusals_answer_what_the_document_declares(member: str) -> None:
+    def held(order_id: str, points: int, key: str) -> dict[str, Any]:
+        return holds_api.hold_event(order_id, 20_000, points, key=key, member=member)
+
+    assert answer(holds_api.quote_event(20_000, member))[0] == 200
+    status, hold = answer(held("o-1", 500, "h1"))
+    assert status == 201 and answer(held("o-1", 500, "h1")) == (201, hold)
+    assert code(answer(held("o-1", 500, "h2"))) == (409, "LIMIT_REACHED")
+    assert code(answer(held("o-2", 150, "h3"))) == (422, "VALIDATION_FAILED")
+    assert code(answer(held("o-3", 5_000, "h4"))) == (409, "INSUFFICIENT_POINTS")
+    assert answer(holds_api.release_event(hold["hold_id"], member))[0] == 200
+    assert answer(holds_api.release_event(hold["hold_id"], member))[1]["status"] == "released"
+    assert code(answer(holds_api.release_event("01M83FTSR0N0Z2B4PYVQNK83GA", member))) == (404, "NOT_FOUND")
+    earned = api.earn_event(member, "o-9", 20_000)
+    earned["body"] = json.dumps({**json.loads(earned["body"]), "point_hold_id": hold["hold_id"]})
+    assert code(answer(earned)) == (409, "HOLD_NOT_ACTIVE")

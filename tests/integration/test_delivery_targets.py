@@ -150,7 +150,7 @@ def queue(admin: Wiring) -> Iterator[Queue]:
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
     admin.settings.delivery_queue_url = url
-    admin._deliveries = None
+    admin.forget("deliveries")
     yield Queue(sqs, url)
 
 

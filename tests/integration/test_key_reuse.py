@@ -51,6 +51,12 @@ ROUTES = [
     Route("POST", "/v1/me/redemptions", "redeem", {"reward_id": "coffee", "quantity": 1},
           [{"reward_id": "coffee", "quantity": 2}, {"reward_id": "tea", "quantity": 1}],
           member_route=True, prepare=_rich_member),
+    Route("POST", "/v1/me/point-holds", "redeem", {"order_id": "o1", "amount_fen": 20_000, "points": 1_000},
+          # Each another order's: an order has one active hold, so a new key for the same order is refused.
+          [{"order_id": "o2", "amount_fen": 20_000, "points": 1_000}, {"order_id": "o3", "amount_fen": 20_000,
+                                                                       "points": 2_000},
+           {"order_id": "o4", "amount_fen": 30_000, "points": 1_000}],
+          member_route=True, prepare=_rich_member),
     Route("POST", "/v1/admin/members/{member_id}/adjustments", "account", {"points": 100, "reason": "goodwill"},
           [{"points": 200, "reason": "goodwill"}, {"points": 100, "reason": "another reason"}]),
     Route("POST", "/v1/admin/members/{member_id}/earn", "earn",

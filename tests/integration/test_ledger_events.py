@@ -110,14 +110,14 @@ def test_given_the_bus_refuses_events_then_every_ledger_record_is_reported_faile
     stream, bus, secret = world
     send("shop", secret, payload("member.registered"), webhook_id="w1", at=clock())
     svc.settings.event_bus_name = "no-such-bus"
-    svc._bus = None
+    svc.forget("bus")
     records = stream.records()
     response = load_function("ledger_events").handler(stream.lambda_event(records), LambdaContext())
     ledger_records = [r for r in records if r["dynamodb"]["Keys"]["SK"]["S"].startswith("TX#")]
     assert {f["itemIdentifier"] for f in response["batchItemFailures"]} == {
         r["dynamodb"]["SequenceNumber"] for r in ledger_records}
     svc.settings.event_bus_name = "default"
-    svc._bus = None
+    svc.forget("bus")
     retried = load_function("ledger_events").handler(stream.lambda_event(ledger_records), LambdaContext())
     assert retried["batchItemFailures"] == []
     assert [e["detail-type"] for e in bus.drain()] == ["PointsEarned"]

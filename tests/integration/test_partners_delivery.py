@@ -103,7 +103,7 @@ def pipeline(svc: Wiring, table: Any, clock: Clock, bus: BusTap, monkeypatch: py
     sqs = boto3.client("sqs")
     url = sqs.create_queue(QueueName="deliveries")["QueueUrl"]
     svc.settings.delivery_queue_url = url
-    svc._deliveries = None
+    svc.forget("deliveries")
     return Pipeline(svc, TableStream(TABLE), bus, url, sqs)
 
 

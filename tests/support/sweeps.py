@@ -15,7 +15,7 @@ from .events import LambdaContext, load_function
 from .template import REGION
 
 # The function that runs each sweep (template.yaml: its schedules and its queue).
-FUNCTION_OF = {"expiry": "expiry", "expiry_reminders": "expiry", "pending": "expiry", "tier_review": "tier_evaluation"}
+FUNCTION_OF = {"expiry": "expiry", "expiry_reminders": "expiry", "pending": "expiry", "point_holds": "expiry", "tier_review": "tier_evaluation"}
 
 
 def schedule_input(function: str, schedule: str) -> dict[str, Any]:
@@ -36,7 +36,7 @@ class Sweeper:
         self.sqs = boto3.client("sqs")
         self.url = self.sqs.create_queue(QueueName="sweeps-test")["QueueUrl"]
         svc.settings.sweep_queue_url = self.url
-        svc._queue = None
+        svc.forget("queue")
         self.batches: list[dict[str, Any]] = []  # worker responses
         self.messages: list[dict[str, Any]] = []  # every message body processed
 

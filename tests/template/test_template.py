@@ -258,12 +258,17 @@ def test_every_eventbridge_rule_dead_letters_into_a_queue_of_the_template_by_arn
 NAMED_FUNCTIONS = {"EarnFunction": "functions/earn", "RedeemFunction": "functions/redeem",
                    "CheckinFunction": "functions/checkin", "TierEvaluationFunction": "functions/tier_evaluation",
                    "ExpiryFunction": "functions/expiry"}
-SWEEP_FUNCTIONS = {"ExpiryFunction": ({"expiry", "pending", "expiry_reminders"}, "ExpiryQueue"),
+SWEEP_FUNCTIONS = {"ExpiryFunction": ({"expiry", "pending", "expiry_reminders", "point_holds"}, "ExpiryQueue"),
                    "TierEvaluationFunction": ({"tier_review"}, "TierEvaluationQueue")}
 
 
 def test_given_the_template_then_the_designs_named_functions_exist() -> None:
     assert {name: FUNCTIONS[name]["Properties"]["CodeUri"] for name in NAMED_FUNCTIONS if name in FUNCTIONS} == NAMED_FUNCTIONS
+
+
+# Sweeps due at a time of day, not on a day: run every minute (point holds lapse 30 minutes after
+# they are placed), not at a program's local hour.
+EVERY_MINUTE = {"point_holds"}
 
 
 @pytest.mark.parametrize("name", sorted(SWEEP_FUNCTIONS))
@@ -274,6 +279,9 @@ def test_given_a_scheduled_function_then_it_has_hourly_utc_schedules_its_own_que
     schedules = [e["Properties"] for e in events.values() if e["Type"] == "ScheduleV2"]
     assert schedules
     for schedule in schedules:
+        if set(json.loads(schedule["Input"])["sweeps"]) <= EVERY_MINUTE:
+            assert schedule["ScheduleExpression"] == "rate(1 minute)", schedule
+            continue
         minute, hour = schedule["ScheduleExpression"].removeprefix("cron(").split()[:2]
         assert minute.isdigit() and hour == "*", schedule  # hourly; each program's own local time decides
         assert "ScheduleExpressionTimezone" not in schedule  # UTC: no single program's zone

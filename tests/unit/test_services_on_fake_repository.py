@@ -26,7 +26,7 @@ def wire(repository: InMemoryRepository) -> Wiring:
     repository.put_program_document(PROGRAM, demo_document(), expected_version=0, updated_at=ORDINARY_NOON,
                                     updated_by="test")
     svc = build_wiring(Settings.from_env(), repository)
-    svc._bus = RecordingBus()  # type: ignore[assignment]
+    svc.bus = RecordingBus()  # type: ignore[assignment]
     return svc
 
 

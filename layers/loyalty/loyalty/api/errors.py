@@ -17,6 +17,7 @@ STATUS: dict[str, int] = {
     "NOT_STARTED": 409,
     "ENDED": 409,
     "CONFLICT": 409,
+    "HOLD_NOT_ACTIVE": 409,
     "VALIDATION_FAILED": 422,
     "IDEMPOTENCY_KEY_REUSED": 422,
     "RATE_LIMITED": 429,

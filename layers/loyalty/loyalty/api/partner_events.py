@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..domain.errors import ValidationFailed
 from ..services.partners import InboundEvent
 from . import json_body
-from .routes.schemas import Fen, Instant, MemberId, OrderId, OrderItem, refuse_future
+from .routes.schemas import Fen, HoldId, Instant, MemberId, OrderId, OrderItem, refuse_future
 
 
 class EventData(BaseModel):
@@ -31,6 +31,7 @@ class OrderPaidData(EventData):
     amount_fen: Fen
     items: list[OrderItem] | None = Field(default=None, max_length=200)
     paid_at: Instant | None = None
+    point_hold_id: HoldId | None = None
 
 
 class OrderCompletedData(EventData):

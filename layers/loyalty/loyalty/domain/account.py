@@ -9,7 +9,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from .lots import Lot
 
-EntryType = Literal["earn", "bonus", "checkin", "redeem", "expire", "adjust", "clawback", "activate", "reverse"]
+EntryType = Literal["earn", "bonus", "checkin", "redeem", "expire", "adjust", "clawback", "activate", "reverse",
+                    "hold", "release", "refund"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Account:
     version: int = 0  # 0: not stored yet
     balance: int = 0  # available points (sum of lots; minus debt is never below 0)
     pending: int = 0  # points waiting for a return window
+    held: int = 0  # points reserved for an order at checkout (not in balance, not in any lot)
     debt: int = 0  # points owed after a clawback the balance could not cover
     earned: int = 0
     redeemed: int = 0

@@ -69,3 +69,9 @@ class Conflict(LoyaltyError):
 
 class RateLimited(LoyaltyError):
     code = "RATE_LIMITED"
+
+
+class HoldNotActive(LoyaltyError):
+    """A point hold that was released, lapsed or captured already, or is not this order's."""
+
+    code = "HOLD_NOT_ACTIVE"

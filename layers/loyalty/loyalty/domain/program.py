@@ -142,6 +142,17 @@ class RefundRules(_Model):
     negative_balance: Literal["within_balance", "unlimited", "only_pending"] = "within_balance"
 
 
+class CashOutRules(_Model):
+    """Points as money at checkout (积分抵现); each tier's rate is its ``points_per_yuan_cash``."""
+
+    enabled: bool = True
+    max_share_percent: int = Field(default=50, ge=1, le=100, description="of an order's amount points may pay")
+    min_points: int = Field(default=100, ge=1, le=limits.MAX_EARN_POINTS, description="fewest points one order may use")
+    hold_minutes: int = Field(default=30, ge=1, le=24 * 60, description="a hold not captured by then is released")
+    refund_validity_days: int = Field(default=30, ge=1, le=3650,
+                                      description="points refunded after their expiry day stay valid this long")
+
+
 LadderDay = Annotated[int, Field(ge=1, le=366)]
 LadderPoints = Annotated[int, Field(ge=1, le=1_000_000)]
 
@@ -220,6 +231,7 @@ class Program(_Model):
     checkin: CheckinRules = CheckinRules()
     behaviours: BehaviourRules = BehaviourRules()
     refunds: RefundRules = RefundRules()
+    cash_out: CashOutRules = CashOutRules()
 
     @field_validator("timezone")
     @classmethod

@@ -40,6 +40,11 @@ class SaleRecord:
     reversed_qualifying: int = 0
     shortfall: int = 0  # points refunds could not take back (the policy stopped them)
     bonus_qualifying: int = 0  # of ``qualifying``, the bonus's part (0 on sales recorded before it was kept)
+    # Points as money (积分抵现): the held points the order was paid with, from which lots, and how
+    # many refunds returned so far (domain/cash_out.py returned_share).
+    points_paid: int = 0
+    points_returned: int = 0
+    paid_lots: tuple[tuple[dt.date, int], ...] = ()
 
     @property
     def total(self) -> int:

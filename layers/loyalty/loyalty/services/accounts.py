@@ -32,6 +32,7 @@ def account_view(program: Program, state: MemberState, now: dt.datetime) -> dict
         "program": account.program,
         "balance": spendable(state.lots, today) - account.debt,
         "pending": account.pending,
+        "held": account.held,
         **tier_view(program, account, today),  # qualifying_points, tier, next_tier, keep, profile
         "expiring": [{"on": lot.expires_on.isoformat(), "points": lot.remaining} for lot in upcoming[:EXPIRING_SHOWN]],
         "lifetime": {"earned": account.earned, "redeemed": account.redeemed, "expired": account.expired},

@@ -92,6 +92,14 @@ def lot_writes(lots: Iterable[Lot], changes: Iterable[tuple[dt.date, int]]) -> l
     ]
 
 
+def with_lots(lots: Iterable[Lot], changes: Iterable[tuple[dt.date, int]]) -> list[Lot]:
+    """``lots`` as they are once ``changes`` are made (to decide from before they are written)."""
+    held = {lot.expires_on: lot.remaining for lot in lots}
+    for expiry, delta in changes:
+        held[expiry] = held.get(expiry, 0) + delta
+    return [Lot(expiry, remaining) for expiry, remaining in sorted(held.items()) if remaining]
+
+
 def settle_debt(account: Account, book: EntryBuilder, credits: list[tuple[dt.date, int]],
                 ref: str | None) -> tuple[Account, list[tuple[dt.date, int]]]:
     """After a credit: the account and lot changes once the member's debt is repaid from it first,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict
+from typing import Any
 
 from ..domain.account import MemberState, PendingLot
 from ..domain.birthday import birthday_multiplier
@@ -21,6 +22,7 @@ from ..domain.expiry import expires_on
 from ..domain.pending import holds_points, release_day
 from ..domain.refunds import SaleRecord
 from ..domain.tiers import open_account, qualifies
+from . import holds
 from .credit import Line, credit
 from .ports import PendingWrite, SaleWrite, order_paid_key
 from .wiring import Wiring
@@ -44,6 +46,7 @@ def earn_order(
     source: str = "admin",
     pending: bool = False,
     idempotency_key: str | None = None,
+    point_hold_id: str | None = None,
 ) -> Receipt:
     """``pending``: hold the points for the program's return window (no effect when it is 0).
     ``idempotency_key``: the caller's key, logged in the account (``earn:{key}``, kept
@@ -51,17 +54,26 @@ def earn_order(
     items) it answers the first answer, for another one it is a 422 and nothing is written. The
     order's key alone could not tell: another order under the same key is a new order to it.
     paid_at is not compared, as the order's key does not compare it: the same order dated
-    otherwise is still that order, and gets its first answer."""
+    otherwise is still that order, and gets its first answer.
+    ``point_hold_id``: the member's hold on this order (积分抵现), captured by this same write:
+    the held points are spent and the order earns on its cash part only; a hold that is not
+    active (released, lapsed, captured, another order's) is 409 HOLD_NOT_ACTIVE."""
     check_order(amount_fen, items)
     program = svc.programs.get(program_id)
     request_key = order_key(order_id)
-    payload = {"order_id": order_id, "amount_fen": amount_fen, "items": [asdict(i) for i in items or []]}
+    payload: dict[str, Any] = {"order_id": order_id, "amount_fen": amount_fen, "items": [asdict(i) for i in items or []]}
+    if point_hold_id is not None:
+        payload["point_hold_id"] = point_hold_id
 
     def decide(state: MemberState) -> Decision:
         account = open_account(state.account, program, now)
         tier = program.tier(account.tier)
         paid = paid_at or now
-        quote = quote_order(program, tier, amount_fen, items, paid, first_order=account.orders == 0,
+        book = EntryBuilder(now, account.balance, request_key)
+        captured = holds.capture(svc, program_id, account, book, order_id=order_id, amount_fen=amount_fen,
+                                 items=items, hold_id=point_hold_id, now=now)
+        account, paid_with = captured.account, captured.body
+        quote = quote_order(program, tier, captured.cash_fen, captured.items, paid, first_order=account.orders == 0,
                             extra_multiplier=birthday_multiplier(account, program, program.local_date(paid)))
         today = program.local_date(now)
         expiry = expires_on(program, tier, today)
@@ -72,11 +84,10 @@ def earn_order(
         # The bonus's qualifying part is kept apart: only a full refund takes it back (refunds.py).
         sale = SaleRecord(order_id=order_id, amount_fen=amount_fen, points=quote.points, bonus=quote.bonus,
                           qualifying=qualifying, bonus_qualifying=bonus_qualifying, paid_on=today,
-                          expires_on=expiry)
+                          expires_on=expiry, points_paid=captured.points_paid, paid_lots=captured.paid_lots)
         if hold:
             release = release_day(program, today)
             held = PendingLot(order_id, quote.points, quote.bonus, release, expiry, qualifying, amount_fen)
-            book = EntryBuilder(now, account.balance, request_key)
             book.add("earn", 0, "order paid: points pending", order_id, (), amount_fen=amount_fen,
                      pending=quote.points, available_on=release.isoformat(),
                      campaigns=list(quote.campaigns) or None, source=source)
@@ -89,11 +100,11 @@ def earn_order(
                 "member_id": member, "order_id": order_id, "points": quote.points, "bonus": quote.bonus,
                 "balance": after.balance, "pending": after.pending, "tier": after.tier,
                 "expires_on": expiry.isoformat(), "available_on": release.isoformat(), "status": "pending",
+                **paid_with,
             }
             return Decision(after=after, body=body, entries=book.entries,
                             pending=[PendingWrite(held, exists_before=False, delete=False)],
-                            sales=[SaleWrite(sale, exists_before=False)])
-        book = EntryBuilder(now, account.balance, request_key)
+                            sales=[SaleWrite(sale, exists_before=False)], holds=captured.writes)
         lines = [Line("earn", quote.points, "order paid", order_id,
                       {"amount_fen": amount_fen, "campaigns": list(quote.campaigns) or None, "source": source})]
         if quote.bonus:
@@ -112,9 +123,10 @@ def earn_order(
             "tier": after.tier,
             "expires_on": expiry.isoformat() if total else None,
             "status": "credited",
+            **paid_with,
         }
         return Decision(after=after, body=body, lots=lots, entries=book.entries,
-                        sales=[SaleWrite(sale, exists_before=False)])
+                        sales=[SaleWrite(sale, exists_before=False)], holds=captured.writes)
 
     return write_member(svc, program=program_id, member=member, request_key=request_key, payload=payload,
                         now=now, decide=decide,

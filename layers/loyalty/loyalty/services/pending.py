@@ -21,39 +21,19 @@ from dataclasses import replace
 from typing import Any
 
 from ..domain.account import MemberState, PendingLot
-from ..domain.earn import OrderLine
+from ..domain.cash_out import restored_lots, returned_lots, returned_share
 from ..domain.errors import NotFound
 from ..domain.pending import release_lot
 from ..domain.program import Program
 from ..domain.refunds import Policy, cancel_pending, plan_clawback, refund_share
 from ..domain.tiers import open_account, remove_qualifying
 from . import sweeps
-from .credit import Line, credit, lot_writes
-from .earn import earn_order
+from .credit import Line, credit, lot_writes, with_lots
 from .ports import PendingWrite, SaleWrite
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
 
 SWEEP = "pending"
-
-
-def earn_pending(
-    svc: Wiring,
-    *,
-    program_id: str,
-    member: str,
-    order_id: str,
-    amount_fen: int,
-    items: list[OrderLine] | None,
-    now: dt.datetime,
-    paid_at: dt.datetime | None = None,
-    source: str = "partner",
-) -> Receipt:
-    """An order paid: its points wait in a pending lot for the program's return window (credited
-    at once when the window is 0 days). Same answer as earn_order, with ``pending`` and
-    ``available_on`` and ``status: "pending"`` when held."""
-    return earn_order(svc, program_id=program_id, member=member, order_id=order_id, amount_fen=amount_fen,
-                      items=items, now=now, paid_at=paid_at, source=source, pending=True)
 
 
 def complete_order(
@@ -117,12 +97,23 @@ def refund_order(
         if sale is None:
             raise NotFound("this member has no such order", {"order_id": order_id})
         share = refund_share(sale, amount_fen)
+        today = program.local_date(now)
         account = open_account(state.account, program, now)
         book = EntryBuilder(now, account.balance, key)
+        # Points the order was paid with come back first, by the refund's share (积分抵现).
+        returned = returned_share(sale.points_paid, sale.amount_fen, share.refunded_fen, sale.points_returned)
+        back = restored_lots(tuple(returned_lots(sale.paid_lots, sale.points_returned, sale.points_returned + returned)),
+                             today, program.cash_out.refund_validity_days)
+        if returned:
+            book.add("refund", returned, "order refunded: points paid come back", order_id, tuple(back),
+                     order_id=order_id, refund_id=refund_id, refund_fen=amount_fen)
+            account = account.evolve(balance=account.balance + returned, redeemed=account.redeemed - returned)
         refunded = replace(sale, refunded_fen=share.refunded_fen, reversed=sale.reversed + share.points,
-                           reversed_qualifying=sale.reversed_qualifying + share.qualifying)
+                           reversed_qualifying=sale.reversed_qualifying + share.qualifying,
+                           points_returned=sale.points_returned + returned)
         body: dict[str, Any] = {"member_id": member, "order_id": order_id, "refund_id": refund_id,
-                                "refund_fen": amount_fen, "refunded_fen": share.refunded_fen}
+                                "refund_fen": amount_fen, "refunded_fen": share.refunded_fen,
+                                **({"points_returned": returned} if sale.points_paid else {})}
         lot = _pending_lot(state, order_id)
         if lot is not None:
             left = cancel_pending(lot, share)
@@ -132,14 +123,14 @@ def refund_order(
             after = account.evolve(pending=account.pending - cancelled)
             fully = share.refunded_fen == sale.amount_fen
             return Decision(
-                after=after, entries=book.entries,
+                after=after, entries=book.entries, lots=lot_writes(state.lots, back),
                 pending=[PendingWrite(left, exists_before=True, delete=fully)],
                 sales=[SaleWrite(refunded, exists_before=True)],
                 body={**body, "cancelled": cancelled, "clawed_back": 0, "shortfall": 0, "debt": 0,
                       "balance": after.balance, "pending": after.pending, "status": "cancelled"},
             )
-        today = program.local_date(now)
-        plan = plan_clawback(state.lots, share.points, today, chosen)
+        # What comes back is in the balance the clawback may take from.
+        plan = plan_clawback(with_lots(state.lots, back), share.points, today, chosen)
         taken = plan.taken
         book.add("clawback", -taken, "order refunded: points taken back", order_id,
                  tuple((d.expires_on, -d.take) for d in plan.draws), order_id=order_id, refund_id=refund_id,
@@ -151,7 +142,7 @@ def refund_order(
         )
         return Decision(
             after=after, entries=book.entries,
-            lots=lot_writes(state.lots, [(d.expires_on, -d.take) for d in plan.draws]),
+            lots=lot_writes(state.lots, [*back, *((d.expires_on, -d.take) for d in plan.draws)]),
             sales=[SaleWrite(replace(refunded, shortfall=sale.shortfall + plan.shortfall - plan.debt),
                              exists_before=True)],
             body={**body, "cancelled": 0, "clawed_back": taken, "shortfall": plan.shortfall, "debt": plan.debt,

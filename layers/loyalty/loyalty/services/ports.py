@@ -17,6 +17,8 @@ from ..domain.account import Account, MemberState
 from ..domain.refunds import SaleRecord
 from ..store.changes import (
     MAX_TRANSACTION_ITEMS,
+    HoldStatus,
+    HoldWrite,
     LotWrite,
     MemberChange,
     PendingWrite,
@@ -30,7 +32,7 @@ from ..store.fingerprints import fingerprint
 from ..store.items import ledger_item_entries
 from ..store.keys import order_paid_key
 
-__all__ = ["MAX_TRANSACTION_ITEMS", "Catalog", "DueIndex", "DuePage", "LotWrite", "MemberChange", "Members",
+__all__ = ["MAX_TRANSACTION_ITEMS", "Catalog", "DueIndex", "DuePage", "HoldStatus", "HoldWrite", "LotWrite", "MemberChange", "Members",
            "PendingWrite", "ProgramItemConflict", "Repository", "RequestAlreadyApplied", "SaleWrite", "StockTake",
            "StoredRequest", "WriteConflict", "fingerprint", "ledger_item_entries", "order_paid_key"]
 
@@ -51,6 +53,8 @@ class Members(Protocol):
                     account: Account | None = None) -> StoredRequest | None: ...
 
     def get_sale(self, program: str, member: str, order_id: str) -> SaleRecord | None: ...
+
+    def get_hold(self, program: str, member: str, hold_id: str) -> dict[str, Any] | None: ...
 
     def ledger_page(self, program: str, member: str, *, limit: int,
                     cursor: str | None) -> tuple[list[dict[str, Any]], str | None]: ...
@@ -77,7 +81,8 @@ class DueIndex(Protocol):
     due_shards: int
 
     def due_members(self, kind: str, program: str, shard: int, until: dt.date, *, limit: int = 500,
-                    cursor: dict[str, Any] | None = None, since: dt.date | None = None) -> DuePage: ...
+                    cursor: dict[str, Any] | None = None, since: dt.date | None = None,
+                    before: str | None = None) -> DuePage: ...
 
     def get_sweep_mark(self, program: str, sweep: str) -> dt.date | None: ...
 

@@ -47,6 +47,10 @@ class SweepKind:
     # the pages of a run are sent (to remember the run, so the next windows start after it).
     windows: Callable[[Wiring, str, dt.date], list[tuple[dt.date, dt.date]]] | None = None
     dispatched: Callable[[Wiring, str, dt.date], None] | None = None
+    # Work due at a time of day, not on a day (point holds lapse 30 minutes after they are
+    # placed): every scheduled run dispatches it, its pages read what is due before the run's
+    # instant, and no day is marked.
+    continuous: bool = False
 
 
 REGISTRY: dict[str, SweepKind] = {}
@@ -62,6 +66,7 @@ SWEEP_MODULES: dict[str, str] = {
     "expiry": "loyalty.services.expiry",
     "expiry_reminders": "loyalty.services.expiry",
     "pending": "loyalty.services.pending",
+    "point_holds": "loyalty.services.holds",
     "tier_review": "loyalty.services.tiers",
 }
 
@@ -75,6 +80,16 @@ def kind_of(name: str, served: frozenset[str] | None = None) -> SweepKind:
 
     importlib.import_module(SWEEP_MODULES[name])
     return REGISTRY[name]
+
+
+def due_instant(now: dt.datetime) -> str:
+    """An instant as the due index's items due at a time of day begin their due_sk (UTC, to the
+    microsecond, so text order is time order)."""
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def program_day(svc: Wiring, program_id: str, now: dt.datetime) -> dt.date:
+    return svc.programs.get(program_id).local_date(now)
 
 
 def sweep_date(svc: Wiring, program_id: str, date: str | None, now: dt.datetime) -> dt.date:
@@ -95,7 +110,8 @@ def run_schedule(svc: Wiring, *, sweeps: list[str], now: dt.datetime,
     programs = svc.registry.programs()
     for program in programs:
         for kind in kinds:
-            day = due_day(now, program.timezone, kind.local_time, program.swept.get(kind.name))
+            day = (program_day(svc, program.program, now) if kind.continuous
+                   else due_day(now, program.timezone, kind.local_time, program.swept.get(kind.name)))
             if day is not None:
                 messages.append({"type": "program", "sweep": kind.name, "program": program.program,
                                  "date": day.isoformat()})
@@ -132,10 +148,18 @@ def handle_message(svc: Wiring, message: dict[str, Any], now: dt.datetime,
     if message.get("type") == "program":
         # Pages first, then the mark: a crash between them repeats idempotent pages, it never
         # skips a day.
+        if kind.continuous:
+            # Run every minute: the shards are read here rather than sent as page messages, so a
+            # run with nothing due costs its Queries alone.
+            span = {"before": due_instant(now)}
+            pages = [_run_page(svc, kind, program_id, day, shard, None, span) for shard in range(svc.store.due_shards)]
+            return {"sweep": kind.name, "program": program_id, "members": sum(p["members"] for p in pages)}
         result = dispatch(svc, sweep=kind.name, program_id=program_id, date=day.isoformat(), now=now, served=served)
         return {**result, "marked": svc.registry.mark_swept(program_id, kind.name, day)}
     if message.get("type") == "page":
         span = {k: str(message[k]) for k in ("since", "until") if message.get(k)}
+        if kind.continuous:
+            span["before"] = due_instant(now)
         return _run_page(svc, kind, program_id, day, int(message["shard"]), message.get("cursor"), span)
     if message.get("type") == "member":
         return kind.process(svc, program_id, str(message["member"]), day, now)
@@ -147,11 +171,13 @@ def _run_page(svc: Wiring, kind: SweepKind, program_id: str, day: dt.date, shard
     span = span or {}
     since = dt.date.fromisoformat(span["since"]) if "since" in span else None
     until = dt.date.fromisoformat(span["until"]) if "until" in span else kind.until(day)
-    page = svc.store.due_members(kind.due_kind, program_id, shard, until, limit=PAGE_SIZE, cursor=cursor, since=since)
+    page = svc.store.due_members(kind.due_kind, program_id, shard, until, limit=PAGE_SIZE, cursor=cursor, since=since,
+                                 before=span.get("before"))
     members, next_cursor = page.members, page.cursor
     base = {"sweep": kind.name, "program": program_id, "date": day.isoformat()}
     messages: list[dict[str, Any]] = [{"type": "member", **base, "member": m} for m in members]
     if next_cursor:
+        span = {k: v for k, v in span.items() if k != "before"}  # the next page reads up to its own now
         messages.append({"type": "page", **base, "shard": shard, "cursor": next_cursor, **span})
     svc.queue.send(messages)
     return {"page": shard, "due_items": page.items, "members": len(members), "more": bool(next_cursor)}

@@ -28,6 +28,7 @@ from typing import Any
 from ..domain.earn import OrderLine
 from ..domain.errors import IdempotencyKeyReused, Unauthorized, ValidationFailed
 from . import actions, pending, signup
+from .earn import earn_order
 from .ports import fingerprint
 from .wiring import Wiring
 from .writes import Receipt, also_record, replay
@@ -101,9 +102,11 @@ def apply_event(svc: Wiring, *, program_id: str, event_type: str, data: Mapping[
     member = data["member_id"]
     if event_type == "order.paid":
         items = [OrderLine(int(i["amount_fen"]), i.get("category"), i.get("sku")) for i in data.get("items") or []]
-        return pending.earn_pending(svc, program_id=program_id, member=member, order_id=data["order_id"],
-                                    amount_fen=int(data["amount_fen"]), items=items or None,
-                                    paid_at=_time(data.get("paid_at")), now=now, source=source)
+        # Shop orders wait for the return window (services/pending.py releases them).
+        return earn_order(svc, program_id=program_id, member=member, order_id=data["order_id"],
+                          amount_fen=int(data["amount_fen"]), items=items or None,
+                          paid_at=_time(data.get("paid_at")), now=now, source=source, pending=True,
+                          point_hold_id=data.get("point_hold_id"))
     if event_type == "order.completed":
         return pending.complete_order(svc, program_id=program_id, member=member, order_id=data["order_id"],
                                       now=now)

@@ -4,7 +4,7 @@ lazily on first use (never at import time), once per container."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..store.queue import EventBus, WorkQueue
@@ -20,15 +20,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class Wiring:
+    """The clients beyond the store are built on first use, once (cached properties): a test
+    or the bench may set one (``svc.bus = ...``) or drop it to be rebuilt (``forget``)."""
+
     settings: Settings
     store: Repository
     programs: ProgramCache
     rewards: TtlCache[dict[str, Any]]
-    _queue: WorkQueue | None = None
-    _bus: EventBus | None = None
-    _partners: PartnerStore | None = None
-    _deliveries: WorkQueue | None = None
-    _registry: ProgramRegistry | None = None
 
     def _table(self) -> Store:
         """The DynamoDB store itself, for the adapters built over its client (partners, the
@@ -37,42 +35,37 @@ class Wiring:
             raise TypeError(f"{type(self.store).__name__} is not a DynamoDB store")
         return self.store
 
-    @property
+    def forget(self, *clients: str) -> None:
+        """Drop built clients (after their settings changed): the next use builds them again."""
+        for name in clients:
+            self.__dict__.pop(name, None)
+
+    @cached_property
     def registry(self) -> ProgramRegistry:
         """Every program of the stack (the sweeps' schedules read it)."""
-        if self._registry is None:
-            from ..store.registry import ProgramRegistry
+        from ..store.registry import ProgramRegistry
 
-            self._registry = ProgramRegistry(self._table())
-        return self._registry
+        return ProgramRegistry(self._table())
 
-    @property
+    @cached_property
     def partners(self) -> PartnerStore:
-        if self._partners is None:
-            # Imported here: Powertools Parameters (SSM) is needed by the partner functions only.
-            from ..store.partners import PartnerStore
+        # Imported here: Powertools Parameters (SSM) is needed by the partner functions only.
+        from ..store.partners import PartnerStore
 
-            self._partners = PartnerStore(self._table(), self.settings.partner_secrets_path)
-        return self._partners
+        return PartnerStore(self._table(), self.settings.partner_secrets_path)
 
-    @property
+    @cached_property
     def deliveries(self) -> WorkQueue:
         """Webhook deliveries to partners (a queue of its own: its retries back off for hours)."""
-        if self._deliveries is None:
-            self._deliveries = WorkQueue(self.settings.delivery_queue_url)
-        return self._deliveries
+        return WorkQueue(self.settings.delivery_queue_url)
 
-    @property
+    @cached_property
     def queue(self) -> WorkQueue:
-        if self._queue is None:
-            self._queue = WorkQueue(self.settings.sweep_queue_url)
-        return self._queue
+        return WorkQueue(self.settings.sweep_queue_url)
 
-    @property
+    @cached_property
     def bus(self) -> EventBus:
-        if self._bus is None:
-            self._bus = EventBus(self.settings.event_bus_name)
-        return self._bus
+        return EventBus(self.settings.event_bus_name)
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,7 @@ from ..domain.tiers import sweep_due_on
 from .announce import announce
 from .ports import (
     MAX_TRANSACTION_ITEMS,
+    HoldWrite,
     LotWrite,
     MemberChange,
     PendingWrite,
@@ -55,6 +56,7 @@ class Decision:
     entries: list[LedgerEntry] = field(default_factory=list)
     stock_takes: list[StockTake] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
+    holds: list[HoldWrite] = field(default_factory=list)
     # Domain events (detail-type, detail) published after the commit (tier changes are added
     # by announce() whatever the write); and a request key that depends on what was read
     # (e.g. the review date), used instead of the caller's.
@@ -238,6 +240,7 @@ def write_member(
             tier_due=sweep_due_on(after),
             extra_requests=[(k, f) for k, f in _ALSO_RECORD.get() if k != request_key],
             sales=decision.sales,
+            holds=decision.holds,
             written_at=int(now.timestamp()),
             lots_read=state.lots,
             lots_read_through=state.lots_through,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from ..domain.account import Account, LedgerEntry, PendingLot
+from ..domain.cash_out import Hold
 from ..domain.lots import Lot
 from ..domain.refunds import SaleRecord
 from . import keys, requests
@@ -45,6 +46,19 @@ class SaleWrite:
 
     sale: SaleRecord
     exists_before: bool
+
+
+HoldStatus = Literal["held", "captured", "released", "lapsed"]
+
+
+@dataclass(frozen=True)
+class HoldWrite:
+    """A point hold's record: put when the hold is placed (it enters the due index at its
+    expiry, for the lapse sweep), then updated once to how it ended, on condition that it was
+    still held, so a capture and a lapse of one hold can never both apply."""
+
+    hold: Hold
+    status: HoldStatus
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,7 @@ class MemberChange:
     # recorded with the effect of the service it called, whose own key is the order's).
     extra_requests: list[tuple[str, str]] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
+    holds: list[HoldWrite] = field(default_factory=list)
     written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
     # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
     lots_read: list[Lot] = field(default_factory=list)
@@ -119,7 +134,7 @@ class MemberChange:
         """Items of the TransactWriteItems this change becomes (DynamoDB allows 100)."""
         return (
             (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
-            + len(self.entries) + len(self.stock_takes) + len(self.extra_requests) + bool(self.request_log[1])
+            + len(self.holds) + len(self.entries) + len(self.stock_takes) + len(self.extra_requests) + bool(self.request_log[1])
         )
 
 

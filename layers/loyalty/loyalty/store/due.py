@@ -25,17 +25,23 @@ class DueIndex:
     due_shards = keys.DUE_SHARDS
 
     def due_members(self, kind: str, program: str, shard: int, until: dt.date, *, limit: int = 500,
-                    cursor: dict[str, Any] | None = None, since: dt.date | None = None) -> DuePage:
+                    cursor: dict[str, Any] | None = None, since: dt.date | None = None,
+                    before: str | None = None) -> DuePage:
         """A page of the due index (see due_items) as the members it names."""
-        items, next_cursor = self.due_items(kind, program, shard, until, limit=limit, cursor=cursor, since=since)
+        items, next_cursor = self.due_items(kind, program, shard, until, limit=limit, cursor=cursor, since=since,
+                                            before=before)
         return DuePage(sorted({keys.member_of_pk(item["PK"]) for item in items}), len(items), next_cursor)
 
     def due_items(self, kind: str, program: str, shard: int, until: dt.date, *, limit: int = 500,
                   cursor: dict[str, Any] | None = None,
-                  since: dt.date | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+                  since: dt.date | None = None,
+                  before: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """Items of the sparse due index whose date is on or before ``until`` (inclusive), and on
-        or after ``since`` when given (look-ahead sweeps read a window, not everything due)."""
-        values: dict[str, Any] = {":p": keys.due_pk(kind, program, shard), ":u": (until + dt.timedelta(days=1)).isoformat()}
+        or after ``since`` when given (look-ahead sweeps read a window, not everything due).
+        ``before``: instead of ``until``, the items whose due_sk sorts before this text (an
+        instant, for items due at a time of day: point holds)."""
+        bound = before if before is not None else (until + dt.timedelta(days=1)).isoformat()
+        values: dict[str, Any] = {":p": keys.due_pk(kind, program, shard), ":u": bound}
         condition = "due_pk = :p AND due_sk < :u"
         if since is not None:
             # due_sk is "{date}#...", never the bare date: BETWEEN's inclusive ends act as [since, until].

@@ -17,11 +17,11 @@ NEVER = "9999-12-31"
 
 # The whole-number attributes of each item kind, stored under their field's name (0 when absent:
 # an attribute added later reads as 0 on older items).
-ACCOUNT_COUNTS = ("balance", "pending", "debt", "earned", "redeemed", "expired", "adjusted", "qualifying",
+ACCOUNT_COUNTS = ("balance", "pending", "held", "debt", "earned", "redeemed", "expired", "adjusted", "qualifying",
                   "qualifying_fen", "orders")
 PENDING_COUNTS = ("bonus", "qualifying", "amount_fen", "refunded_fen")
-SALE_COUNTS = ("bonus", "qualifying", "bonus_qualifying", "refunded_fen", "reversed", "reversed_qualifying",
-               "shortfall")
+SALE_COUNTS = ("bonus", "qualifying", "bonus_qualifying", "points_paid", "points_returned", "refunded_fen", "reversed",
+               "reversed_qualifying", "shortfall")
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -108,6 +108,7 @@ def _sale_from_item(item: dict[str, Any]) -> SaleRecord:
         **_counts(item, SALE_COUNTS),
         paid_on=dt.date.fromisoformat(item["paid_on"]),
         expires_on=dt.date.fromisoformat(item["expires_on"]),
+        paid_lots=tuple((dt.date.fromisoformat(day), int(points)) for day, points in item.get("paid_lots") or ()),
     )
 
 

@@ -17,6 +17,9 @@ REWARD_PREFIX = "REWARD#"
 # member read would grow with the member's order history.
 SALE_PREFIX = "SALE#"
 SWEEP_PREFIX = "SWEEP#"
+# A point hold's record. Not "HOLD#": that would sort inside ACCOUNT..PENDING#, and every member
+# read would grow with the member's past holds (the active ones ride on the account item).
+HOLD_PREFIX = "POINTHOLD#"
 # Every program of the stack, one item each in one partition: the sweeps' dispatcher reads them
 # with one Query, never a scan.
 REGISTRY_PK = "REGISTRY"
@@ -45,6 +48,10 @@ def pending_sk(order_id: str) -> str:
 
 def sale_sk(order_id: str) -> str:
     return f"{SALE_PREFIX}{order_id}"
+
+
+def hold_sk(hold_id: str) -> str:
+    return f"{HOLD_PREFIX}{hold_id}"
 
 
 def registry_sk(program: str) -> str:

@@ -10,7 +10,7 @@ from ..domain.lots import Lot
 from ..domain.refunds import SaleRecord
 from . import keys, requests
 from .changes import StoredRequest
-from .items import _account_from_item, _int, _pending_from_item, _sale_from_item, _stored
+from .items import _account_from_item, _int, _pending_from_item, _plain, _sale_from_item, _stored
 
 
 class MemberReads:
@@ -103,25 +103,29 @@ class MemberReads:
             found = self.find_applied(account, key)
             if found is not None:
                 return found
-        pk = keys.member_pk(program, member)
         item = None
         order = keys.order_of_paid_key(key)
         if order is not None:
-            item = self.client.get_item(TableName=self.table_name, Key={"PK": pk, "SK": keys.sale_sk(order)},
-                                        ConsistentRead=True).get("Item")
+            item = self._member_item(program, member, keys.sale_sk(order))
             if item is not None and "fingerprint" not in item:
                 item = None
         if item is None:
-            item = self.client.get_item(
-                TableName=self.table_name, Key={"PK": pk, "SK": keys.req_sk(key)}, ConsistentRead=True
-            ).get("Item")
+            item = self._member_item(program, member, keys.req_sk(key))
         return None if item is None else _stored(key, item)
 
+    def get_hold(self, program: str, member: str, hold_id: str) -> dict[str, Any] | None:
+        """A point hold's record, however it ended."""
+        item = self._member_item(program, member, keys.hold_sk(hold_id))
+        return None if item is None else _plain(item)
+
     def get_sale(self, program: str, member: str, order_id: str) -> SaleRecord | None:
-        """The sale an order earned on (consistent: a refund proportions against it)."""
-        item = self.client.get_item(
-            TableName=self.table_name,
-            Key={"PK": keys.member_pk(program, member), "SK": keys.sale_sk(order_id)},
-            ConsistentRead=True,
-        ).get("Item")
+        """The sale an order earned on (a refund proportions against it)."""
+        item = self._member_item(program, member, keys.sale_sk(order_id))
         return None if item is None else _sale_from_item(item)
+
+    def _member_item(self, program: str, member: str, sk: str) -> dict[str, Any] | None:
+        """One item of the member's partition, read consistently (what a write decides from)."""
+        item: dict[str, Any] | None = self.client.get_item(
+            TableName=self.table_name, Key={"PK": keys.member_pk(program, member), "SK": sk}, ConsistentRead=True,
+        ).get("Item")
+        return item

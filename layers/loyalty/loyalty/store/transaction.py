@@ -4,6 +4,7 @@ condition is told apart (an applied request, a program item, a plain conflict)."
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -12,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from ..domain.account import Account
 from . import keys, requests, summary
-from .changes import LotWrite, MemberChange, PendingWrite, SaleWrite, StockTake
+from .changes import HoldWrite, LotWrite, MemberChange, PendingWrite, SaleWrite, StockTake
 from .errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
 from .items import NEVER, _account_item, _entry_item
 
@@ -56,6 +57,8 @@ class MemberWrites:
             ops.append(self._lot_op(pk, after, lot))
         for pending in change.pending:
             ops.append(self._pending_op(pk, after, pending))
+        for hold in change.holds:
+            ops.append(self._hold_op(pk, after, hold, change.written_at))
         for sale in change.sales:
             is_carrier = carrier == "sale" and change.request_key == keys.order_paid_key(sale.sale.order_id)
             if is_carrier:
@@ -159,6 +162,28 @@ class MemberWrites:
         }
         return {"Put": {"TableName": self.table_name, "Item": item, **guard}}
 
+    def _hold_op(self, pk: str, account: Account, write: HoldWrite, written_at: int) -> dict[str, Any]:
+        hold = write.hold
+        key = {"PK": pk, "SK": keys.hold_sk(hold.hold_id)}
+        if write.status == "held":
+            # due_sk starts with the UTC instant: the lapse sweep lists what is due before now
+            # (services/sweeps.due_instant writes the same text).
+            due = hold.expires_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            item = {**key, **hold.to_stored(), "member_id": account.member, "created_at": written_at,
+                    "due_pk": keys.due_pk("HOLD", account.program, keys.shard_of(account.member)),
+                    "due_sk": f"{due}#{pk}#{hold.hold_id}"}
+            return {"Put": {"TableName": self.table_name, "Item": item, "ConditionExpression": "attribute_not_exists(PK)"}}
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": key,
+                "UpdateExpression": "SET #st = :st, ended_at = :at REMOVE due_pk, due_sk",
+                "ConditionExpression": "#st = :held",
+                "ExpressionAttributeNames": {"#st": "status"},
+                "ExpressionAttributeValues": {":st": write.status, ":at": written_at, ":held": "held"},
+            }
+        }
+
     def _sale_op(self, pk: str, write: SaleWrite, request: dict[str, Any] | None = None) -> dict[str, Any]:
         sale = write.sale
         fields = {
@@ -175,6 +200,9 @@ class MemberWrites:
             "reversed_qualifying": sale.reversed_qualifying,
             "shortfall": sale.shortfall,
         }
+        if sale.points_paid:  # paid partly with points (积分抵现): what refunds give back
+            fields.update(points_paid=sale.points_paid, points_returned=sale.points_returned,
+                          paid_lots=[[day.isoformat(), points] for day, points in sale.paid_lots])
         key = {"PK": pk, "SK": keys.sale_sk(sale.order_id)}
         if not write.exists_before:
             return {"Put": {"TableName": self.table_name, "Item": {**key, **fields, **(request or {})},

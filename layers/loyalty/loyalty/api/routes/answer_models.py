@@ -131,6 +131,7 @@ class Account(Answer):
     program: str
     balance: int = Field(description="spendable points, less any debt (may be negative)")
     pending: int = Field(description="points of orders still in their return window")
+    held: int = Field(description="points reserved for orders at checkout (point holds)")
     qualifying_points: int = Field(description="成长值 of the qualifying period")
     qualifying_fen: int
     qualifying_unit: Literal["points", "fen"] = Field(description="what tier thresholds, points_needed and keep count")
@@ -189,6 +190,10 @@ class Earned(Answer):
     status: Literal["credited", "pending"]
     pending: int | Absent = None
     available_on: dt.date | Absent = None
+    point_hold_id: str | Absent = Field(default=None, description="the hold this order captured (积分抵现)")
+    points_paid: int | Absent = Field(default=None, description="held points spent on the order")
+    value_fen: int | Absent = Field(default=None, description="what those points paid")
+    cash_fen: int | Absent = Field(default=None, description="the part paid in money: what the order earned on")
 
 
 class Cap(Answer):
@@ -270,6 +275,9 @@ class Reward(Answer):
     per_member_limit: int | None
     active: bool
     description: str
+    starts_at: dt.datetime | None = Field(description="redeemable from this local time of the program; null: now")
+    ends_at: dt.datetime | None = Field(description="redeemable until this local time (excluded); null: no end")
+    stock_shards: int = Field(description="the stock is kept in this many items (flash sales); stock is their sum")
     rev: int
     redeemed: int
 
@@ -294,8 +302,37 @@ class Redemption(Answer):
     balance: int
 
 
+# ----- points as money at checkout ----------------------------------------------------------------
+
+
+class CheckoutQuote(Answer):
+    amount_fen: int
+    points_per_yuan: int = Field(description="the member's tier rate: points worth 1 CNY")
+    max_points: int = Field(description="the most points this order may take (whole yuan); 0: none")
+    max_value_fen: int
+    min_points: int = Field(description="the fewest points an order may take, in whole yuan at this rate")
+    balance: int = Field(description="points the member can spend now")
+
+
+class PointHold(Answer):
+    hold_id: str
+    order_id: str
+    amount_fen: int
+    points: int
+    value_fen: int = Field(description="what the held points pay of the order")
+    status: Literal["held"]
+    expires_at: dt.datetime = Field(description="not captured by then, the points go back")
+    balance: int
+
+
+class PointHoldEnded(Answer):
+    hold_id: str
+    status: Literal["released", "lapsed", "held"] = Field(description="held: its time is not over (the sweep's answer)")
+    balance: int
+
+
 # The member's answers; answer_models_ops.py has the operators' and partners' (and all of MODELS).
 MEMBER_MODELS: tuple[type[BaseModel], ...] = (
     ErrorEnvelope, GatewayRefusal, Account, Ledger, Adjustment, Earned, ActionCredited, CheckIn, CheckinCalendar,
-    Makeup, MemberCatalog, Catalog, Reward, Redemption,
+    Makeup, MemberCatalog, Catalog, Reward, Redemption, CheckoutQuote, PointHold, PointHoldEnded,
 )

@@ -119,7 +119,7 @@ MODELS: tuple[type[BaseModel], ...] = (
 
 # The program document's local times (a campaign's window, in the program's time zone, never with
 # an offset): pydantic documents every datetime as an RFC 3339 date-time, which has one.
-LOCAL_TIMES = {"Campaign": ("starts_at", "ends_at")}
+LOCAL_TIMES = {"Campaign": ("starts_at", "ends_at"), "Reward": ("starts_at", "ends_at")}
 LOCAL_TIME = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$",
               "description": "a local time of the program's time zone, without offset (YYYY-MM-DDTHH:MM:SS)"}
 
@@ -130,7 +130,12 @@ def schemas() -> dict[str, Any]:
     defs: dict[str, Any] = top.get("$defs", {})
     for name, fields in LOCAL_TIMES.items():
         for field in fields:
-            if defs[name]["properties"][field].get("format") != "date-time":
+            documented = defs[name]["properties"][field]
+            # A nullable one is anyOf [date-time, null]: its date-time is what becomes a local time.
+            options = documented.get("anyOf", [documented])
+            if not any(option.get("format") == "date-time" for option in options):
                 raise ValueError(f"{name}.{field} is no longer documented as a date-time: see LOCAL_TIMES")
-            defs[name]["properties"][field] = {**LOCAL_TIME, "title": defs[name]["properties"][field]["title"]}
+            local = [LOCAL_TIME if option.get("format") == "date-time" else option for option in options]
+            defs[name]["properties"][field] = {**({"anyOf": local} if "anyOf" in documented else LOCAL_TIME),
+                                               **{k: v for k, v in documented.items() if k in ("title", "description")}}
     return defs

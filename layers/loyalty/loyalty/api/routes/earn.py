@@ -32,5 +32,6 @@ def post_earn(
     items = [OrderLine(i.amount_fen, i.category, i.sku) for i in body.items] if body.items else None
     receipt = earn_order(wiring(), program_id=program, member=member_id, order_id=body.order_id,
                          amount_fen=body.amount_fen, items=items, paid_at=body.paid_at, now=now,
-                         source=f"admin:{actor}", idempotency_key=idempotency_key)
+                         source=f"admin:{actor}", idempotency_key=idempotency_key,
+                         point_hold_id=body.point_hold_id)
     return json_response(receipt.status, receipt.body)

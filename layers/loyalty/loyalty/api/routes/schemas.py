@@ -90,6 +90,9 @@ def refuse_future(model: BaseModel, now: dt.datetime) -> None:
 MemberId = Annotated[str, Field(pattern=MEMBER_ID)]
 OrderId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")]
 Fen = Annotated[int, Field(ge=0, le=100_000_000_00)]
+# A point hold's id: a ULID (what services/holds.py gives), in Crockford's base 32.
+HOLD_ID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
+HoldId = Annotated[str, Field(pattern=HOLD_ID)]
 
 
 class Body(BaseModel):
@@ -107,6 +110,13 @@ class EarnBody(Body):
     amount_fen: Fen
     items: list[OrderItem] | None = Field(default=None, max_length=200)
     paid_at: Instant | None = None
+    point_hold_id: HoldId | None = Field(default=None, description="the member's point hold this order captures")
+
+
+class PointHoldBody(Body):
+    order_id: OrderId
+    amount_fen: Fen = Field(description="the whole order's amount")
+    points: int = Field(ge=1, le=1_000_000_000)
 
 
 class AdjustmentBody(Body):

@@ -1,0 +1,214 @@
+"""Points as money at checkout (积分抵现): the quote, the hold that reserves points for an order,
+its release by the member, and its lapse (the `point_holds` sweep, every minute). The capture is
+part of the paid order's earn (services/earn.py), in the same transaction.
+
+Every hold is one member write: the points leave the balance (and the lots that expire first)
+into ``held``, the hold rides on the account item while active, and its record (POINTHOLD#)
+enters the due index at its expiry. Ending a hold (capture, release, lapse) conditions on the
+record still being held, so one hold ends exactly once whichever of them comes first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from ulid import ULID
+
+from ..domain import cash_out
+from ..domain.account import Account, MemberState
+from ..domain.cash_out import ACTIVE_HOLDS, Hold, active_holds, hold_for_order, restored_lots
+from ..domain.earn import OrderLine, check_order
+from ..domain.errors import HoldNotActive, LimitReached, NotFound
+from ..domain.lots import allocate, spendable
+from ..domain.program import Program
+from ..domain.tiers import open_account
+from . import sweeps
+from .credit import lot_writes
+from .ports import HoldStatus, HoldWrite, LotWrite
+from .wiring import Wiring
+from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
+
+SWEEP = "point_holds"
+# Active holds ride on the account item (about 250 bytes each): a member has one or two at a
+# checkout; more is a script, and the item must stay far below DynamoDB's 400 KB.
+MAX_ACTIVE_HOLDS = 20
+NO_BALANCE_LIMIT = 10**18  # a quote of the order alone (its share), before the member's points
+
+
+def checkout_quote(svc: Wiring, program_id: str, member: str, amount_fen: int, now: dt.datetime) -> dict[str, Any]:
+    """What the member may use on an order of ``amount_fen`` (one read: the account and its lots)."""
+    check_order(amount_fen, None)
+    program = svc.programs.get(program_id)
+    state = svc.store.load_member(program_id, member, with_pending=False)
+    account = open_account(state.account, program, now)
+    points = spendable(state.lots, program.local_date(now))
+    return cash_out.quote(program, program.tier(account.tier), amount_fen, points).body()
+
+
+def place_hold(svc: Wiring, *, program_id: str, member: str, order_id: str, amount_fen: int, points: int,
+               idempotency_key: str, now: dt.datetime) -> Receipt:
+    """201 with the hold. 422 for points the order cannot take (whole yuan, minimum, its share),
+    409 INSUFFICIENT_POINTS beyond what the member can spend, 409 LIMIT_REACHED when the order
+    has an active hold already (one per order) or the member has MAX_ACTIVE_HOLDS."""
+    check_order(amount_fen, None)
+    program = svc.programs.get(program_id)
+    request_key = f"hold:{idempotency_key}"
+    payload = {"order_id": order_id, "amount_fen": amount_fen, "points": points}
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        today = program.local_date(now)
+        held = active_holds(account)
+        existing = hold_for_order(account, order_id)
+        if existing is not None:
+            raise LimitReached("this order has an active hold; release it first",
+                               {"order_id": order_id, "hold_id": existing.hold_id})
+        if len(held) >= MAX_ACTIVE_HOLDS:
+            raise LimitReached("too many active holds", {"limit": MAX_ACTIVE_HOLDS})
+        order_share = cash_out.quote(program, program.tier(account.tier), amount_fen, NO_BALANCE_LIMIT)
+        value_fen = order_share.value_of(points)
+        draws = allocate(state.lots, points, today)
+        hold = Hold(hold_id=hold_id_of(program_id, member, idempotency_key, now), order_id=order_id, amount_fen=amount_fen, points=points,
+                    value_fen=value_fen, expires_at=cash_out.hold_expiry(program, now),
+                    lots=tuple((d.expires_on, d.take) for d in draws))
+        book = EntryBuilder(now, account.balance, request_key)
+        book.add("hold", -points, "points held for an order", order_id, tuple((d, -p) for d, p in hold.lots),
+                 hold_id=hold.hold_id, value_fen=value_fen)
+        after = ACTIVE_HOLDS.write(account, {**held, hold.hold_id: hold}).evolve(
+            balance=account.balance - points, held=account.held + points)
+        return Decision(after=after, status=201, body={**hold.view("held"), "balance": after.balance},
+                        lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
+                        entries=book.entries, holds=[HoldWrite(hold, "held")])
+
+    return write_member(svc, program=program_id, member=member, request_key=request_key, payload=payload,
+                        now=now, decide=decide)
+
+
+def hold_id_of(program_id: str, member: str, idempotency_key: str, now: dt.datetime) -> str:
+    """A ULID whose random part is the digest of the request: ids sort by time like every other,
+    and the same request names the same hold (a sample event can name the hold it releases)."""
+    millis = int(now.timestamp() * 1000).to_bytes(6, "big")
+    digest = hashlib.sha256(f"{program_id}/{member}/{idempotency_key}".encode()).digest()[:10]
+    return str(ULID.from_bytes(millis + digest))
+
+
+def release_hold(svc: Wiring, *, program_id: str, member: str, hold_id: str, now: dt.datetime,
+                 first_read: MemberState | None = None, lapse: bool = False) -> Receipt:
+    """The member gives the points back (``lapse``: the sweep, once the hold's time is over). A
+    hold that ended already answers how it ended (200), a captured one 409 HOLD_NOT_ACTIVE, one
+    that is not this member's 404."""
+    program = svc.programs.get(program_id)
+    status: HoldStatus = "lapsed" if lapse else "released"
+    key = f"hold:{hold_id}:{status}"
+    payload = {"hold_id": hold_id, "event": status}
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        hold = active_holds(account).get(hold_id)
+        if hold is None:
+            ended = ended_status(svc, program_id, member, hold_id)
+            if ended == "captured" and not lapse:
+                raise HoldNotActive("the order was paid with these points", {"hold_id": hold_id, "status": ended})
+            answer_nothing_left_to_do(key, payload, {"hold_id": hold_id, "status": ended, "balance": account.balance})
+        if lapse and hold.is_live(now):
+            answer_nothing_left_to_do(key, payload, {"hold_id": hold_id, "status": "held", "balance": account.balance})
+        return _give_back(program, state, hold, now, key, status)
+
+    return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
+                        decide=decide, first_read=first_read)
+
+
+def ended_status(svc: Wiring, program_id: str, member: str, hold_id: str) -> str:
+    """How a hold that is no longer active ended; 404 when the member never had it."""
+    record = svc.store.get_hold(program_id, member, hold_id)
+    if record is None:
+        raise NotFound("no such hold", {"hold_id": hold_id})
+    return str(record["status"])
+
+
+def refuse_capture(svc: Wiring, program_id: str, member: str, hold_id: str, order_id: str,
+                   hold: Hold | None, now: dt.datetime) -> HoldNotActive:
+    """Why the paid order ``order_id`` cannot capture ``hold_id``."""
+    if hold is None:
+        try:
+            status = ended_status(svc, program_id, member, hold_id)
+        except NotFound:
+            status = "unknown"
+        return HoldNotActive("the point hold is not active", {"hold_id": hold_id, "status": status})
+    if hold.order_id != order_id:
+        return HoldNotActive("the point hold is for another order", {"hold_id": hold_id, "order_id": hold.order_id})
+    return HoldNotActive("the point hold has lapsed", {"hold_id": hold_id, "status": "lapsed",
+                                                       "expires_at": hold.expires_at.isoformat()})
+
+
+@dataclass(frozen=True)
+class Capture:
+    """What a paid order's capture of its hold leaves for the earn: the account (points spent),
+    the cash part the order earns on, its lines scaled to it, and the answer's extra fields."""
+
+    account: Account
+    cash_fen: int
+    items: list[OrderLine] | None
+    body: dict[str, Any]
+    writes: list[HoldWrite]
+    points_paid: int = 0
+    paid_lots: tuple[tuple[dt.date, int], ...] = ()
+
+
+def capture(svc: Wiring, program_id: str, account: Account, book: EntryBuilder, *, order_id: str,
+            amount_fen: int, items: list[OrderLine] | None, hold_id: str | None, now: dt.datetime) -> Capture:
+    """Inside the order's earn: spend the held points (a ``release`` back to their lots and a
+    ``redeem`` out of them again, so the ledger shows the points spent on the order and no lot
+    is written), and say what the order earns on."""
+    if hold_id is None:
+        return Capture(account, amount_fen, items, {}, [])
+    hold = active_holds(account).get(hold_id)
+    if hold is None or hold.order_id != order_id or not hold.is_live(now):
+        raise refuse_capture(svc, program_id, account.member, hold_id, order_id, hold, now)
+    cash_fen, lines = cash_out.cash_part(amount_fen, items, hold.value_fen)
+    book.add("release", hold.points, "held points applied to the order", order_id, hold.lots, hold_id=hold_id)
+    book.add("redeem", -hold.points, "points paid for the order", order_id, tuple((d, -p) for d, p in hold.lots),
+             hold_id=hold_id, value_fen=hold.value_fen)
+    rest = {other: h for other, h in active_holds(account).items() if other != hold_id}
+    after = ACTIVE_HOLDS.write(account, rest).evolve(held=account.held - hold.points,
+                                                     redeemed=account.redeemed + hold.points)
+    body = {"point_hold_id": hold_id, "points_paid": hold.points, "value_fen": hold.value_fen, "cash_fen": cash_fen}
+    return Capture(after, cash_fen, lines, body, [HoldWrite(hold, "captured")], hold.points, hold.lots)
+
+
+def _give_back(program: Program, state: MemberState, hold: Hold, now: dt.datetime, key: str,
+               status: HoldStatus) -> Decision:
+    account = open_account(state.account, program, now)
+    back = restored_lots(hold.lots, program.local_date(now), program.cash_out.refund_validity_days)
+    book = EntryBuilder(now, account.balance, key)
+    reason = "hold lapsed: points back" if status == "lapsed" else "hold released: points back"
+    book.add("release", hold.points, reason, hold.order_id, tuple(back), hold_id=hold.hold_id)
+    rest = {hold_id: h for hold_id, h in active_holds(account).items() if hold_id != hold.hold_id}
+    after = ACTIVE_HOLDS.write(account, rest).evolve(balance=account.balance + hold.points,
+                                                     held=account.held - hold.points)
+    return Decision(after=after, body={"hold_id": hold.hold_id, "status": status, "balance": after.balance},
+                    lots=lot_writes(state.lots, back), entries=book.entries, holds=[HoldWrite(hold, status)])
+
+
+def lapse_due(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:
+    """Sweep step: give back every hold of the member whose time is over."""
+    state = svc.store.load_member(program_id, member, with_pending=False)
+    first: MemberState | None = state
+    lapsed = points = 0
+    for hold in sorted(active_holds(state.account).values(), key=lambda h: (h.expires_at, h.hold_id)):
+        if hold.is_live(now):
+            continue
+        receipt = release_hold(svc, program_id=program_id, member=member, hold_id=hold.hold_id, now=now,
+                               first_read=first, lapse=True)
+        first = None
+        if not receipt.replayed and receipt.body.get("status") == "lapsed":
+            lapsed += 1
+            points += hold.points
+    return {"member": member, "lapsed": lapsed, "points": points}
+
+
+sweeps.register(sweeps.SweepKind(name=SWEEP, due_kind="HOLD", process=lapse_due, local_time=dt.time(0, 0),
+                                 continuous=True))

@@ -1,0 +1,104 @@
+"""Point holds (积分抵现) under races, real threads against the locked engine: a hold ends exactly
+once (captured or given back, never both, never neither), and one order gets one active hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from loyalty.services import earn, holds
+from loyalty.services.wiring import Wiring
+from loyalty.store import keys
+
+from ..support.clock import ORDINARY_NOON
+from ..support.locked_dynamodb import LockedDynamoDB
+from .ledger import read_books
+from .test_races import fund, report
+from .threads import Outcome, as_client, race
+
+pytestmark = pytest.mark.concurrency
+
+ORDER_FEN = 20_000
+
+
+def hold_records(svc: Wiring, member: str) -> list[dict[str, Any]]:
+    client = svc.store.client  # type: ignore[attr-defined]
+    return [item for item in client.query(
+        TableName=svc.settings.table_name, KeyConditionExpression="PK = :pk AND begins_with(SK, :h)",
+        ExpressionAttributeValues={":pk": keys.member_pk("demo", member), ":h": keys.HOLD_PREFIX},
+        ConsistentRead=True)["Items"]]
+
+
+def assert_held_books(svc: Wiring, member: str) -> None:
+    """balance = lots = ledger; held = what hold entries took less what release entries gave back
+    (a capture releases and redeems) = the points of the records still held; and what redeem
+    entries spent = the points of the captured records."""
+    books = read_books(svc, member)
+    books.assert_consistent()
+    held = int(books.account["held"]) if books.account else 0
+    moved = -sum(int(e["points"]) for e in books.entries if e["type"] in ("hold", "release"))
+    spent = -sum(int(e["points"]) for e in books.entries if e["type"] == "redeem")
+    captured = sum(int(r["points"]) for r in hold_records(svc, member) if r["status"] == "captured")
+    still_held = sum(int(r["points"]) for r in hold_records(svc, member) if r["status"] == "held")
+    assert held == still_held == moved and spent == captured, (held, still_held, moved, spent, captured)
+
+
+def test_a_capture_racing_the_lapse_sweep_of_its_hold_ends_it_once_captured_or_given_back(
+    locked_svc: Wiring, engine: LockedDynamoDB
+) -> None:
+    svc = locked_svc
+    contended = engine.app.contended
+    outcomes: list[Outcome] = []
+    ends: list[str] = []
+    for round_ in range(6):
+        member = f"buyer{round_}"
+        fund(svc, member, 6_000)
+        placed = holds.place_hold(svc, program_id="demo", member=member, order_id="o-1", amount_fen=ORDER_FEN,
+                                  points=5_000, idempotency_key="h1", now=ORDINARY_NOON)
+        expires = dt.datetime.fromisoformat(placed.body["expires_at"])
+        # The capture just in time, the sweep just after: each would win alone.
+        capture_at, lapse_at = expires - dt.timedelta(milliseconds=1), expires + dt.timedelta(seconds=1)
+
+        def work(i: int, member: str = member, hold_id: str = placed.body["hold_id"],
+                 capture_at: dt.datetime = capture_at, lapse_at: dt.datetime = lapse_at) -> Outcome:
+            if i == 0:
+                return as_client(lambda: earn.earn_order(
+                    svc, program_id="demo", member=member, order_id="o-1", amount_fen=ORDER_FEN, items=None,
+                    now=capture_at, point_hold_id=hold_id))
+            return as_client(lambda: holds.release_hold(svc, program_id="demo", member=member, hold_id=hold_id,
+                                                        now=lapse_at, lapse=True))
+
+        round_outcomes = race(2, work)
+        outcomes += round_outcomes
+        statuses = {r["status"] for r in hold_records(svc, member)}
+        assert len(statuses) == 1 and statuses <= {"captured", "lapsed"}, statuses
+        ends += statuses
+        capture, lapse = round_outcomes
+        if "captured" in statuses:
+            assert capture.receipt is not None and lapse.receipt is not None
+            assert lapse.receipt.body["status"] == "captured"
+        else:
+            assert capture.code == "HOLD_NOT_ACTIVE", capture
+        assert_held_books(svc, member)
+    report("capture vs lapse", outcomes, engine, contended)
+    print(f"ends: {sorted(ends)}")
+
+
+def test_holds_for_one_order_placed_at_once_leave_exactly_one_active(locked_svc: Wiring, engine: LockedDynamoDB) -> None:
+    svc = locked_svc
+    contended = engine.app.contended
+    fund(svc, "m1", 20_000)
+
+    def work(i: int) -> Outcome:
+        return as_client(lambda: holds.place_hold(svc, program_id="demo", member="m1", order_id="o-1",
+                                                  amount_fen=ORDER_FEN, points=1_000, idempotency_key=f"h{i}",
+                                                  now=ORDINARY_NOON))
+
+    outcomes = race(8, work)
+    assert sum(o.receipt is not None for o in outcomes) == 1, outcomes
+    assert {o.code for o in outcomes if o.receipt is None} == {"LIMIT_REACHED"}
+    assert [r["status"] for r in hold_records(svc, "m1")] == ["held"]
+    assert_held_books(svc, "m1")
+    report("one order, 8 holds", outcomes, engine, contended)
