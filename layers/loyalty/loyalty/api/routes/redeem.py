@@ -31,7 +31,7 @@ def get_rewards() -> dict[str, Any]:
 @router.post("/v1/me/redemptions", summary="Redeem a reward",
              responses=of(success(201, "Redemption", "Redeemed (the same key again: this answer again)"),
                           *TOKEN, "TIER_REQUIRED", *BODY, *KEYED, "INSUFFICIENT_POINTS", "OUT_OF_STOCK",
-                          "LIMIT_REACHED"))
+                          "LIMIT_REACHED", "NOT_STARTED", "ENDED"))
 def post_redemption(body: RedemptionBody, idempotency_key: IdempotencyKey) -> Any:
     program, member = member_of(router)
     receipt = rewards.redeem(wiring(), program_id=program, member=member, reward_id=body.reward_id,
