@@ -304,11 +304,50 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     LedgerMachine.holds_ended = {}
     run_state_machine_as_test(
         LedgerMachine,
-        settings=settings(max_examples=15, stateful_step_count=25, deadline=None,
+        # Derandomized: the same sequences on every run, so the check below that every way a hold
+        # ends (and a refund of its order) was exercised cannot pass on one run and fail the next.
+        settings=settings(max_examples=15, stateful_step_count=25, deadline=None, derandomize=True,
                           suppress_health_check=[HealthCheck.too_slow]),
     )
     assert LedgerMachine.books_checked >= 15  # the books were read back after steps of every example
-    assert set(LedgerMachine.holds_ended) == {"released", "captured", "lapsed", "refunded"}, LedgerMachine.holds_ended
+    assert sum(LedgerMachine.holds_ended.values()) >= 5, LedgerMachine.holds_ended  # holds were placed and ended
+
+
+class Draws:
+    """Stands in for hypothesis' data() in a fixed sequence of the machine's rules."""
+
+    def __init__(self, *values: object) -> None:
+        self.values = list(values)
+
+    def draw(self, strategy: object) -> object:
+        return self.values.pop(0)
+
+
+def test_every_way_a_hold_ends_and_a_refund_of_its_order_keeps_the_books_balanced_step_by_step() -> None:
+    # given: the machine of the random test, driven through each rule of point holds in turn
+    LedgerMachine.holds_ended = {}
+    machine = LedgerMachine()
+    try:
+        steps = [lambda: machine.hold_points_for_an_order("m1", 3),
+                 lambda: machine.release_a_hold(Draws(*machine.held)),  # type: ignore[arg-type]
+                 lambda: machine.hold_points_for_an_order("m2", 5),
+                 lambda: machine.pay_the_order_of_a_hold(Draws(*machine.held), cash_fen=1_000),  # type: ignore[arg-type]
+                 lambda: machine.refund_part_of_an_order_paid_with_points(
+                     Draws(*machine.paid_with_points, 700)),  # type: ignore[arg-type]
+                 lambda: machine.refund_part_of_an_order_paid_with_points(
+                     Draws(*machine.paid_with_points, 800)),  # type: ignore[arg-type]
+                 lambda: machine.hold_points_for_an_order("m3", 2),
+                 lambda: machine.the_lapse_sweep_runs_a_while_later(31),
+                 lambda: machine.replay_an_earlier_request(Draws(*machine._remembered()[:1]))]  # type: ignore[arg-type]
+        for step in steps:
+            # when: each step; then: the books balance after it
+            step()
+            machine.the_books_balance()
+        assert LedgerMachine.holds_ended == {"released": 1, "captured": 1, "refunded": 2, "lapsed": 1}
+        [(_, fen, points, refunded, returned)] = machine.paid_with_points.values()
+        assert (fen, refunded) == (1_500, 1_500) and returned == points == 500  # refunded in full: all back
+    finally:
+        machine.teardown()
 
 
 def test_given_a_redemption_spent_the_last_points_when_it_is_replayed_then_it_gets_the_first_answer_not_insufficient(
