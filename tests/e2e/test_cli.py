@@ -62,7 +62,7 @@ def test_sweep_hands_the_sweeps_function_the_event_for_the_given_program_and_day
 
 def test_sweep_of_an_unknown_name_says_which_sweeps_exist(cli_env: Local, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sweep", "fade", "--date", "2027-01-31"]) == 1
-    assert "known: expiry, expiry_reminders, pending, tier_review" in capsys.readouterr().err
+    assert "known: expiry, expiry_reminders, pending, point_holds, tier_review" in capsys.readouterr().err
 
 
 def test_commands_that_need_the_stack_say_how_to_start_it(tmp_path: object, monkeypatch: pytest.MonkeyPatch,
