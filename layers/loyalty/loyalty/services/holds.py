@@ -130,7 +130,7 @@ def ended_status(svc: Wiring, program_id: str, member: str, hold_id: str) -> str
 
 
 def refuse_capture(svc: Wiring, program_id: str, member: str, hold_id: str, order_id: str,
-                   hold: Hold | None, now: dt.datetime) -> HoldNotActive:
+                   hold: Hold | None) -> HoldNotActive:
     """Why the paid order ``order_id`` cannot capture ``hold_id``."""
     if hold is None:
         try:
@@ -167,7 +167,7 @@ def capture(svc: Wiring, program_id: str, account: Account, book: EntryBuilder, 
         return Capture(account, amount_fen, items, {}, [])
     hold = active_holds(account).get(hold_id)
     if hold is None or hold.order_id != order_id or not hold.is_live(now):
-        raise refuse_capture(svc, program_id, account.member, hold_id, order_id, hold, now)
+        raise refuse_capture(svc, program_id, account.member, hold_id, order_id, hold)
     cash_fen, lines = cash_out.cash_part(amount_fen, items, hold.value_fen)
     book.add("release", hold.points, "held points applied to the order", order_id, hold.lots, hold_id=hold_id)
     book.add("redeem", -hold.points, "points paid for the order", order_id, tuple((d, -p) for d, p in hold.lots),

@@ -103,7 +103,7 @@ def refund_order(
         # Points the order was paid with come back first, by the refund's share (积分抵现).
         returned = returned_share(sale.points_paid, sale.amount_fen, share.refunded_fen, sale.points_returned)
         back = restored_lots(tuple(returned_lots(sale.paid_lots, sale.points_returned, sale.points_returned + returned)),
-                             today, program.cash_out.refund_validity_days)
+                             today, program.cash_out.refund_validity_days) if returned else []
         if returned:
             book.add("refund", returned, "order refunded: points paid come back", order_id, tuple(back),
                      order_id=order_id, refund_id=refund_id, refund_fen=amount_fen)

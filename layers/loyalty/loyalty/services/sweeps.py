@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ..domain.errors import ValidationFailed
 from ..domain.schedule import due_day
@@ -88,10 +89,6 @@ def due_instant(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def program_day(svc: Wiring, program_id: str, now: dt.datetime) -> dt.date:
-    return svc.programs.get(program_id).local_date(now)
-
-
 def sweep_date(svc: Wiring, program_id: str, date: str | None, now: dt.datetime) -> dt.date:
     if date:
         try:
@@ -110,7 +107,9 @@ def run_schedule(svc: Wiring, *, sweeps: list[str], now: dt.datetime,
     programs = svc.registry.programs()
     for program in programs:
         for kind in kinds:
-            day = (program_day(svc, program.program, now) if kind.continuous
+            # A continuous sweep's day is the program's local day, from the registry's zone: a run
+            # every minute loads no program document.
+            day = (now.astimezone(ZoneInfo(program.timezone)).date() if kind.continuous
                    else due_day(now, program.timezone, kind.local_time, program.swept.get(kind.name)))
             if day is not None:
                 messages.append({"type": "program", "sweep": kind.name, "program": program.program,
