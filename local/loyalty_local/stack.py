@@ -59,6 +59,9 @@ class Settings:
     # Invocations running at once across all functions (MiniStack's LAMBDA_ACCOUNT_CONCURRENCY);
     # beyond it the API answers 429, as AWS does at an account's limit. None: MiniStack's default.
     lambda_concurrency: int | None = None
+    # False deploys the sweeps' schedules DISABLED (template parameter Schedules): the e2e suites
+    # start each sweep themselves, and a schedule firing mid-test would write under a request.
+    schedules: bool = True
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -326,7 +329,8 @@ class LocalStack:
         return client(service, self.settings.gateway_url, self.settings.region)
 
     def parameters(self) -> dict[str, str]:
-        return {"JwtIssuer": self.issuer.url, "JwtAudience": AUDIENCE, "LogLevel": self.settings.log_level}
+        return {"JwtIssuer": self.issuer.url, "JwtAudience": AUDIENCE, "LogLevel": self.settings.log_level,
+                "Schedules": "ENABLED" if self.settings.schedules else "DISABLED"}
 
     def deploy(self) -> Endpoints:
         """Package, transform, expand and create or update the stack; unchanged -> nothing sent."""

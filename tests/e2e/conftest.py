@@ -139,7 +139,7 @@ def unique(prefix: str) -> str:
 @pytest.fixture(scope="session")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
     settings = Settings(local_dir=tmp_path_factory.mktemp("local-stack"), gateway_port=free_port(),
-                        issuer_port=free_port(), lambda_concurrency=LAMBDA_CONCURRENCY)
+                        issuer_port=free_port(), lambda_concurrency=LAMBDA_CONCURRENCY, schedules=False)
     stack = LocalStack(settings)
     endpoints = stack.start()
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from loyalty_local.stack import LocalStack, Settings, free_port, http_json
 
-from .conftest import LAMBDA_CONCURRENCY, unique
+from .conftest import LAMBDA_CONCURRENCY, Local, unique
 from .workspace import clone_working_tree
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -57,6 +57,8 @@ def test_data_survives_a_restart_and_only_a_changed_function_is_redeployed(tmp_p
         # MiniStack drops the template's TimeToLiveSpecification; the deploy sets it.
         ttl = stack.aws("dynamodb").describe_time_to_live(TableName=endpoints.table_name)["TimeToLiveDescription"]
         assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "ttl")
+        # make run's stack fires the sweeps on their schedules, as a deployed one does.
+        assert schedule_states(stack) == {"ENABLED"}
 
         # when: one function's code changes; then: that function alone is redeployed
         lam = stack.aws("lambda")
@@ -76,3 +78,13 @@ def test_data_survives_a_restart_and_only_a_changed_function_is_redeployed(tmp_p
             assert response.headers["x-redeployed"] == "yes"
     finally:
         stack.stop()
+
+
+def schedule_states(stack: LocalStack) -> set[str]:
+    listed = stack.aws("scheduler").list_schedules()["Schedules"]
+    return {s["State"] for s in listed if s["Name"].startswith(stack.settings.stack_name)}
+
+
+def test_the_e2e_stack_keeps_its_schedules_disabled_so_no_sweep_runs_under_a_test(local: Local) -> None:
+    # The suites start each sweep themselves; one firing mid-request would look like its write.
+    assert schedule_states(local.stack) == {"DISABLED"}

@@ -279,6 +279,7 @@ def test_given_a_scheduled_function_then_it_has_hourly_utc_schedules_its_own_que
     schedules = [e["Properties"] for e in events.values() if e["Type"] == "ScheduleV2"]
     assert schedules
     for schedule in schedules:
+        assert schedule["State"] == {"Ref": "Schedules"}, schedule  # a test stack deploys them DISABLED
         if set(json.loads(schedule["Input"])["sweeps"]) <= EVERY_MINUTE:
             assert schedule["ScheduleExpression"] == "rate(1 minute)", schedule
             continue
