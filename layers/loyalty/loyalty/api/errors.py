@@ -18,6 +18,7 @@ STATUS: dict[str, int] = {
     "ENDED": 409,
     "CONFLICT": 409,
     "HOLD_NOT_ACTIVE": 409,
+    "CAP_REACHED": 409,
     "VALIDATION_FAILED": 422,
     "IDEMPOTENCY_KEY_REUSED": 422,
     "RATE_LIMITED": 429,

@@ -63,6 +63,12 @@ class LimitReached(LoyaltyError):
     code = "LIMIT_REACHED"
 
 
+class CapReached(LoyaltyError):
+    """A limit on points over a period (a member's gifts in a day) that this request would pass."""
+
+    code = "CAP_REACHED"
+
+
 class Conflict(LoyaltyError):
     code = "CONFLICT"
 
