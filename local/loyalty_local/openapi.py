@@ -20,10 +20,11 @@ from loyalty.api.routes import (
     partners,
     redeem,
     tiers,
+    transfers,
 )
 
 ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router, partner_webhooks.router,
-           partners.admin_router, checkin.router, actions.router]
+           partners.admin_router, checkin.router, actions.router, transfers.router]
 
 # Powertools documents a 422 of its own ({"detail": [...]}) on every route, ours is the envelope;
 # and a response validation error no route of ours is set to answer.

@@ -16,7 +16,7 @@ from ..support.events import call, event_file
 from ..support.template import ROOT, template
 from . import api
 
-HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem"]
+HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers"]
 FILES = sorted(f"{p.parent.name}/{p.name}" for fn in HTTP_FUNCTIONS for p in (ROOT / "events" / fn).glob("*.json"))
 
 
@@ -34,10 +34,11 @@ def template_routes(function_dir: str) -> set[str]:
 
 @pytest.fixture
 def demo_world(svc: Wiring) -> None:
-    """The demo catalog, and m1 at gold with 5,500 points."""
+    """The demo catalog, m1 at gold with 5,500 points, and m1's friend m2 (the transfer sample's receiver)."""
     for reward in yaml.safe_load((ROOT / "programs" / "demo-catalog.yaml").read_text()):
         assert api.create_reward(reward.pop("id"), reward.pop("points"), **reward)[0] == 201
     assert api.earn("m1", "seed", 500_000)[1]["balance"] == 5500
+    assert api.earn("m2", "seed", 10_000)[0] == 200
 
 
 def test_given_the_events_folder_then_every_http_route_of_the_template_has_an_event() -> None:

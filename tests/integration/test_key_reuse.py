@@ -15,7 +15,7 @@ from loyalty_local.openapi import openapi_document
 
 from ..conftest import snapshot
 from ..support.events import call, http_event, member_claims
-from . import api
+from . import api, transfers_api
 from .api import PAID_AT, error_code
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -47,6 +47,14 @@ def _rich_member() -> None:
     assert api.adjust("m1", 10_000, key="funds")[0] == 201
 
 
+def _giver() -> None:
+    """m1 at silver (the demo's lowest giving tier) with 10,000 points; m2 and m3 have accounts."""
+    assert api.adjust("m1", 10_000, key="funds")[0] == 201
+    transfers_api.silver("m1")
+    for friend in ("m2", "m3"):
+        assert api.earn(friend, f"o-{friend}", 1_000)[0] == 200
+
+
 ROUTES = [
     Route("POST", "/v1/me/redemptions", "redeem", {"reward_id": "coffee", "quantity": 1},
           [{"reward_id": "coffee", "quantity": 2}, {"reward_id": "tea", "quantity": 1}],
@@ -57,6 +65,10 @@ ROUTES = [
                                                                        "points": 2_000},
            {"order_id": "o4", "amount_fen": 30_000, "points": 1_000}],
           member_route=True, prepare=_rich_member),
+    Route("POST", "/v1/me/transfers", "transfers", {"to_member_id": "m2", "points": 100},
+          [{"to_member_id": "m2", "points": 200}, {"to_member_id": "m3", "points": 100},
+           {"to_member_id": "m2", "points": 100, "message": "thanks"}],
+          member_route=True, prepare=_giver),
     Route("POST", "/v1/admin/members/{member_id}/adjustments", "account", {"points": 100, "reason": "goodwill"},
           [{"points": 200, "reason": "goodwill"}, {"points": 100, "reason": "another reason"}]),
     Route("POST", "/v1/admin/members/{member_id}/earn", "earn",

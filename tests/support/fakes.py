@@ -113,6 +113,18 @@ class InMemoryRepository:
         self._members[(program, member)] = part
         self.commits += 1
 
+    def commit_together(self, changes: list[MemberChange]) -> None:
+        # All or nothing: every change's conditions are checked by commit itself; the state
+        # before the first is put back when a later one fails.
+        saved = copy.deepcopy((self._members, self._rewards)), self.commits
+        try:
+            for change in changes:
+                self.commit(change)
+        except Exception:
+            (self._members, self._rewards), self.commits = saved
+            raise
+        self.commits = saved[1] + 1
+
     def find_applied(self, account: Account, key: str) -> StoredRequest | None:
         return self._partition(account.program, account.member).requests.get(key)
 

@@ -31,6 +31,7 @@ SUCCESS = {
     "PUT /v1/admin/partners/{partner_id}": {200, 201}, "POST /v1/admin/partners/{partner_id}/secret": {200},
     "POST /v1/partners/{partner_id}/webhooks": {200},
     "GET /v1/me/checkout-quote": {200}, "POST /v1/me/point-holds": {201}, "DELETE /v1/me/point-holds/{hold_id}": {200},
+    "POST /v1/me/transfers": {201},
 }
 
 

@@ -153,6 +153,23 @@ class CashOutRules(_Model):
                                       description="points refunded after their expiry day stay valid this long")
 
 
+class TransferRules(_Model):
+    """Points members give each other (积分赠送). Off unless the program turns it on: a gift is a
+    way to move points between accounts, which farms of accounts would use first."""
+
+    enabled: bool = False
+    min_points: int = Field(default=10, ge=1, le=limits.MAX_EARN_POINTS, description="fewest points one gift may give")
+    daily_limit_points: int = Field(default=2000, ge=1, le=limits.MAX_EARN_POINTS,
+                                    description="most points a member may give in one local day, all gifts")
+    min_tier: Code | None = Field(default=None, description="the lowest tier that may give (a tier code); none: every tier")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> TransferRules:
+        if self.min_points > self.daily_limit_points:
+            raise ValueError("min_points must not be above daily_limit_points: no gift could be given")
+        return self
+
+
 LadderDay = Annotated[int, Field(ge=1, le=366)]
 LadderPoints = Annotated[int, Field(ge=1, le=1_000_000)]
 
@@ -232,6 +249,7 @@ class Program(_Model):
     behaviours: BehaviourRules = BehaviourRules()
     refunds: RefundRules = RefundRules()
     cash_out: CashOutRules = CashOutRules()
+    transfers: TransferRules = TransferRules()
 
     @field_validator("timezone")
     @classmethod
@@ -256,6 +274,8 @@ class Program(_Model):
         codes = [t.code for t in self.tiers]
         if len(set(codes)) != len(codes):
             raise ValueError("tier codes must be unique")
+        if self.transfers.min_tier is not None and self.transfers.min_tier not in codes:
+            raise ValueError(f"transfers.min_tier {self.transfers.min_tier!r} is not a tier of the program")
         ids = [c.id for c in self.campaigns]
         if len(set(ids)) != len(ids):
             raise ValueError("campaign ids must be unique")

@@ -45,6 +45,9 @@ class Members(Protocol):
 
     def commit(self, change: MemberChange) -> None: ...
 
+    def commit_together(self, changes: list[MemberChange]) -> None:
+        """Several members' changes, all or nothing, each under its own conditions (a transfer)."""
+
     def find_applied(self, account: Account, key: str) -> StoredRequest | None: ...
 
     def find_second(self, account: Account, key: str) -> StoredRequest | None: ...

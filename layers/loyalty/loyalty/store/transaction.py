@@ -23,6 +23,33 @@ class MemberWrites:
     client: Any
 
     def commit(self, change: MemberChange) -> None:
+        ops, request_index, first_program_item, extra_index = self._ops(change)
+        transact(self.client, ops, request_index=request_index, first_program_item=first_program_item,
+                 extra_requests=extra_index)
+
+    def commit_together(self, changes: list[MemberChange]) -> None:
+        """Several members' changes as one TransactWriteItems, all or nothing (a transfer: the
+        sender's and the receiver's). Each keeps its own conditions (account version, lots), so
+        a change of either member since it was read cancels both. One of them at most carries a
+        request key; none writes a conditioned program item (stock...) or records extra keys: a
+        failure of those is told apart by its position, which a joint transaction does not keep."""
+        ops: list[dict[str, Any]] = []
+        request_index = -1
+        for change in changes:
+            own, own_request, first_program_item, extra = self._ops(change)
+            program_items = [next(iter(op.values())) for op in own[first_program_item:]]
+            if extra or any("ConditionExpression" in op for op in program_items):
+                raise ValueError("a joint commit writes no conditioned program item and records no extra keys")
+            if own_request >= 0:
+                if request_index >= 0:
+                    raise ValueError("a joint commit records one request key")
+                request_index = len(ops) + own_request
+            ops.extend(own)
+        transact(self.client, ops, request_index=request_index)
+
+    def _ops(self, change: MemberChange) -> tuple[list[dict[str, Any]], int, int, dict[int, str]]:
+        """The ops of one member's change, the index of its request record (-1: none), of its first
+        program item, and of each extra request record."""
         after = change.after
         pk = keys.member_pk(after.program, after.member)
         ops: list[dict[str, Any]] = []
@@ -93,8 +120,7 @@ class MemberWrites:
         if spilled:
             # Unconditional, and after the stock takes: their indexes stay the conflict's.
             ops.append({"Update": {"TableName": self.table_name, **requests.spill_op(pk, after.version, spilled)}})
-        transact(self.client, ops, request_index=request_index, first_program_item=first_program_item,
-                       extra_requests=extra_index)
+        return ops, request_index, first_program_item, extra_index
 
     def _account_op(self, pk: str, change: MemberChange, pointer: requests.Pointer | None = None) -> dict[str, Any]:
         item = {"PK": pk, "SK": keys.ACCOUNT, **_account_item(change.after)}

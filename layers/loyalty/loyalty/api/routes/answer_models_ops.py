@@ -13,6 +13,7 @@ from ...domain.program import Program
 from ...domain.tier_review import Outcome
 from ...services.partners import InboundEvent
 from .answer_models import MEMBER_MODELS, Absent, Answer, Cap
+from .answer_models_transfers import TRANSFER_MODELS
 from .answers import REF
 
 # ----- tiers and profile ----------------------------------------------------------------------------
@@ -113,7 +114,7 @@ class WebhookReceipt(Answer):
 
 
 MODELS: tuple[type[BaseModel], ...] = (
-    *MEMBER_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion, Partner, NewPartner,
+    *MEMBER_MODELS, *TRANSFER_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion, Partner, NewPartner,
     SecretRotated, WebhookReceipt,
 )
 

@@ -1,0 +1,10 @@
+"""Lambda `transfers`: the routes of loyalty.api.routes.transfers."""
+
+from loyalty.api.http import build_resolver, http_handler
+from loyalty.api.routes import transfers as routes
+from loyalty.services.settings import require_settings
+
+require_settings("TABLE_NAME")
+
+app = build_resolver([routes.router])
+handler = http_handler(app)
