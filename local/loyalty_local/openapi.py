@@ -15,6 +15,7 @@ from loyalty.api.routes import (
     answer_models_ops,
     answers,
     checkin,
+    donations,
     earn,
     partner_webhooks,
     partners,
@@ -24,7 +25,8 @@ from loyalty.api.routes import (
 )
 
 ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router, partner_webhooks.router,
-           partners.admin_router, checkin.router, actions.router, transfers.router]
+           partners.admin_router, checkin.router, actions.router, transfers.router,
+           donations.router, donations.admin_router]
 
 # Powertools documents a 422 of its own ({"detail": [...]}) on every route, ours is the envelope;
 # and a response validation error no route of ours is set to answer.

@@ -16,7 +16,7 @@ from ..support.events import call, event_file
 from ..support.template import ROOT, template
 from . import api
 
-HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers"]
+HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers", "donations"]
 FILES = sorted(f"{p.parent.name}/{p.name}" for fn in HTTP_FUNCTIONS for p in (ROOT / "events" / fn).glob("*.json"))
 
 
@@ -61,7 +61,10 @@ def test_given_a_kept_event_then_it_is_a_route_of_its_function_and_its_path_fill
 
 # A kept event that acts on what another one makes: that one is served first (the hold the
 # DELETE sample releases is the one the POST sample places: its id is the request's).
-BEFORE = {"redeem/delete-point-hold.json": "redeem/post-point-hold.json"}
+BEFORE = {"redeem/delete-point-hold.json": "redeem/post-point-hold.json",
+          # The donation and the settlement samples are about the project the PUT sample registers.
+          "donations/post-donation.json": "donations/put-charity-project.json",
+          "donations/get-project-donations.json": "donations/put-charity-project.json"}
 
 
 @pytest.mark.parametrize("name", FILES)

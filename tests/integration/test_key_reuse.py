@@ -15,7 +15,7 @@ from loyalty_local.openapi import openapi_document
 
 from ..conftest import snapshot
 from ..support.events import call, http_event, member_claims
-from . import api, transfers_api
+from . import api, donations_api, transfers_api
 from .api import PAID_AT, error_code
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -47,6 +47,12 @@ def _rich_member() -> None:
     assert api.adjust("m1", 10_000, key="funds")[0] == 201
 
 
+def _donor() -> None:
+    assert donations_api.put_project("trees")[0] == 201
+    assert donations_api.put_project("wells", name="Clean water", organization="Water Aid")[0] == 201
+    assert api.adjust("m1", 10_000, key="funds")[0] == 201
+
+
 def _giver() -> None:
     """m1 at silver (the demo's lowest giving tier) with 10,000 points; m2 and m3 have accounts."""
     assert api.adjust("m1", 10_000, key="funds")[0] == 201
@@ -56,6 +62,9 @@ def _giver() -> None:
 
 
 ROUTES = [
+    Route("POST", "/v1/me/donations", "donations", {"project_id": "trees", "points": 100},
+          [{"project_id": "trees", "points": 200}, {"project_id": "wells", "points": 100}],
+          member_route=True, prepare=_donor),
     Route("POST", "/v1/me/redemptions", "redeem", {"reward_id": "coffee", "quantity": 1},
           [{"reward_id": "coffee", "quantity": 2}, {"reward_id": "tea", "quantity": 1}],
           member_route=True, prepare=_rich_member),

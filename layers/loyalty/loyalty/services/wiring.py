@@ -14,6 +14,7 @@ from .ports import Repository
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from ..store.donations import CharityStore
     from ..store.partners import PartnerStore
     from ..store.registry import ProgramRegistry
 
@@ -53,6 +54,13 @@ class Wiring:
         from ..store.partners import PartnerStore
 
         return PartnerStore(self._table(), self.settings.partner_secrets_path)
+
+    @cached_property
+    def charity(self) -> CharityStore:
+        """Charity projects, their totals and their donations (积分捐赠)."""
+        from ..store.donations import CharityStore
+
+        return CharityStore(self._table())
 
     @cached_property
     def deliveries(self) -> WorkQueue:

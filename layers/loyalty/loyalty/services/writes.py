@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from ulid import ULID
 
 from ..domain.account import Account, EntryType, LedgerEntry, MemberState
+from ..domain.donations import Donation
 from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, ValidationFailed
 from ..domain.events import DomainEvent
 from ..domain.tiers import sweep_due_on
@@ -57,6 +58,7 @@ class Decision:
     stock_takes: list[StockTake] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
     holds: list[HoldWrite] = field(default_factory=list)
+    donations: list[Donation] = field(default_factory=list)
     # Domain events (detail-type, detail) published after the commit (tier changes are added
     # by announce() whatever the write); and a request key that depends on what was read
     # (e.g. the review date), used instead of the caller's.
@@ -241,6 +243,7 @@ def write_member(
             extra_requests=[(k, f) for k, f in _ALSO_RECORD.get() if k != request_key],
             sales=decision.sales,
             holds=decision.holds,
+            donations=decision.donations,
             written_at=int(now.timestamp()),
             lots_read=state.lots,
             lots_read_through=state.lots_through,

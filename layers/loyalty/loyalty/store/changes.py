@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from ..domain.account import Account, LedgerEntry, PendingLot
 from ..domain.cash_out import Hold
+from ..domain.donations import Donation
 from ..domain.lots import Lot
 from ..domain.refunds import SaleRecord
 from . import keys, requests
@@ -101,6 +102,8 @@ class MemberChange:
     extra_requests: list[tuple[str, str]] = field(default_factory=list)
     sales: list[SaleWrite] = field(default_factory=list)
     holds: list[HoldWrite] = field(default_factory=list)
+    # A donation's counter shard and record (store/donations.py), after the stock takes.
+    donations: list[Donation] = field(default_factory=list)
     written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
     # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
     lots_read: list[Lot] = field(default_factory=list)
@@ -134,7 +137,7 @@ class MemberChange:
         """Items of the TransactWriteItems this change becomes (DynamoDB allows 100)."""
         return (
             (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
-            + len(self.holds) + len(self.entries) + len(self.stock_takes) + len(self.extra_requests) + bool(self.request_log[1])
+            + len(self.holds) + len(self.entries) + len(self.stock_takes) + 2 * len(self.donations) + len(self.extra_requests) + bool(self.request_log[1])
         )
 
 

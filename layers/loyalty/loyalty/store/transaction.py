@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from ..domain.account import Account
 from . import keys, requests, summary
 from .changes import HoldWrite, LotWrite, MemberChange, PendingWrite, SaleWrite, StockTake
+from .donations import donation_ops
 from .errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
 from .items import NEVER, _account_item, _entry_item
 
@@ -116,6 +117,8 @@ class MemberWrites:
         first_program_item = len(ops)
         for take in change.stock_takes:
             ops.append({"Update": {"TableName": self.table_name, **stock_take_op(take)}})
+        for donation in change.donations:
+            ops.extend(donation_ops(self.table_name, after.program, after.member, donation))
         spilled = change.request_log[1]
         if spilled:
             # Unconditional, and after the stock takes: their indexes stay the conflict's.

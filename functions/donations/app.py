@@ -1,0 +1,10 @@
+"""Lambda `donations`: the routes of loyalty.api.routes.donations."""
+
+from loyalty.api.http import build_resolver, http_handler
+from loyalty.api.routes import donations as routes
+from loyalty.services.settings import require_settings
+
+require_settings("TABLE_NAME", "EVENT_BUS_NAME")
+
+app = build_resolver([routes.router, routes.admin_router])
+handler = http_handler(app)
