@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from bench.operations import ONE_READ_ONE_WRITE, Bench, Operation, Targets, register
-from loyalty.services import earn, holds
+from loyalty.domain.rewards import RewardSpec
+from loyalty.services import earn, holds, paid_redemptions, rewards
 from tests.support.events import http_event, member_claims
 
 ORDER_FEN = 20_000
@@ -67,4 +68,49 @@ register(Operation(
                                      point_hold_id=_HOLDS[f"capturer-{i}"]),
     targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=10),
     note="the paid order spends its hold and earns on its cash part, one transaction",
+))
+
+
+# ----- points + cash rewards (积分+现金) -------------------------------------------------------
+
+_REDEMPTIONS: dict[str, str] = {}
+
+
+def _cash_reward(b: Bench) -> None:
+    if b.svc.store.get_reward("demo", "bench-tumbler") is None:
+        rewards.create_reward(b.svc, "demo", "bench-tumbler",
+                              RewardSpec(name="Tumbler", points=2_000, stock=1_000_000, cash_fen=3_900))
+
+
+def _redeem_cash(b: Bench, member: str) -> str:
+    receipt = rewards.redeem(b.svc, program_id="demo", member=member, reward_id="bench-tumbler", quantity=1,
+                             idempotency_key="measured", now=b.now)
+    return str(receipt.body["redemption_id"])
+
+
+def _prepare_payers(prefix: str, *, redeemed: bool) -> object:
+    def prepare(b: Bench) -> None:
+        _cash_reward(b)
+        for i in range(b.runs):
+            b.fund(f"{prefix}-{i}", 10_000, key=f"{prefix}-fund")
+            if redeemed:
+                _REDEMPTIONS[f"{prefix}-{i}"] = _redeem_cash(b, f"{prefix}-{i}")
+    return prepare
+
+
+register(Operation(
+    "points + cash redemption",
+    prepare=_prepare_payers("cash-redeemer", redeemed=False),  # type: ignore[arg-type]
+    run=lambda b, i: _redeem_cash(b, f"cash-redeemer-{i}"),
+    targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=12),
+    note="points held and stock taken, awaiting payment: account, lot, hold record, ledger item, reward",
+))
+
+register(Operation(
+    "points + cash paid",
+    prepare=_prepare_payers("cash-payer", redeemed=True),  # type: ignore[arg-type]
+    run=lambda b, i: paid_redemptions.complete(b.svc, program_id="demo", member=f"cash-payer-{i}",
+                                               redemption_id=_REDEMPTIONS[f"cash-payer-{i}"], now=b.now),
+    targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=10),
+    note="redemption.paid: the held points spent, no lot written",
 ))

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from loyalty.services import earn, holds
+from loyalty.domain.rewards import RewardSpec
+from loyalty.services import earn, holds, paid_redemptions, rewards
 from loyalty.services.wiring import Wiring
 from loyalty.store import keys
 
@@ -102,3 +103,46 @@ def test_holds_for_one_order_placed_at_once_leave_exactly_one_active(locked_svc:
     assert [r["status"] for r in hold_records(svc, "m1")] == ["held"]
     assert_held_books(svc, "m1")
     report("one order, 8 holds", outcomes, engine, contended)
+
+
+def test_a_points_plus_cash_payment_racing_its_pay_by_sweep_or_its_cancellation_has_one_outcome(
+    locked_svc: Wiring, engine: LockedDynamoDB
+) -> None:
+    svc = locked_svc
+    contended = engine.app.contended
+    rewards.create_reward(svc, "demo", "tumbler", RewardSpec(name="Tumbler", points=1_000, stock=20, cash_fen=3_900))
+    outcomes: list[Outcome] = []
+    sold = 0
+    for round_ in range(8):
+        member = f"payer{round_}"
+        fund(svc, member, 6_000)
+        redeemed = rewards.redeem(svc, program_id="demo", member=member, reward_id="tumbler", quantity=1,
+                                  idempotency_key="r1", now=ORDINARY_NOON)
+        rid, pay_by = redeemed.body["redemption_id"], dt.datetime.fromisoformat(redeemed.body["pay_by"])
+        cancel = round_ % 2 == 1  # the other end: the shop's cancellation, or the sweep after pay_by
+
+        def work(i: int, member: str = member, rid: str = rid, pay_by: dt.datetime = pay_by,
+                 cancel: bool = cancel) -> Outcome:
+            if i == 0:
+                return as_client(lambda: paid_redemptions.complete(
+                    svc, program_id="demo", member=member, redemption_id=rid, now=pay_by - dt.timedelta(milliseconds=1)))
+            if cancel:
+                return as_client(lambda: paid_redemptions.cancel(svc, program_id="demo", member=member,
+                                                                 redemption_id=rid, now=pay_by - dt.timedelta(seconds=1)))
+            return as_client(lambda: holds.release_hold(svc, program_id="demo", member=member, hold_id=rid,
+                                                        now=pay_by + dt.timedelta(seconds=1), lapse=True))
+
+        paid, other = race(2, work)
+        outcomes += [paid, other]
+        [status] = [r["status"] for r in hold_records(svc, member)]
+        assert status in {"captured", "released", "lapsed"}
+        if status == "captured":
+            sold += 1
+            assert paid.receipt is not None and paid.receipt.body["status"] == "completed"
+            assert other.code == "HOLD_NOT_ACTIVE" if cancel else other.receipt is not None
+        else:
+            assert paid.code == "HOLD_NOT_ACTIVE", paid
+        assert_held_books(svc, member)
+    stock = int(svc.store.get_reward("demo", "tumbler")["stock"])  # type: ignore[index]
+    assert stock == 20 - sold, (stock, sold)  # what was not paid is back on the shelf, once
+    report("points + cash: payment vs pay_by / cancellation", outcomes, engine, contended)

@@ -285,3 +285,19 @@ def test_checkout_quote_holds_their_release_and_refusals_answer_what_the_documen
     earned = api.earn_event(member, "o-9", 20_000)
     earned["body"] = json.dumps({**json.loads(earned["body"]), "point_hold_id": hold["hold_id"]})
     assert code(answer(earned)) == (409, "HOLD_NOT_ACTIVE")
+
+
+def test_points_plus_cash_redemptions_and_their_payment_webhooks_answer_what_the_document_declares(
+        member: str) -> None:
+    assert answer(admin_event("POST", "/v1/admin/rewards", body={"id": "teapot", "name": "Teapot", "points": 100,
+                                                               "stock": 3, "cash_fen": 9_900}))[0] == 201
+    status, awaiting = answer(api.redeem_event("teapot", key="pc1", member=member))
+    assert (status, awaiting["status"]) == (201, "awaiting_payment")
+    other = answer(api.redeem_event("teapot", key="pc2", member=member))[1]
+    secret = partners.register("shop")[1]["secret"]
+    paid = partners.payload("redemption.paid", redemption_id=awaiting["redemption_id"], member_id=member)
+    assert deliver(secret, paid, "wr-1")[1]["results"][0]["status"] == "completed"
+    cancel = partners.payload("redemption.cancelled", redemption_id=other["redemption_id"], member_id=member)
+    assert deliver(secret, cancel, "wr-2")[1]["results"][0]["status"] == "cancelled"
+    late = partners.payload("redemption.paid", redemption_id=other["redemption_id"], member_id=member)
+    assert code(deliver(secret, late, "wr-3")) == (409, "HOLD_NOT_ACTIVE")

@@ -15,7 +15,8 @@ from standardwebhooks import Webhook
 
 from .events import admin_claims, call, event_file, http_event
 
-ALL_EVENTS = ["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]
+ALL_EVENTS = ["order.paid", "order.completed", "order.refunded", "member.registered", "member.action",
+              "redemption.paid", "redemption.cancelled"]
 
 # The public test vector of the Standard Webhooks specification: this secret signs this body,
 # sent with this id at this timestamp, into this signature.

@@ -1,6 +1,6 @@
 """The shapes of partner events (docs/api.md "Webhooks in"), validated at the edge.
 
-The same five events arrive as signed webhooks (``{type, data}``) and, for orders, as
+The same seven events arrive as signed webhooks (``{type, data}``) and, for orders, as
 EventBridge events whose ``detail`` is the webhook ``data`` plus ``program``: one model per
 meaning serves both. Unknown fields are ignored (partners add fields before we read them);
 known ones are strict, as HTTP bodies are (routes/schemas.py).
@@ -55,6 +55,12 @@ class MemberActionData(EventData):
     ref: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")
 
 
+class RedemptionData(EventData):
+    """A points + cash redemption (积分+现金) the shop was paid for, or cancelled."""
+
+    redemption_id: HoldId
+    paid_at: Instant | None = None
+
 
 DATA_MODELS: dict[str, type[EventData]] = {
     "order.paid": OrderPaidData,
@@ -62,6 +68,8 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "order.refunded": OrderRefundedData,
     "member.registered": MemberRegisteredData,
     "member.action": MemberActionData,
+    "redemption.paid": RedemptionData,
+    "redemption.cancelled": RedemptionData,
 }
 
 # EventBridge detail-types of the order events in, and the webhook type of the same meaning.

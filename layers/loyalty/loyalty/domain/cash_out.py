@@ -67,9 +67,34 @@ def quote(program: Program, tier: Tier, amount_fen: int, spendable: int) -> Cash
 
 
 @dataclass(frozen=True)
+class RewardTake:
+    """What a points + cash redemption (积分+现金) took besides the points: units of a reward's
+    stock at its revision, given back with the points when the redemption is not paid."""
+
+    reward_id: str
+    quantity: int
+    rev: int
+    cash_fen: int  # for all units: what the member pays the shop
+    shards: tuple[tuple[int | None, int], ...]  # (stock shard, None: the reward item; units)
+    finite: bool  # False: unlimited stock, only the reward's redeemed count moved
+
+    def to_stored(self) -> dict[str, Any]:
+        return {"reward_id": self.reward_id, "quantity": self.quantity, "rev": self.rev, "cash_fen": self.cash_fen,
+                "shards": [[shard, units] for shard, units in self.shards], "finite": self.finite}
+
+    @classmethod
+    def from_stored(cls, value: dict[str, Any]) -> RewardTake:
+        return cls(reward_id=str(value["reward_id"]), quantity=int(value["quantity"]), rev=int(value["rev"]),
+                   cash_fen=int(value["cash_fen"]), finite=bool(value["finite"]),
+                   shards=tuple((None if shard is None else int(shard), int(units)) for shard, units in value["shards"]))
+
+
+@dataclass(frozen=True)
 class Hold:
     """Points reserved for one order: they left the balance (and these lots) when the hold was
-    placed, and go back to them unless the paid order captures them."""
+    placed, and go back to them unless the paid order captures them. A points + cash redemption
+    is a hold too (``reward`` set, ``order_id`` = ``hold_id`` = the redemption id): its payment
+    captures it, a cancellation or ``expires_at`` (its pay_by) gives back points and stock."""
 
     hold_id: str
     order_id: str
@@ -78,6 +103,7 @@ class Hold:
     value_fen: int
     expires_at: dt.datetime
     lots: tuple[tuple[dt.date, int], ...]  # (expiry day, points) taken from each lot
+    reward: RewardTake | None = None
 
     def view(self, status: str) -> dict[str, Any]:
         return {"hold_id": self.hold_id, "order_id": self.order_id, "amount_fen": self.amount_fen,
@@ -85,14 +111,18 @@ class Hold:
                 "expires_at": self.expires_at.isoformat()}
 
     def to_stored(self) -> dict[str, Any]:
-        return {**self.view("held"), "lots": [[day.isoformat(), points] for day, points in self.lots]}
+        stored = {**self.view("held"), "lots": [[day.isoformat(), points] for day, points in self.lots]}
+        if self.reward is not None:
+            stored["reward"] = self.reward.to_stored()
+        return stored
 
     @classmethod
     def from_stored(cls, value: dict[str, Any]) -> Hold:
         return cls(hold_id=value["hold_id"], order_id=value["order_id"], amount_fen=int(value["amount_fen"]),
                    points=int(value["points"]), value_fen=int(value["value_fen"]),
                    expires_at=dt.datetime.fromisoformat(value["expires_at"]),
-                   lots=tuple((dt.date.fromisoformat(day), int(points)) for day, points in value["lots"]))
+                   lots=tuple((dt.date.fromisoformat(day), int(points)) for day, points in value["lots"]),
+                   reward=RewardTake.from_stored(value["reward"]) if value.get("reward") else None)
 
     def is_live(self, now: dt.datetime) -> bool:
         return now < self.expires_at

@@ -21,6 +21,7 @@ MAX_PER_MEMBER = 1_000_000
 # Stock items of one reward: a redemption writes one of them, a replace all of them in one
 # transaction (DynamoDB allows 100 items).
 MAX_STOCK_SHARDS = 64
+MAX_CASH_FEN = 100_000_000  # 1,000,000 CNY a unit: beyond it, a typo
 # Window times past these years are mistakes (and converting them to a zone can overflow).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -53,6 +54,10 @@ class RewardSpec(BaseModel):
         default=None, description="redeemable from this local time of the program's time zone (no offset); null: now")
     ends_at: LocalDateTime | None = Field(
         default=None, description="redeemable until this local time (excluded); null: no end")
+    cash_fen: int = Field(
+        default=0, ge=0, le=MAX_CASH_FEN,
+        description="points + cash (积分+现金): the money a unit costs beside its points, paid to the shop; "
+                    "0: points only")
     stock_shards: int = Field(
         default=1, ge=1, le=MAX_STOCK_SHARDS,
         description="flash sales: the stock is kept in this many items, so simultaneous redemptions do not queue "

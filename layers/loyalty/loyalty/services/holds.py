@@ -25,11 +25,11 @@ from ..domain.errors import HoldNotActive, LimitReached, NotFound
 from ..domain.lots import allocate, spendable
 from ..domain.program import Program
 from ..domain.tiers import open_account
-from . import sweeps
+from . import paid_redemptions, sweeps
 from .credit import lot_writes
-from .ports import HoldStatus, HoldWrite, LotWrite
+from .ports import HoldStatus, HoldWrite, LotWrite, ProgramItemConflict
 from .wiring import Wiring
-from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
+from .writes import Decision, EntryBuilder, Receipt, Retry, answer_nothing_left_to_do, write_member
 
 SWEEP = "point_holds"
 # Active holds ride on the account item (about 250 bytes each): a member has one or two at a
@@ -96,35 +96,52 @@ def hold_id_of(program_id: str, member: str, idempotency_key: str, now: dt.datet
 
 
 def release_hold(svc: Wiring, *, program_id: str, member: str, hold_id: str, now: dt.datetime,
-                 first_read: MemberState | None = None, lapse: bool = False) -> Receipt:
-    """The member gives the points back (``lapse``: the sweep, once the hold's time is over). A
-    hold that ended already answers how it ended (200), a captured one 409 HOLD_NOT_ACTIVE, one
-    that is not this member's 404."""
+                 first_read: MemberState | None = None, lapse: bool = False, redemption: bool = False) -> Receipt:
+    """The member gives the points back (``lapse``: the sweep, once the hold's time is over;
+    ``redemption``: a points + cash redemption cancelled by its shop, whose stock goes back too).
+    A hold that ended already answers how it ended (200), a captured one 409 HOLD_NOT_ACTIVE, one
+    that is not this member's (or not of this kind) 404."""
     program = svc.programs.get(program_id)
     status: HoldStatus = "lapsed" if lapse else "released"
     key = f"hold:{hold_id}:{status}"
     payload = {"hold_id": hold_id, "event": status}
+    stock_back = [True]  # False once the reward was replaced since: its operator set the stock anew
 
     def decide(state: MemberState) -> Decision:
         account = open_account(state.account, program, now)
         hold = active_holds(account).get(hold_id)
+        if hold is not None and not lapse and (hold.reward is not None) != redemption:
+            # A member does not release a redemption (its shop cancels it), nor a shop an order's hold.
+            raise NotFound("no such hold", {"hold_id": hold_id})
         if hold is None:
-            ended = ended_status(svc, program_id, member, hold_id)
+            if redemption:
+                answer_nothing_left_to_do(key, payload, paid_redemptions.ended_answer(
+                    svc, program_id, member, hold_id, account))
+            ended = ended_status(svc, program_id, member, hold_id, any_kind=lapse)
             if ended == "captured" and not lapse:
                 raise HoldNotActive("the order was paid with these points", {"hold_id": hold_id, "status": ended})
             answer_nothing_left_to_do(key, payload, {"hold_id": hold_id, "status": ended, "balance": account.balance})
         if lapse and hold.is_live(now):
             answer_nothing_left_to_do(key, payload, {"hold_id": hold_id, "status": "held", "balance": account.balance})
-        return _give_back(program, state, hold, now, key, status)
+        decision = _give_back(program, state, hold, now, key, status)
+        if stock_back[0]:
+            decision.stock_takes = paid_redemptions.stock_returns(program_id, hold)
+            decision.on_program_conflict = lost_revision
+        return decision
+
+    def lost_revision(_: ProgramItemConflict) -> None:
+        stock_back[0] = False
+        raise Retry()
 
     return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
                         decide=decide, first_read=first_read)
 
 
-def ended_status(svc: Wiring, program_id: str, member: str, hold_id: str) -> str:
-    """How a hold that is no longer active ended; 404 when the member never had it."""
+def ended_status(svc: Wiring, program_id: str, member: str, hold_id: str, *, any_kind: bool = False) -> str:
+    """How a hold that is no longer active ended; 404 when the member never had it (or, unless
+    ``any_kind``, when it is a points + cash redemption's: not an order's point hold)."""
     record = svc.store.get_hold(program_id, member, hold_id)
-    if record is None:
+    if record is None or (record.get("reward") and not any_kind):
         raise NotFound("no such hold", {"hold_id": hold_id})
     return str(record["status"])
 
@@ -166,6 +183,8 @@ def capture(svc: Wiring, program_id: str, account: Account, book: EntryBuilder, 
     if hold_id is None:
         return Capture(account, amount_fen, items, {}, [])
     hold = active_holds(account).get(hold_id)
+    if hold is not None and hold.reward is not None:
+        hold = None  # a points + cash redemption is paid by redemption.paid, not by an order
     if hold is None or hold.order_id != order_id or not hold.is_live(now):
         raise refuse_capture(svc, program_id, account.member, hold_id, order_id, hold)
     cash_fen, lines = cash_out.cash_part(amount_fen, items, hold.value_fen)
@@ -188,8 +207,10 @@ def _give_back(program: Program, state: MemberState, hold: Hold, now: dt.datetim
     book.add("release", hold.points, reason, hold.order_id, tuple(back), hold_id=hold.hold_id)
     rest = {hold_id: h for hold_id, h in active_holds(account).items() if hold_id != hold.hold_id}
     after = ACTIVE_HOLDS.write(account, rest).evolve(balance=account.balance + hold.points,
-                                                     held=account.held - hold.points)
-    return Decision(after=after, body={"hold_id": hold.hold_id, "status": status, "balance": after.balance},
+                                                     held=account.held - hold.points,
+                                                     reward_counts=paid_redemptions.counts_without(account, hold))
+    body = {"hold_id": hold.hold_id, "status": status} if hold.reward is None else paid_redemptions.view(hold, status)
+    return Decision(after=after, body={**body, "balance": after.balance},
                     lots=lot_writes(state.lots, back), entries=book.entries, holds=[HoldWrite(hold, status)])
 
 

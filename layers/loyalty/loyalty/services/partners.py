@@ -35,7 +35,8 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 # stops blocking new rotations after this long.
 STALLED_ROTATION = dt.timedelta(minutes=2)
 
-InboundEvent = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action"]
+InboundEvent = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action",
+                       "redemption.paid", "redemption.cancelled"]
 INBOUND_EVENTS: tuple[str, ...] = get_args(InboundEvent)
 
 # Names no resolver should be trusted with: they mean this machine or a private network by

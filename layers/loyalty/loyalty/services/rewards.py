@@ -12,6 +12,7 @@ from ..domain.lots import allocate, spendable
 from ..domain.reward_stock import plan_takes, split_stock, start_of
 from ..domain.rewards import Reward, RewardSpec, check_redeemable, check_window, is_redeemable
 from ..domain.tiers import open_account
+from . import paid_redemptions
 from .ports import LotWrite, ProgramItemConflict, StockTake, WriteConflict
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, Retry, new_id, write_member
@@ -156,12 +157,8 @@ def redeem(
         today = program.local_date(now)
         draws = allocate(state.lots, cost, today)
         redemption_id = new_id(now)
-        book = EntryBuilder(now, account.balance, request_key)
-        book.add("redeem", -cost, f"redeemed {reward.name}", redemption_id,
-                 tuple((d.expires_on, -d.take) for d in draws), reward_id=reward_id, quantity=quantity)
         counts = dict(account.reward_counts)
         counts[reward_id] = counts.get(reward_id, 0) + quantity
-        after = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost, reward_counts=counts)
 
         def on_conflict(exc: ProgramItemConflict) -> None:
             # A lost race for the last units of a shard, or a new revision: read the reward and its
@@ -173,11 +170,22 @@ def redeem(
                     raise OutOfStock("out of stock", {"reward_id": reward_id, "stock": fresh.stock})
             raise Retry()
 
+        if reward.cash_fen:
+            # Named by the request, as a point hold is: the shop's payment message names it.
+            redemption_id = paid_redemptions.redemption_id_of(program_id, member, idempotency_key, now)
+            return paid_redemptions.hold_for_payment(
+                program, account, reward_id=reward_id, reward_name=reward.name, rev=reward.rev, quantity=quantity,
+                cost=cost, cash_fen=reward.cash_fen, takes=takes, draws=draws, redemption_id=redemption_id,
+                request_key=request_key, counts=counts, now=now, on_conflict=on_conflict)
+        book = EntryBuilder(now, account.balance, request_key)
+        book.add("redeem", -cost, f"redeemed {reward.name}", redemption_id,
+                 tuple((d.expires_on, -d.take) for d in draws), reward_id=reward_id, quantity=quantity)
+        after = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost, reward_counts=counts)
         return Decision(
             after=after,
             status=201,
             body={"redemption_id": redemption_id, "reward_id": reward_id, "quantity": quantity,
-                  "points": cost, "balance": after.balance},
+                  "points": cost, "status": "completed", "balance": after.balance},
             lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
             entries=book.entries,
             stock_takes=takes,

@@ -27,7 +27,7 @@ from typing import Any
 
 from ..domain.earn import OrderLine
 from ..domain.errors import IdempotencyKeyReused, Unauthorized, ValidationFailed
-from . import actions, pending, signup
+from . import actions, paid_redemptions, pending, signup
 from .earn import earn_order
 from .ports import fingerprint
 from .wiring import Wiring
@@ -119,6 +119,12 @@ def apply_event(svc: Wiring, *, program_id: str, event_type: str, data: Mapping[
     if event_type == "member.action":
         return actions.record_action(svc, program_id=program_id, member=member, action=data["action"],
                                      ref=data["ref"], now=now, source=source)
+    if event_type == "redemption.paid":
+        return paid_redemptions.complete(svc, program_id=program_id, member=member,
+                                         redemption_id=data["redemption_id"], now=now)
+    if event_type == "redemption.cancelled":
+        return paid_redemptions.cancel(svc, program_id=program_id, member=member,
+                                       redemption_id=data["redemption_id"], now=now)
     raise ValidationFailed(f"unsupported event type {event_type!r}")
 
 
@@ -127,10 +133,14 @@ def result(member: str, body: Mapping[str, Any]) -> dict[str, Any]:
     for a paid order, minus what a refund cancelled or clawed back), and what became of them."""
     if "clawed_back" in body or "cancelled" in body:
         points = -(int(body.get("cancelled", 0)) + int(body.get("clawed_back", 0)))
+    elif "redemption_id" in body:
+        # Paid: the held points are spent; cancelled: they are back in the balance.
+        spent = {"completed": -1, "cancelled": 1}.get(str(body.get("status")), 0)
+        points = spent * int(body.get("points", 0))
     else:
         points = int(body.get("points", 0)) + int(body.get("bonus", 0))
     line: dict[str, Any] = {"member_id": member, "points": points, "status": body.get("status", "ok")}
-    for name in ("balance", "pending", "order_id", "shortfall", "debt", "cap"):
+    for name in ("balance", "pending", "order_id", "redemption_id", "shortfall", "debt", "cap"):
         if body.get(name) is not None:
             line[name] = body[name]
     return line

@@ -277,6 +277,7 @@ class Reward(Answer):
     description: str
     starts_at: dt.datetime | None = Field(description="redeemable from this local time of the program; null: now")
     ends_at: dt.datetime | None = Field(description="redeemable until this local time (excluded); null: no end")
+    cash_fen: int = Field(description="points + cash: the money a unit costs beside its points; 0: points only")
     stock_shards: int = Field(description="the stock is kept in this many items (flash sales); stock is their sum")
     rev: int
     redeemed: int
@@ -299,6 +300,11 @@ class Redemption(Answer):
     reward_id: str
     quantity: int
     points: int
+    status: Literal["completed", "awaiting_payment"] = Field(
+        description="awaiting_payment: a points + cash reward; its points are held until the shop is paid")
+    cash_fen: int | Absent = Field(default=None, description="points + cash: the money to pay the shop")
+    pay_by: dt.datetime | Absent = Field(
+        default=None, description="points + cash: not paid by then, the points and the stock go back")
     balance: int
 
 

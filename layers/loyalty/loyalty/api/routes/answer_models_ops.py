@@ -100,10 +100,11 @@ class WebhookResult(Answer):
     member_id: str
     points: int = Field(description="signed: pending points of a paid order, minus what a refund took back")
     status: str = Field(description="pending, credited, available, cancelled, clawed_back, capped, "
-                                    "already_registered...")
+                                    "already_registered, completed (a points + cash redemption paid)...")
     balance: int | Absent = None
     pending: int | Absent = None
     order_id: str | Absent = None
+    redemption_id: str | Absent = None
     shortfall: int | Absent = None
     debt: int | Absent = None
     cap: Cap | Absent = None

@@ -1,0 +1,164 @@
+"""Points + cash rewards (积分+现金): a redemption of a reward with ``cash_fen`` holds the points
+and takes the stock at once, and answers ``awaiting_payment`` until the shop says it was paid
+(partner webhook ``redemption.paid``: the points are spent) or cancelled (``redemption.cancelled``:
+points and stock go back), or its ``pay_by`` passes (the ``point_holds`` sweep gives both back).
+
+The redemption is a point hold (domain/cash_out.Hold with ``reward`` set, its id the redemption
+id), so it ends exactly once, whichever of payment, cancellation and lapse comes first: each
+conditions on the hold's record still being held (store/transaction.py). A payment after the
+release is 409 HOLD_NOT_ACTIVE, and the partner's webhook answer says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..domain.account import Account, MemberState
+from ..domain.cash_out import ACTIVE_HOLDS, Hold, RewardTake, active_holds, hold_expiry
+from ..domain.errors import HoldNotActive, LimitReached, NotFound
+from ..domain.lots import Draw
+from ..domain.program import Program
+from ..domain.tiers import open_account
+from .ports import HoldStatus, HoldWrite, LotWrite, StockTake
+from .wiring import Wiring
+from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
+
+# What a member and a partner see of the hold's record status.
+REDEMPTION_STATUS: dict[str, str] = {
+    "held": "awaiting_payment", "captured": "completed", "released": "cancelled", "lapsed": "expired",
+}
+
+
+def view(hold: Hold, status: HoldStatus) -> dict[str, Any]:
+    take = _take(hold)
+    return {"redemption_id": hold.hold_id, "reward_id": take.reward_id, "quantity": take.quantity,
+            "points": hold.points, "cash_fen": take.cash_fen, "status": REDEMPTION_STATUS[status],
+            "pay_by": hold.expires_at.isoformat()}
+
+
+def _take(hold: Hold) -> RewardTake:
+    assert hold.reward is not None, "a point hold of an order is not a redemption"
+    return hold.reward
+
+
+def hold_for_payment(program: Program, account: Account, *, reward_id: str, reward_name: str, rev: int,
+                     quantity: int, cost: int, cash_fen: int, takes: list[StockTake], draws: list[Draw],
+                     redemption_id: str, request_key: str, counts: dict[str, int], now: dt.datetime,
+                     on_conflict: Any) -> Decision:
+    """The redemption's decision when the reward costs money too: the points into ``held``, the
+    stock taken as for any redemption, the hold's record due at ``pay_by``."""
+    from .holds import MAX_ACTIVE_HOLDS
+
+    held = active_holds(account)
+    if len(held) >= MAX_ACTIVE_HOLDS:
+        raise LimitReached("too many redemptions and holds awaiting payment", {"limit": MAX_ACTIVE_HOLDS})
+    take = RewardTake(reward_id=reward_id, quantity=quantity, rev=rev, cash_fen=cash_fen * quantity,
+                      shards=tuple((t.shard, t.quantity) for t in takes), finite=any(t.finite_stock for t in takes))
+    hold = Hold(hold_id=redemption_id, order_id=redemption_id, amount_fen=take.cash_fen, points=cost, value_fen=0,
+                expires_at=hold_expiry(program, now), lots=tuple((d.expires_on, d.take) for d in draws), reward=take)
+    book = EntryBuilder(now, account.balance, request_key)
+    book.add("hold", -cost, f"points held for {reward_name} until it is paid", redemption_id,
+             tuple((day, -points) for day, points in hold.lots), reward_id=reward_id, quantity=quantity,
+             cash_fen=take.cash_fen)
+    after = ACTIVE_HOLDS.write(account, {**held, hold.hold_id: hold}).evolve(
+        balance=account.balance - cost, held=account.held + cost, reward_counts=counts)
+    return Decision(after=after, status=201, body={**view(hold, "held"), "balance": after.balance},
+                    lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
+                    entries=book.entries, stock_takes=takes, holds=[HoldWrite(hold, "held")],
+                    on_program_conflict=on_conflict)
+
+
+def redemption_id_of(program_id: str, member: str, idempotency_key: str, now: dt.datetime) -> str:
+    from .holds import hold_id_of
+
+    return hold_id_of(program_id, member, f"redeem:{idempotency_key}", now)
+
+
+def stock_returns(program_id: str, hold: Hold) -> list[StockTake]:
+    """The stock a redemption that was not paid gives back: the same units to the same items, at
+    the revision they were taken at (a reward replaced meanwhile keeps the stock its operator set)."""
+    if hold.reward is None:
+        return []
+    take = hold.reward
+    return [StockTake(program_id, take.reward_id, quantity=-units, rev=take.rev, finite_stock=take.finite, shard=shard)
+            for shard, units in take.shards]
+
+
+def counts_without(account: Account, hold: Hold) -> dict[str, int]:
+    """The member's redeemed counts (per-member limits) without an unpaid redemption's units."""
+    counts = dict(account.reward_counts)
+    if hold.reward is not None:
+        counts[hold.reward.reward_id] = max(0, counts.get(hold.reward.reward_id, 0) - hold.reward.quantity)
+    return counts
+
+
+def _ended(svc: Wiring, program_id: str, member: str, redemption_id: str) -> str:
+    """How a redemption that awaits no payment ended; 404 when the member has no such redemption."""
+    record = svc.store.get_hold(program_id, member, redemption_id)
+    if record is None or not record.get("reward"):
+        raise NotFound("no such redemption awaiting payment", {"redemption_id": redemption_id})
+    return str(record["status"])
+
+
+def _redemption(account: Account, redemption_id: str) -> Hold | None:
+    hold = active_holds(account).get(redemption_id)
+    return hold if hold is not None and hold.reward is not None else None
+
+
+def complete(svc: Wiring, *, program_id: str, member: str, redemption_id: str, now: dt.datetime) -> Receipt:
+    """``redemption.paid``: the held points are spent (a ``release`` and a ``redeem``, as an
+    order's capture writes them). Paid again: the same answer. Cancelled, or paid after
+    ``pay_by``: 409 HOLD_NOT_ACTIVE, nothing written (the shop refunds the money)."""
+    program = svc.programs.get(program_id)
+    key = f"redemption:{redemption_id}:paid"
+    payload = {"redemption_id": redemption_id, "event": "paid"}
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        hold = _redemption(account, redemption_id)
+        if hold is None:
+            status = _ended(svc, program_id, member, redemption_id)
+            if status != "captured":
+                raise HoldNotActive("the redemption was not paid in time or was cancelled: its points and stock "
+                                    "went back", {"redemption_id": redemption_id, "status": REDEMPTION_STATUS[status]})
+            answer_nothing_left_to_do(key, payload, {"redemption_id": redemption_id, "status": "completed",
+                                                     "balance": account.balance})
+        if not hold.is_live(now):
+            raise HoldNotActive("paid after pay_by: the redemption is being released",
+                                {"redemption_id": redemption_id, "status": "expired",
+                                 "pay_by": hold.expires_at.isoformat()})
+        take = _take(hold)
+        book = EntryBuilder(now, account.balance, key)
+        book.add("release", hold.points, "held points applied to the paid redemption", redemption_id, hold.lots,
+                 hold_id=hold.hold_id)
+        book.add("redeem", -hold.points, f"redeemed {take.reward_id} (points + cash)", redemption_id,
+                 tuple((day, -points) for day, points in hold.lots), reward_id=take.reward_id,
+                 quantity=take.quantity, cash_fen=take.cash_fen)
+        rest = {other: h for other, h in active_holds(account).items() if other != hold.hold_id}
+        after = ACTIVE_HOLDS.write(account, rest).evolve(held=account.held - hold.points,
+                                                         redeemed=account.redeemed + hold.points)
+        return Decision(after=after, body={**view(hold, "captured"), "balance": after.balance},
+                        entries=book.entries, holds=[HoldWrite(hold, "captured")])
+
+    return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
+                        decide=decide)
+
+
+def cancel(svc: Wiring, *, program_id: str, member: str, redemption_id: str, now: dt.datetime) -> Receipt:
+    """``redemption.cancelled``: points and stock go back (see holds.release_hold). Cancelled or
+    lapsed already: that answer; paid already: 409 HOLD_NOT_ACTIVE."""
+    from .holds import release_hold
+
+    return release_hold(svc, program_id=program_id, member=member, hold_id=redemption_id, now=now,
+                        redemption=True)
+
+
+def ended_answer(svc: Wiring, program_id: str, member: str, redemption_id: str, account: Account) -> dict[str, Any]:
+    """The answer to a cancellation of a redemption that is no longer awaiting payment."""
+    status = _ended(svc, program_id, member, redemption_id)
+    if status == "captured":
+        raise HoldNotActive("the redemption was paid: refund it at the shop",
+                            {"redemption_id": redemption_id, "status": "completed"})
+    return {"redemption_id": redemption_id, "status": REDEMPTION_STATUS[status], "balance": account.balance}
+
