@@ -1,5 +1,5 @@
 """Random sequences of earn, redeem, adjust (+/-), point holds (hold, release, capture by the paid
-order, lapse), replays of earlier requests and reuses of their keys with another body, across
+order, lapse), gifts between the members (积分赠送: they move points, never make them), replays of earlier requests and reuses of their keys with another body, across
 three members, over moto in-process. After every step the books balance (account == lots ==
 ledger, held == the holds still active), nothing is negative, each request key took effect
 once, and every replay got the first answer, even when the request would now be refused."""
@@ -24,9 +24,16 @@ from hypothesis.stateful import (
 )
 from moto import mock_aws
 
-from loyalty.domain.errors import HoldNotActive, IdempotencyKeyReused, InsufficientPoints, OutOfStock
+from loyalty.domain.errors import (
+    CapReached,
+    HoldNotActive,
+    IdempotencyKeyReused,
+    InsufficientPoints,
+    OutOfStock,
+    ValidationFailed,
+)
 from loyalty.domain.rewards import RewardSpec
-from loyalty.services import accounts, earn, holds, pending, rewards
+from loyalty.services import accounts, earn, holds, pending, rewards, transfers
 from loyalty.services.wiring import Settings, Wiring, build_wiring
 from loyalty.services.writes import Receipt
 from loyalty.store.table import Store
@@ -61,6 +68,7 @@ class Applied:
 class LedgerMachine(RuleBasedStateMachine):
     books_checked = 0  # across every run: proves the invariant really ran
     holds_ended: ClassVar[dict[str, int]] = {}  # across every run: how holds ended (each way must happen)
+    transfers_given = 0  # across every run: gifts that moved points
 
     def __init__(self) -> None:
         super().__init__()
@@ -68,8 +76,11 @@ class LedgerMachine(RuleBasedStateMachine):
         self.mock.start()
         boto3.client("dynamodb").create_table(**create_table_kwargs(TABLE))
         self.svc: Wiring = build_wiring(Settings(table_name=TABLE), Store(TABLE))
-        self.svc.store.put_program_document("demo", demo_program().to_document(), expected_version=0,
-                                            updated_at=START, updated_by="test")
+        document = demo_program().to_document()
+        # Every tier may give here: the machine's members stay at the lowest tier.
+        del document["transfers"]["min_tier"]
+        self.svc.store.put_program_document("demo", document, expected_version=0, updated_at=START,
+                                            updated_by="test")
         for reward_id, (points, stock) in REWARDS.items():
             rewards.create_reward(self.svc, "demo", reward_id, RewardSpec(name=reward_id, points=points, stock=stock))
         self.now = START
@@ -79,6 +90,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.serial = 0
         self.held: dict[str, tuple[str, str, int, dt.datetime]] = {}  # hold id: (member, order, points, expires_at)
         self.paid_with_points: dict[str, tuple[str, int, int, int, int]] = {}  # order: (member, fen, points, refunded, returned)
+        self.given: dict[tuple[str, dt.date], int] = {}  # (sender, local day): points given that day
         # Every member starts with points, so that holds (and what ends them) are tried from the start.
         for member in MEMBERS:
             self.adjust(member, 1_000)
@@ -261,6 +273,37 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert stored is not None and stored.body["status"] == "lapsed"
                 self._ended(hold_id, "lapsed", Receipt(stored.status, stored.body))
 
+    # ----- gifts between members ----------------------------------------------------------------
+
+    @rule(sender=st.sampled_from(MEMBERS), receiver=st.sampled_from(MEMBERS), points=st.integers(1, 900))
+    def give_points_to_a_member(self, sender: str, receiver: str, points: int) -> None:
+        key = self._next("t")
+
+        def send(now: dt.datetime, p: int = points) -> Receipt:
+            return transfers.transfer(self.svc, program_id="demo", member=sender, to_member=receiver, points=p,
+                                      message=None, idempotency_key=key, now=now)
+
+        day = self.now.date()  # self.now is in the program's zone: its local day
+        rules = demo_program().transfers
+        total = sum(self.balance.values())
+        refusal: type[Exception] | None = (
+            ValidationFailed if sender == receiver or points < rules.min_points
+            else CapReached if self.given.get((sender, day), 0) + points > rules.daily_limit_points
+            else InsufficientPoints if self.balance[sender] < points else None)
+        if refusal is not None:
+            with pytest.raises(refusal):
+                send(self.now)
+            return
+        receipt = send(self.now)
+        assert receipt.status == 201 and not receipt.replayed
+        assert receipt.body["balance"] == self.balance[sender] - points
+        self.balance[sender] -= points
+        self.balance[receiver] += points
+        assert sum(self.balance.values()) == total
+        self.given[(sender, day)] = self.given.get((sender, day), 0) + points
+        self.applied[f"transfer:{key}"] = Applied(sender, send, lambda now: send(now, points + 1), receipt, self.now)
+        LedgerMachine.transfers_given += 1
+
     def _remembered(self) -> list[str]:
         days = self.svc.settings.request_ttl_days
         return sorted(k for k, a in self.applied.items() if a.remembered(k, self.now, days))
@@ -286,6 +329,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_books_balance(self) -> None:
+        moved = 0
         for member in MEMBERS:
             books = read_books(self.svc, member)
             books.assert_consistent()
@@ -296,12 +340,16 @@ class LedgerMachine(RuleBasedStateMachine):
             assert set(books.requests) == set(mine)
             for key, applied in mine.items():
                 assert books.requests[key] == {"status": applied.first.status, "body": applied.first.body}
+            moved += sum(int(e["points"]) for e in books.entries if e["type"] in ("transfer_out", "transfer_in"))
+        # Gifts move points between the members, never make or lose any: what left equals what arrived.
+        assert moved == 0
         LedgerMachine.books_checked += 1
 
 
 def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_balanced() -> None:
     LedgerMachine.books_checked = 0
     LedgerMachine.holds_ended = {}
+    LedgerMachine.transfers_given = 0
     run_state_machine_as_test(
         LedgerMachine,
         # Derandomized: the same sequences on every run, so the check below that every way a hold
@@ -311,6 +359,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     )
     assert LedgerMachine.books_checked >= 15  # the books were read back after steps of every example
     assert sum(LedgerMachine.holds_ended.values()) >= 5, LedgerMachine.holds_ended  # holds were placed and ended
+    assert LedgerMachine.transfers_given >= 3, LedgerMachine.transfers_given  # gifts moved points between members
 
 
 class Draws:
@@ -369,3 +418,34 @@ def test_given_a_redemption_spent_the_last_points_when_it_is_replayed_then_it_ge
     books = read_books(svc, "m1")
     books.assert_consistent()
     assert books.balance == 0 and len(books.entries_of("redeem")) == 1
+
+
+def test_gifts_between_members_refused_given_replayed_and_reused_keep_the_books_balanced_step_by_step() -> None:
+    # given: the machine of the random test, its members holding 1,000 points each
+    LedgerMachine.transfers_given = 0
+    machine = LedgerMachine()
+    try:
+        def gift_key(n: int) -> Draws:
+            return Draws(sorted((k for k in machine.applied if k.startswith("transfer:")), key=len)[n])
+
+        steps = [lambda: machine.give_points_to_a_member("m1", "m2", 900),
+                 lambda: machine.give_points_to_a_member("m1", "m1", 50),  # to oneself: refused
+                 lambda: machine.give_points_to_a_member("m1", "m3", 9),  # below the minimum: refused
+                 lambda: machine.give_points_to_a_member("m2", "m1", 900),
+                 lambda: machine.give_points_to_a_member("m2", "m3", 900),  # 1,800 given by m2 today
+                 lambda: machine.give_points_to_a_member("m2", "m1", 300),  # past the day's 2,000: refused
+                 lambda: machine.give_points_to_a_member("m3", "m2", 700),
+                 lambda: machine.give_points_to_a_member("m1", "m3", 1_050),  # within the day, past the balance
+                 lambda: machine.time_passes(1, 0),
+                 lambda: machine.give_points_to_a_member("m2", "m3", 800),  # a new local day
+                 lambda: machine.replay_an_earlier_request(gift_key(0)),  # type: ignore[arg-type]
+                 lambda: machine.reuse_a_key_with_another_body(gift_key(1))]  # type: ignore[arg-type]
+        for step in steps:
+            # when: each step; then: the books balance after it, and the points in all are the same
+            step()
+            machine.the_books_balance()
+            assert sum(machine.balance.values()) == 3_000
+        assert LedgerMachine.transfers_given == 5
+        assert machine.balance == {"m1": 1_000, "m2": 0, "m3": 2_000}
+    finally:
+        machine.teardown()
