@@ -43,6 +43,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sweep.add_argument("--date", required=True, type=dt.date.fromisoformat, help="YYYY-MM-DD, the program's local day")
     sweep.add_argument("--program", default="demo")
 
+    verify = commands.add_parser("verify-lottery", help="recompute every draw of an ended lottery from its revealed seed")
+    verify.add_argument("lottery_id")
+    verify.add_argument("--program", default="demo")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
@@ -52,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return token_command(args.member, args.admin, args.program, args.hours)
         if args.command == "invoke":
             return invoke_command(args.function, json.loads(args.event.read_text()))
+        if args.command == "verify-lottery":
+            return verify_lottery_command(args.lottery_id, args.program)
         return sweep_command(args.name, args.date, args.program)
     except LocalStackError as exc:
         print(f"loyalty-local: {exc}", file=sys.stderr)
@@ -195,6 +201,24 @@ def sweep_command(name: str, date: dt.date, program: str) -> int:
     ok, payload = invoke(endpoints, function, {"sweep": name, "date": date.isoformat(), "program": program})
     print(json.dumps(payload, indent=2, ensure_ascii=False))
     return 0 if ok else 1
+
+
+def verify_lottery_command(lottery_id: str, program: str) -> int:
+    """Prints the seed check, the count of draws recomputed and each prize's share and wins,
+    then OK or FAILED with each mismatch; exits 0 only when every draw checks out."""
+    from .issuer import DevIssuer
+    from .lottery_check import verify_lottery
+
+    endpoints = running_endpoints()
+    issuer = DevIssuer.at(endpoints.issuer_url, Settings.from_env().key_path)
+    member = issuer.token("lottery-verifier", program=program)
+    admin = issuer.token(DEMO_OPERATOR, program=program, admin=True)
+    report = verify_lottery(
+        lottery_id,
+        as_member=lambda path: http_json("GET", endpoints.api_url + path, token=member),
+        as_admin=lambda path: http_json("GET", endpoints.api_url + path, token=admin))
+    print("\n".join(report.lines))
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from loyalty.api.routes import (
     checkin,
     donations,
     earn,
+    lottery,
     partner_webhooks,
     partners,
     redeem,
@@ -26,7 +27,8 @@ from loyalty.api.routes import (
 
 ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router, partner_webhooks.router,
            partners.admin_router, checkin.router, actions.router, transfers.router,
-           donations.router, donations.admin_router]
+           donations.router, donations.admin_router,
+           lottery.router]
 
 # Powertools documents a 422 of its own ({"detail": [...]}) on every route, ours is the envelope;
 # and a response validation error no route of ours is set to answer.

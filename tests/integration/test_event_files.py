@@ -16,7 +16,7 @@ from ..support.events import call, event_file
 from ..support.template import ROOT, template
 from . import api
 
-HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers", "donations"]
+HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers", "donations", "lottery"]
 FILES = sorted(f"{p.parent.name}/{p.name}" for fn in HTTP_FUNCTIONS for p in (ROOT / "events" / fn).glob("*.json"))
 
 
@@ -64,7 +64,11 @@ def test_given_a_kept_event_then_it_is_a_route_of_its_function_and_its_path_fill
 BEFORE = {"redeem/delete-point-hold.json": "redeem/post-point-hold.json",
           # The donation and the settlement samples are about the project the PUT sample registers.
           "donations/post-donation.json": "donations/put-charity-project.json",
-          "donations/get-project-donations.json": "donations/put-charity-project.json"}
+          "donations/get-project-donations.json": "donations/put-charity-project.json",
+          # The lottery samples are about the lottery the PUT sample creates.
+          "lottery/get-lottery.json": "lottery/put-lottery.json",
+          "lottery/post-draw.json": "lottery/put-lottery.json",
+          "lottery/get-lottery-draws.json": "lottery/put-lottery.json"}
 
 
 @pytest.mark.parametrize("name", FILES)

@@ -15,7 +15,7 @@ from loyalty_local.openapi import openapi_document
 
 from ..conftest import snapshot
 from ..support.events import call, http_event, member_claims
-from . import api, donations_api, transfers_api
+from . import api, donations_api, lottery_api, transfers_api
 from .api import PAID_AT, error_code
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -32,9 +32,15 @@ class Route:
     others: list[dict[str, Any]]  # other bodies sent under the same key
     member_route: bool = False
     prepare: Callable[[], None] = field(default=lambda: None)
+    # The request is its path (a draw: no body): "body" then holds the path's parameters.
+    body_in_path: bool = False
 
     def send(self, body: dict[str, Any], key: str = KEY) -> tuple[int, Any]:
         headers = {"Idempotency-Key": key}
+        if self.body_in_path:
+            return call(self.function, http_event(self.method, self.path.format(**body), claims=member_claims("m1"),
+                                                  headers=headers, route_key=f"{self.method} {self.path}",
+                                                  path_parameters=body))
         if self.member_route:
             return call(self.function, http_event(self.method, self.path, claims=member_claims("m1"),
                                                   headers=headers, body=body))
@@ -44,6 +50,12 @@ class Route:
 
 def _rich_member() -> None:
     assert api.create_reward("coffee", 100)[0] == 201
+    assert api.adjust("m1", 10_000, key="funds")[0] == 201
+
+
+def _two_lotteries() -> None:
+    for lottery_id in ("double11", "other"):
+        assert lottery_api.put(lottery_id, lottery_api.demo_lottery())[0] == 201
     assert api.adjust("m1", 10_000, key="funds")[0] == 201
 
 
@@ -87,6 +99,8 @@ ROUTES = [
            {"order_id": "o1", "amount_fen": 99_999, "paid_at": PAID_AT},
            {"order_id": "o1", "amount_fen": 12_345, "paid_at": PAID_AT,
             "items": [{"category": "beans", "amount_fen": 12_345}]}]),
+    Route("POST", "/v1/me/lotteries/{lottery_id}/draws", "lottery", {"lottery_id": "double11"},
+          [{"lottery_id": "other"}], prepare=_two_lotteries, body_in_path=True),
     Route("PUT", "/v1/admin/members/{member_id}/tier", "tiers", {"tier": "gold", "reason": "vip"},
           [{"tier": "silver", "reason": "vip"}, {"tier": "gold", "reason": "another reason"}]),
     Route("PUT", "/v1/admin/members/{member_id}/profile", "tiers", {"birthday": "1990-05-01", "reason": "id card"},

@@ -10,7 +10,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 from .lots import Lot
 
 EntryType = Literal["earn", "bonus", "checkin", "redeem", "expire", "adjust", "clawback", "activate", "reverse",
-                    "hold", "release", "refund", "transfer_out", "transfer_in", "donate"]
+                    "hold", "release", "refund", "transfer_out", "transfer_in", "donate",
+                    "draw", "prize"]
 
 
 @dataclass(frozen=True)

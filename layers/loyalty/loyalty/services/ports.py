@@ -17,6 +17,7 @@ from ..domain.account import Account, MemberState
 from ..domain.refunds import SaleRecord
 from ..store.changes import (
     MAX_TRANSACTION_ITEMS,
+    DrawWrite,
     HoldStatus,
     HoldWrite,
     LotWrite,
@@ -31,10 +32,11 @@ from ..store.errors import ProgramItemConflict, RequestAlreadyApplied, WriteConf
 from ..store.fingerprints import fingerprint
 from ..store.items import ledger_item_entries
 from ..store.keys import order_paid_key
+from ..store.lotteries import prize_stock_sk as lottery_stock_sk
 
-__all__ = ["MAX_TRANSACTION_ITEMS", "Catalog", "DueIndex", "DuePage", "HoldStatus", "HoldWrite", "LotWrite", "MemberChange", "Members",
+__all__ = ["MAX_TRANSACTION_ITEMS", "Catalog", "DrawWrite", "DueIndex", "DuePage", "HoldStatus", "HoldWrite", "LotWrite", "MemberChange", "Members",
            "PendingWrite", "ProgramItemConflict", "Repository", "RequestAlreadyApplied", "SaleWrite", "StockTake",
-           "StoredRequest", "WriteConflict", "fingerprint", "ledger_item_entries", "order_paid_key"]
+           "StoredRequest", "WriteConflict", "fingerprint", "ledger_item_entries", "lottery_stock_sk", "order_paid_key"]
 
 
 class Members(Protocol):

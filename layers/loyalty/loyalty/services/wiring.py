@@ -15,6 +15,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from ..store.donations import CharityStore
+    from ..store.lotteries import LotteryStore
     from ..store.partners import PartnerStore
     from ..store.registry import ProgramRegistry
 
@@ -61,6 +62,18 @@ class Wiring:
         from ..store.donations import CharityStore
 
         return CharityStore(self._table())
+
+    @cached_property
+    def lotteries(self) -> LotteryStore:
+        """Lotteries (积分抽奖): their documents, seeds, prize stock and draws."""
+        from ..store.lotteries import LotteryStore
+
+        return LotteryStore(self._table())
+
+    @cached_property
+    def lottery_cache(self) -> TtlCache[dict[str, Any]]:
+        """Lotteries as draws read them, by ``{program}/{lottery_id}`` (services/lottery.py)."""
+        return TtlCache(self.settings.program_cache_seconds, lambda key: self.lotteries.get(*key.split("/", 1)))
 
     @cached_property
     def deliveries(self) -> WorkQueue:

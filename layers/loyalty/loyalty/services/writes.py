@@ -22,6 +22,7 @@ from ..domain.tiers import sweep_due_on
 from .announce import announce
 from .ports import (
     MAX_TRANSACTION_ITEMS,
+    DrawWrite,
     HoldWrite,
     LotWrite,
     MemberChange,
@@ -67,6 +68,8 @@ class Decision:
     # Called when a program-level item's condition failed: raise a domain error (e.g. out of
     # stock) or return to re-read and decide again.
     on_program_conflict: Callable[[ProgramItemConflict], None] | None = None
+    # A lottery draw's record (services/lottery.py), in the same transaction.
+    draws: list[DrawWrite] = field(default_factory=list)
 
 
 class Retry(Exception):
@@ -248,6 +251,7 @@ def write_member(
             lots_read=state.lots,
             lots_read_through=state.lots_through,
             second_key=second_key,
+            draws=decision.draws,
         )
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.

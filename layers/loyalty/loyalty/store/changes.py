@@ -75,6 +75,24 @@ class StockTake:
     # A sharded reward's stock item (keys.reward_stock_sk), which carries the reward's rev: the
     # take then leaves the reward item itself alone. None: the reward item.
     shard: int | None = None
+    # The sort key of a stock item that is no reward's (a lottery prize's, store/lotteries.py),
+    # under the program's partition and carrying the same `stock`, `redeemed` and `rev`.
+    sk: str | None = None
+
+
+@dataclass(frozen=True)
+class DrawWrite:
+    """A lottery draw's record (store/lotteries.py), put only if absent, with its answer; and,
+    for a draw decided from a lottery not yet marked as drawn, the mark (conditioned on the
+    odds revision it was decided from)."""
+
+    program: str
+    lottery_id: str
+    draw_id: str
+    record: dict[str, Any]
+    response: dict[str, Any]
+    odds_rev: int
+    mark_started: bool
 
 
 @dataclass
@@ -104,6 +122,8 @@ class MemberChange:
     holds: list[HoldWrite] = field(default_factory=list)
     # A donation's counter shard and record (store/donations.py), after the stock takes.
     donations: list[Donation] = field(default_factory=list)
+    # A lottery draw's record (and mark), after the donations.
+    draws: list[DrawWrite] = field(default_factory=list)
     written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
     # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
     lots_read: list[Lot] = field(default_factory=list)
@@ -138,6 +158,7 @@ class MemberChange:
         return (
             (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
             + len(self.holds) + len(self.entries) + len(self.stock_takes) + 2 * len(self.donations) + len(self.extra_requests) + bool(self.request_log[1])
+            + sum(1 + d.mark_started for d in self.draws)
         )
 
 

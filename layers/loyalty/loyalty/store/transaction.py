@@ -17,6 +17,7 @@ from .changes import HoldWrite, LotWrite, MemberChange, PendingWrite, SaleWrite,
 from .donations import donation_ops
 from .errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
 from .items import NEVER, _account_item, _entry_item
+from .lotteries import draw_ops
 
 
 class MemberWrites:
@@ -119,6 +120,8 @@ class MemberWrites:
             ops.append({"Update": {"TableName": self.table_name, **stock_take_op(take)}})
         for donation in change.donations:
             ops.extend(donation_ops(self.table_name, after.program, after.member, donation))
+        for draw in change.draws:
+            ops.extend(draw_ops(self.table_name, draw))
         spilled = change.request_log[1]
         if spilled:
             # Unconditional, and after the stock takes: their indexes stay the conflict's.
@@ -263,7 +266,8 @@ def stock_take_op(take: StockTake) -> dict[str, Any]:
     if take.finite_stock:
         condition += " AND stock >= :q"
         update += " SET stock = stock - :q"
-    sk = keys.reward_sk(take.reward_id) if take.shard is None else keys.reward_stock_sk(take.reward_id, take.shard)
+    sk = (take.sk if take.sk is not None else keys.reward_sk(take.reward_id) if take.shard is None
+          else keys.reward_stock_sk(take.reward_id, take.shard))
     return {
         "Key": {"PK": keys.program_pk(take.program), "SK": sk},
         "UpdateExpression": update,

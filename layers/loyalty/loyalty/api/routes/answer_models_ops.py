@@ -14,6 +14,7 @@ from ...domain.tier_review import Outcome
 from ...services.partners import InboundEvent
 from .answer_models import MEMBER_MODELS, Absent, Answer, Cap
 from .answer_models_donations import DONATION_MODELS
+from .answer_models_lottery import LOTTERY_MODELS
 from .answer_models_transfers import TRANSFER_MODELS
 from .answers import REF
 
@@ -119,6 +120,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     *MEMBER_MODELS, *TRANSFER_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion, Partner, NewPartner,
     SecretRotated, WebhookReceipt,
     *DONATION_MODELS,
+    *LOTTERY_MODELS,
 )
 
 # The program document's local times (a campaign's window, in the program's time zone, never with
