@@ -26,6 +26,7 @@ from moto import mock_aws
 
 from loyalty.domain.errors import (
     CapReached,
+    Ended,
     HoldNotActive,
     IdempotencyKeyReused,
     InsufficientPoints,
@@ -33,7 +34,7 @@ from loyalty.domain.errors import (
     ValidationFailed,
 )
 from loyalty.domain.rewards import RewardSpec
-from loyalty.services import accounts, earn, holds, pending, rewards, transfers
+from loyalty.services import accounts, donations, earn, holds, pending, rewards, transfers
 from loyalty.services.wiring import Settings, Wiring, build_wiring
 from loyalty.services.writes import Receipt
 from loyalty.store.table import Store
@@ -68,6 +69,7 @@ class Applied:
 class LedgerMachine(RuleBasedStateMachine):
     books_checked = 0  # across every run: proves the invariant really ran
     holds_ended: ClassVar[dict[str, int]] = {}  # across every run: how holds ended (each way must happen)
+    donated = 0  # across every run: donations applied
     transfers_given = 0  # across every run: gifts that moved points
 
     def __init__(self) -> None:
@@ -91,6 +93,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.held: dict[str, tuple[str, str, int, dt.datetime]] = {}  # hold id: (member, order, points, expires_at)
         self.paid_with_points: dict[str, tuple[str, int, int, int, int]] = {}  # order: (member, fen, points, refunded, returned)
         self.given: dict[tuple[str, dt.date], int] = {}  # (sender, local day): points given that day
+        # A charity project members give to (积分捐赠), opened and closed by the operator's rule.
+        self.project_open, self.raised, self.donations = True, 0, 0
+        donations.put_project(self.svc, "demo", "trees", name="Trees", organization="Green", active=True, now=START,
+                              actor="op1")
         # Every member starts with points, so that holds (and what ends them) are tried from the start.
         for member in MEMBERS:
             self.adjust(member, 1_000)
@@ -167,6 +173,38 @@ class LedgerMachine(RuleBasedStateMachine):
         self.balance[member] += points
         self.applied[f"adjust:{key}"] = Applied(member, send, lambda now: send(now, "another reason"), receipt,
                                                    self.now)
+
+    # ----- donations ---------------------------------------------------------------------------
+
+    @rule(member=st.sampled_from(MEMBERS), points=st.integers(1, 300))
+    def donate(self, member: str, points: int) -> None:
+        key = self._next("d")
+
+        def send(now: dt.datetime, p: int = points) -> Receipt:
+            return donations.donate(self.svc, program_id="demo", member=member, project_id="trees", points=p,
+                                    idempotency_key=key, now=now)
+
+        if self.balance[member] < points:
+            with pytest.raises(InsufficientPoints):
+                send(self.now)
+            return
+        if not self.project_open:
+            with pytest.raises(Ended):
+                send(self.now)
+            return
+        receipt = send(self.now)
+        assert receipt.status == 201 and receipt.body["balance"] == self.balance[member] - points
+        self.balance[member] -= points
+        self.raised, self.donations = self.raised + points, self.donations + 1
+        LedgerMachine.donated += 1
+        self.applied[f"donate:{key}"] = Applied(member, send, lambda now: send(now, points + 1), receipt, self.now)
+
+    @rule()
+    def the_operator_closes_or_reopens_the_project(self) -> None:
+        self.project_open = not self.project_open
+        status, view = donations.put_project(self.svc, "demo", "trees", name="Trees", organization="Green",
+                                             active=self.project_open, now=self.now, actor="op1")
+        assert status == 200 and (view["raised_points"], view["donations"]) == (self.raised, self.donations)
 
     # ----- points as money at checkout --------------------------------------------------------
 
@@ -338,11 +376,16 @@ class LedgerMachine(RuleBasedStateMachine):
             assert int((books.account or {}).get("held", 0)) == held
             mine = {k: a for k, a in self.applied.items() if a.member == member}
             assert set(books.requests) == set(mine)
+            given = -sum(int(e["points"]) for e in books.entries_of("donate"))
+            assert given == sum(a.first.body["points"] for k, a in mine.items() if k.startswith("donate:"))
             for key, applied in mine.items():
                 assert books.requests[key] == {"status": applied.first.status, "body": applied.first.body}
             moved += sum(int(e["points"]) for e in books.entries if e["type"] in ("transfer_out", "transfer_in"))
         # Gifts move points between the members, never make or lose any: what left equals what arrived.
         assert moved == 0
+        # The project's total is exact: what every donation that was applied gave, no more.
+        project = self.svc.charity.get_project("demo", "trees")
+        assert project is not None and (project["raised_points"], project["donations"]) == (self.raised, self.donations)
         LedgerMachine.books_checked += 1
 
 
@@ -350,6 +393,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     LedgerMachine.books_checked = 0
     LedgerMachine.holds_ended = {}
     LedgerMachine.transfers_given = 0
+    LedgerMachine.donated = 0
     run_state_machine_as_test(
         LedgerMachine,
         # Derandomized: the same sequences on every run, so the check below that every way a hold
@@ -359,6 +403,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     )
     assert LedgerMachine.books_checked >= 15  # the books were read back after steps of every example
     assert sum(LedgerMachine.holds_ended.values()) >= 5, LedgerMachine.holds_ended  # holds were placed and ended
+    assert LedgerMachine.donated >= 3  # donations were given (and the project total checked after each step)
     assert LedgerMachine.transfers_given >= 3, LedgerMachine.transfers_given  # gifts moved points between members
 
 
