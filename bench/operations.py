@@ -60,7 +60,7 @@ class Operation:
 
 REGISTRY: dict[str, Operation] = {}
 # Modules whose import registers more operations (later issues append theirs here).
-MODULES: list[str] = ["bench.checkin", "bench.holds", "bench.transfers"]
+MODULES: list[str] = ["bench.checkin", "bench.holds", "bench.transfers", "bench.donations", "bench.exchanges"]
 
 
 def register(operation: Operation) -> Operation:
