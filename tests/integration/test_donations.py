@@ -177,3 +177,13 @@ def test_members_cannot_read_a_settlement_nor_change_a_project(trees: str) -> No
     put["requestContext"]["authorizer"]["jwt"]["claims"]["scope"] = "member"
     assert error_code(call("donations", put)) == (403, "FORBIDDEN")
     assert charity.projects()[1]["projects"][0]["project_id"] == "trees"
+
+
+def test_a_gold_members_donation_is_valued_at_the_base_rate_not_the_gold_cash_out_rate(trees: str) -> None:
+    funded(1_000)
+    tier = api.admin_event("PUT", "/v1/admin/members/{member_id}/tier", {"member_id": "m1"},
+                           headers={"Idempotency-Key": "gold"}, body={"tier": "gold", "reason": "vip"})
+    assert call("tiers", tier)[1]["tier"]["code"] == "gold"  # gold pays 90 points a yuan at checkout
+    assert charity.donate(90)[0] == 201
+    [line] = charity.settlement(TODAY, TODAY)[1]["donations"]
+    assert (line["points"], line["points_per_yuan"], line["value_fen"]) == (90, 100, 90)
