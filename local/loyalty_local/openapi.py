@@ -17,6 +17,7 @@ from loyalty.api.routes import (
     checkin,
     donations,
     earn,
+    exchanges,
     lottery,
     partner_webhooks,
     partners,
@@ -25,7 +26,7 @@ from loyalty.api.routes import (
     transfers,
 )
 
-ROUTERS = [account.router, earn.router, redeem.router, admin.router, tiers.router, partner_webhooks.router,
+ROUTERS = [account.router, earn.router, redeem.router, exchanges.router, admin.router, tiers.router, partner_webhooks.router,
            partners.admin_router, checkin.router, actions.router, transfers.router,
            donations.router, donations.admin_router,
            lottery.router]

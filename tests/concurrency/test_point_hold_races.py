@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from loyalty.domain.rewards import RewardSpec
-from loyalty.services import earn, holds, paid_redemptions, rewards
+from loyalty.services import earn, exchanges, holds, paid_redemptions, rewards
 from loyalty.services.wiring import Wiring
 from loyalty.store import keys
 
@@ -146,3 +146,42 @@ def test_a_points_plus_cash_payment_racing_its_pay_by_sweep_or_its_cancellation_
     stock = int(svc.store.get_reward("demo", "tumbler")["stock"])  # type: ignore[index]
     assert stock == 20 - sold, (stock, sold)  # what was not paid is back on the shelf, once
     report("points + cash: payment vs pay_by / cancellation", outcomes, engine, contended)
+
+
+def test_a_partners_completion_racing_the_24_hour_sweep_of_an_exchange_out_has_one_outcome(
+    locked_svc: Wiring, engine: LockedDynamoDB
+) -> None:
+    svc = locked_svc
+    contended = engine.app.contended
+    terms = {"points_per_unit_out": 100, "points_per_unit_in": 50, "monthly_limit_points": 100_000}
+    svc.partners.put({"partner_id": "airline", "program": "demo", "rev": 1, "name": "Airline", "events": [],
+                      "subscribe": [], "exchange": terms}, expected_rev=None)
+    outcomes: list[Outcome] = []
+    for round_ in range(6):
+        member = f"flyer{round_}"
+        fund(svc, member, 6_000)
+        pending = exchanges.request_out(svc, program_id="demo", member=member, partner_id="airline", points=2_000,
+                                        partner_account="A1", idempotency_key="x1", now=ORDINARY_NOON)
+        xid, answer_by = pending.body["exchange_id"], dt.datetime.fromisoformat(pending.body["answer_by"])
+
+        def work(i: int, member: str = member, xid: str = xid, answer_by: dt.datetime = answer_by) -> Outcome:
+            if i == 0:
+                return as_client(lambda: exchanges.complete(svc, program_id="demo", member=member, exchange_id=xid,
+                                                            partner_id="airline",
+                                                            now=answer_by - dt.timedelta(milliseconds=1)))
+            return as_client(lambda: holds.release_hold(svc, program_id="demo", member=member, hold_id=xid,
+                                                        now=answer_by + dt.timedelta(seconds=1), lapse=True))
+
+        done, lapse = race(2, work)
+        outcomes += [done, lapse]
+        [status] = [r["status"] for r in hold_records(svc, member)]
+        books = read_books(svc, member)
+        books.assert_consistent()
+        out = -sum(int(e["points"]) for e in books.entries if e["type"] == "exchange_out")
+        if status == "captured":
+            assert done.receipt is not None and out == 2_000 and int(books.account["balance"]) == 4_000
+        else:
+            assert status == "lapsed" and done.code == "HOLD_NOT_ACTIVE" and out == 0
+            assert int(books.account["balance"]) == 6_000
+        assert int(books.account["held"]) == 0
+    report("exchange out: completion vs 24 h sweep", outcomes, engine, contended)

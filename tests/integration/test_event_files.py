@@ -14,6 +14,7 @@ from loyalty.services.wiring import Wiring
 from ..conftest import snapshot
 from ..support.events import call, event_file
 from ..support.template import ROOT, template
+from ..support import partners
 from . import api
 
 HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers", "donations", "lottery"]
@@ -34,11 +35,15 @@ def template_routes(function_dir: str) -> set[str]:
 
 @pytest.fixture
 def demo_world(svc: Wiring) -> None:
-    """The demo catalog, m1 at gold with 5,500 points, and m1's friend m2 (the transfer sample's receiver)."""
+    """The demo catalog, m1 at gold with 5,500 points, m1's friend m2 (the transfer sample's receiver),
+    and the exchange partner airline."""
     for reward in yaml.safe_load((ROOT / "programs" / "demo-catalog.yaml").read_text()):
         assert api.create_reward(reward.pop("id"), reward.pop("points"), **reward)[0] == 201
     assert api.earn("m1", "seed", 500_000)[1]["balance"] == 5500
     assert api.earn("m2", "seed", 10_000)[0] == 200
+    # The exchange sample's partner (积分联盟): 100 points a unit out.
+    terms = {"points_per_unit_out": 100, "points_per_unit_in": 50, "monthly_limit_points": 10_000}
+    assert partners.register("airline", events=["exchange.completed"], exchange=terms)[0] == 201
 
 
 def test_given_the_events_folder_then_every_http_route_of_the_template_has_an_event() -> None:

@@ -15,6 +15,7 @@ from loyalty_local.openapi import openapi_document
 
 from ..conftest import snapshot
 from ..support.events import call, http_event, member_claims
+from ..support import partners
 from . import api, donations_api, lottery_api, transfers_api
 from .api import PAID_AT, error_code
 
@@ -65,6 +66,13 @@ def _donor() -> None:
     assert api.adjust("m1", 10_000, key="funds")[0] == 201
 
 
+def _exchanger() -> None:
+    """m1 with 10,000 points; the airline exchanges 100 points a unit out."""
+    assert api.adjust("m1", 10_000, key="funds")[0] == 201
+    terms = {"points_per_unit_out": 100, "points_per_unit_in": 50, "monthly_limit_points": 5_000}
+    assert partners.register("airline", events=["exchange.completed"], exchange=terms)[0] == 201
+
+
 def _giver() -> None:
     """m1 at silver (the demo's lowest giving tier) with 10,000 points; m2 and m3 have accounts."""
     assert api.adjust("m1", 10_000, key="funds")[0] == 201
@@ -90,6 +98,10 @@ ROUTES = [
           [{"to_member_id": "m2", "points": 200}, {"to_member_id": "m3", "points": 100},
            {"to_member_id": "m2", "points": 100, "message": "thanks"}],
           member_route=True, prepare=_giver),
+    Route("POST", "/v1/me/exchanges", "redeem", {"partner_id": "airline", "points": 100, "partner_account": "A1"},
+          [{"partner_id": "airline", "points": 200, "partner_account": "A1"},
+           {"partner_id": "airline", "points": 100, "partner_account": "A2"}],
+          member_route=True, prepare=_exchanger),
     Route("POST", "/v1/admin/members/{member_id}/adjustments", "account", {"points": 100, "reason": "goodwill"},
           [{"points": 200, "reason": "goodwill"}, {"points": 100, "reason": "another reason"}]),
     Route("POST", "/v1/admin/members/{member_id}/earn", "earn",

@@ -33,10 +33,10 @@ SUCCESS = {
     "GET /v1/me/checkout-quote": {200}, "POST /v1/me/point-holds": {201}, "DELETE /v1/me/point-holds/{hold_id}": {200},
     "PUT /v1/admin/lotteries/{lottery_id}": {200, 201}, "GET /v1/admin/lotteries/{lottery_id}/draws": {200},
     "GET /v1/lotteries/{lottery_id}": {200}, "POST /v1/me/lotteries/{lottery_id}/draws": {201},
+    "POST /v1/me/transfers": {201}, "POST /v1/me/exchanges": {202},
     "GET /v1/charity-projects": {200}, "POST /v1/me/donations": {201},
     "PUT /v1/admin/charity-projects/{project_id}": {200, 201},
     "GET /v1/admin/charity-projects/{project_id}/donations": {200},
-    "POST /v1/me/transfers": {201},
 }
 
 

@@ -1,6 +1,6 @@
 """The shapes of partner events (docs/api.md "Webhooks in"), validated at the edge.
 
-The same seven events arrive as signed webhooks (``{type, data}``) and, for orders, as
+The same ten events arrive as signed webhooks (``{type, data}``) and, for orders, as
 EventBridge events whose ``detail`` is the webhook ``data`` plus ``program``: one model per
 meaning serves both. Unknown fields are ignored (partners add fields before we read them);
 known ones are strict, as HTTP bodies are (routes/schemas.py).
@@ -62,6 +62,20 @@ class RedemptionData(EventData):
     paid_at: Instant | None = None
 
 
+class ExchangeData(EventData):
+    """The partner's answer to an exchange out (积分联盟) it was sent."""
+
+    exchange_id: HoldId
+
+
+class ExchangedInData(EventData):
+    """Units of the partner's own currency a member exchanges into points."""
+
+    partner_units: int = Field(ge=1, le=1_000_000)
+    ref: str = Field(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
+                     description="the partner's id of this exchange: credited once")
+
+
 DATA_MODELS: dict[str, type[EventData]] = {
     "order.paid": OrderPaidData,
     "order.completed": OrderCompletedData,
@@ -70,6 +84,9 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "member.action": MemberActionData,
     "redemption.paid": RedemptionData,
     "redemption.cancelled": RedemptionData,
+    "exchange.completed": ExchangeData,
+    "exchange.rejected": ExchangeData,
+    "points.exchanged_in": ExchangedInData,
 }
 
 # EventBridge detail-types of the order events in, and the webhook type of the same meaning.

@@ -11,7 +11,7 @@ from .lots import Lot
 
 EntryType = Literal["earn", "bonus", "checkin", "redeem", "expire", "adjust", "clawback", "activate", "reverse",
                     "hold", "release", "refund", "transfer_out", "transfer_in", "donate",
-                    "draw", "prize"]
+                    "draw", "prize", "exchange_out", "exchange_in"]
 
 
 @dataclass(frozen=True)

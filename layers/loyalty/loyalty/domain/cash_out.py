@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from .account import Account, Section
 from .earn import OrderLine
 from .errors import ValidationFailed
+from .exchange import ExchangeOut
 from .expiry import is_spendable
 from .program import Program, Tier
 
 FEN_PER_YUAN = 100
+HoldKind = Literal["order", "redemption", "exchange"]
+
+
+def kind_of_record(record: dict[str, Any]) -> HoldKind:
+    """The kind of a hold's stored record (its active copy may be gone)."""
+    return "redemption" if record.get("reward") else "exchange" if record.get("exchange") else "order"
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,11 @@ class Hold:
     expires_at: dt.datetime
     lots: tuple[tuple[dt.date, int], ...]  # (expiry day, points) taken from each lot
     reward: RewardTake | None = None
+    exchange: ExchangeOut | None = None  # points out to a partner (积分联盟), awaiting its answer
+
+    @property
+    def kind(self) -> HoldKind:
+        return "redemption" if self.reward is not None else "exchange" if self.exchange is not None else "order"
 
     def view(self, status: str) -> dict[str, Any]:
         return {"hold_id": self.hold_id, "order_id": self.order_id, "amount_fen": self.amount_fen,
@@ -114,6 +126,8 @@ class Hold:
         stored = {**self.view("held"), "lots": [[day.isoformat(), points] for day, points in self.lots]}
         if self.reward is not None:
             stored["reward"] = self.reward.to_stored()
+        if self.exchange is not None:
+            stored["exchange"] = self.exchange.to_stored()
         return stored
 
     @classmethod
@@ -122,7 +136,8 @@ class Hold:
                    points=int(value["points"]), value_fen=int(value["value_fen"]),
                    expires_at=dt.datetime.fromisoformat(value["expires_at"]),
                    lots=tuple((dt.date.fromisoformat(day), int(points)) for day, points in value["lots"]),
-                   reward=RewardTake.from_stored(value["reward"]) if value.get("reward") else None)
+                   reward=RewardTake.from_stored(value["reward"]) if value.get("reward") else None,
+                   exchange=ExchangeOut.from_stored(value["exchange"]) if value.get("exchange") else None)
 
     def is_live(self, now: dt.datetime) -> bool:
         return now < self.expires_at

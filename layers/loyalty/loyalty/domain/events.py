@@ -29,9 +29,14 @@ EVENT_TYPES: dict[str, str] = {
     "PointsExpiring": "points will expire soon (reminder, from the expiry sweep)",
     "TierChanged": "the member's tier changed (upgrade, review, manual)",
     "TierWillDowngrade": "the member will lose the tier at review unless they earn more (reminder)",
+    "ExchangeRequested": "points were held for a partner exchange (积分联盟): to that partner alone, as exchange.requested",
 }
 
-_CREDITS = {"earn", "bonus", "checkin", "behaviour", "activate"}
+# Events that concern one partner (``detail.partner_id``): delivered to it alone, whatever it
+# subscribed to, under the wire type its webhooks use.
+PARTNER_EVENTS: dict[str, str] = {"ExchangeRequested": "exchange.requested"}
+
+_CREDITS = {"earn", "bonus", "checkin", "behaviour", "activate", "exchange_in"}
 _REVERSALS = {"clawback", "reverse"}
 
 
@@ -85,7 +90,8 @@ def entry_event(program: str, member: str, entry: LedgerEntry) -> DomainEvent | 
         detail["lots"] = [{"expires_on": d.isoformat(), "points": p} for d, p in entry.lots]
     if "pending" in entry.details:
         detail["pending_points"] = int(entry.details["pending"])  # signed: a cancellation is negative
-    for name in ("source", "order_id", "refund_id", "shortfall", "debt", "reward_id", "action"):
+    for name in ("source", "order_id", "refund_id", "shortfall", "debt", "reward_id", "action", "exchange_id",
+                 "partner_id", "partner_account", "partner_units"):
         if name in entry.details:
             detail[name] = entry.details[name]
     return DomainEvent(kind, program, member, f"entry:{entry.id}", entry.created_at, detail)
@@ -99,6 +105,8 @@ def _kind(entry: LedgerEntry) -> str | None:
         return "PointsPending" if pending > 0 else None
     if entry.type == "redeem":
         return "PointsRedeemed"
+    if entry.type == "hold" and "exchange_id" in entry.details:
+        return "ExchangeRequested"
     if entry.type == "expire" and entry.points:
         return "PointsExpired"
     if entry.type == "adjust" and entry.points:

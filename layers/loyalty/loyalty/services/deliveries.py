@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.events import EVENT_TYPES
+from ..domain.events import EVENT_TYPES, PARTNER_EVENTS
 from . import partners
 from .wiring import Wiring
 
@@ -39,10 +39,12 @@ def plan(svc: Wiring, detail_type: str, detail: Mapping[str, Any]) -> list[dict[
     program = detail.get("program")
     if detail_type not in EVENT_TYPES or not isinstance(program, str) or not detail.get("event_id"):
         return []
-    return [
-        {"partner_id": record["partner_id"], "type": detail_type, "detail": dict(detail)}
-        for record in partners.subscribers(svc, program, detail_type)
-    ]
+    if detail_type in PARTNER_EVENTS:
+        record = partners.find(svc, str(detail.get("partner_id", "")))
+        targets = [record] if record is not None and record.get("program") == program and record.get("deliver_to") else []
+    else:
+        targets = partners.subscribers(svc, program, detail_type)
+    return [{"partner_id": record["partner_id"], "type": detail_type, "detail": dict(detail)} for record in targets]
 
 
 def enqueue(svc: Wiring, detail_type: str, detail: Mapping[str, Any]) -> int:
@@ -55,13 +57,14 @@ def prepare(svc: Wiring, message: Mapping[str, Any], now: dt.datetime) -> Delive
     (unsubscribed, removed, moved its URL away): such a message is done, not failed."""
     partner_id, detail_type, detail = message["partner_id"], message["type"], message["detail"]
     record = svc.partners.get(partner_id)
-    if (record is None or record.get("program") != detail.get("program") or not record.get("deliver_to")
-            or detail_type not in record.get("subscribe", [])):
+    wanted = detail.get("partner_id") == partner_id if detail_type in PARTNER_EVENTS else \
+        detail_type in (record or {}).get("subscribe", [])
+    if record is None or record.get("program") != detail.get("program") or not record.get("deliver_to") or not wanted:
         return None
     secrets = partners.current_secrets(svc, partner_id, record, now)
     if not secrets:
         raise RuntimeError(f"partner {partner_id} has no current secret to sign with")
-    body = json.dumps({"type": detail_type, "timestamp": detail.get("occurred_at"), "data": detail},
+    body = json.dumps({"type": PARTNER_EVENTS.get(detail_type, detail_type), "timestamp": detail.get("occurred_at"), "data": detail},
                       sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     return Delivery(partner_id=partner_id, url=record["deliver_to"], webhook_id=f"evt_{detail['event_id']}",
                     body=body, secrets=secrets)

@@ -12,20 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ulid import ULID
 
 from ..domain import cash_out
-from ..domain.account import Account, MemberState
-from ..domain.cash_out import ACTIVE_HOLDS, Hold, active_holds, hold_for_order, restored_lots
+from ..domain.account import Account, EntryType, MemberState
+from ..domain.cash_out import (
+    ACTIVE_HOLDS,
+    Hold,
+    HoldKind,
+    active_holds,
+    hold_for_order,
+    kind_of_record,
+    restored_lots,
+)
 from ..domain.earn import OrderLine, check_order
 from ..domain.errors import HoldNotActive, LimitReached, NotFound
 from ..domain.lots import allocate, spendable
 from ..domain.program import Program
 from ..domain.tiers import open_account
-from . import paid_redemptions, sweeps
+from . import exchanges, paid_redemptions, sweeps
 from .credit import lot_writes
 from .ports import HoldStatus, HoldWrite, LotWrite, ProgramItemConflict
 from .wiring import Wiring
@@ -96,11 +105,12 @@ def hold_id_of(program_id: str, member: str, idempotency_key: str, now: dt.datet
 
 
 def release_hold(svc: Wiring, *, program_id: str, member: str, hold_id: str, now: dt.datetime,
-                 first_read: MemberState | None = None, lapse: bool = False, redemption: bool = False) -> Receipt:
-    """The member gives the points back (``lapse``: the sweep, once the hold's time is over;
-    ``redemption``: a points + cash redemption cancelled by its shop, whose stock goes back too).
-    A hold that ended already answers how it ended (200), a captured one 409 HOLD_NOT_ACTIVE, one
-    that is not this member's (or not of this kind) 404."""
+                 first_read: MemberState | None = None, lapse: bool = False, kind: HoldKind = "order") -> Receipt:
+    """The points go back: released by the member (an order's hold), by the shop (``kind``
+    redemption: a points + cash redemption cancelled, its stock back too) or the partner
+    (``kind`` exchange: rejected), or lapsed (``lapse``: the sweep, once the hold's time is over,
+    whatever its kind). A hold that ended already answers how it ended (200), a captured one 409
+    HOLD_NOT_ACTIVE, one that is not this member's (or not of this kind) 404."""
     program = svc.programs.get(program_id)
     status: HoldStatus = "lapsed" if lapse else "released"
     key = f"hold:{hold_id}:{status}"
@@ -110,13 +120,12 @@ def release_hold(svc: Wiring, *, program_id: str, member: str, hold_id: str, now
     def decide(state: MemberState) -> Decision:
         account = open_account(state.account, program, now)
         hold = active_holds(account).get(hold_id)
-        if hold is not None and not lapse and (hold.reward is not None) != redemption:
-            # A member does not release a redemption (its shop cancels it), nor a shop an order's hold.
+        if hold is not None and not lapse and hold.kind != kind:
+            # A member releases only an order's hold; a shop or a partner ends only its own kind.
             raise NotFound("no such hold", {"hold_id": hold_id})
         if hold is None:
-            if redemption:
-                answer_nothing_left_to_do(key, payload, paid_redemptions.ended_answer(
-                    svc, program_id, member, hold_id, account))
+            if kind != "order":
+                answer_nothing_left_to_do(key, payload, _ended_answer(svc, program_id, member, hold_id, kind, account))
             ended = ended_status(svc, program_id, member, hold_id, any_kind=lapse)
             if ended == "captured" and not lapse:
                 raise HoldNotActive("the order was paid with these points", {"hold_id": hold_id, "status": ended})
@@ -137,11 +146,59 @@ def release_hold(svc: Wiring, *, program_id: str, member: str, hold_id: str, now
                         decide=decide, first_read=first_read)
 
 
+def _ended_answer(svc: Wiring, program_id: str, member: str, hold_id: str, kind: HoldKind,
+                  account: Account) -> dict[str, Any]:
+    if kind == "redemption":
+        return paid_redemptions.ended_answer(svc, program_id, member, hold_id, account)
+    return exchanges.ended_answer(svc, program_id, member, hold_id, account)
+
+
+def spend_hold(svc: Wiring, *, program_id: str, member: str, hold_id: str, kind: HoldKind, now: dt.datetime,
+               spent_as: Callable[[Hold], tuple[EntryType, str, dict[str, Any]]], ended: Callable[[str, Account], dict[str, Any]],
+               view: Callable[[Hold, HoldStatus], dict[str, Any]],
+               check: Callable[[Hold], None] = lambda hold: None) -> Receipt:
+    """The held points are spent for good (a points + cash redemption paid, an exchange out
+    completed): a ``release`` back to their lots and a ``spent_as`` entry out of them again, so
+    the ledger names what they bought (``spent_as(hold)``: type, reason, details) and no lot is written. ``ended(status, account)``: the
+    answer (or the refusal) when the hold is no longer active; paid after its time: 409."""
+    program = svc.programs.get(program_id)
+    key = f"hold:{hold_id}:captured"
+    payload = {"hold_id": hold_id, "event": "captured"}
+
+    def decide(state: MemberState) -> Decision:
+        account = open_account(state.account, program, now)
+        hold = active_holds(account).get(hold_id)
+        if hold is None or hold.kind != kind:
+            if hold is not None:
+                raise NotFound("no such hold", {"hold_id": hold_id})
+            record = svc.store.get_hold(program_id, member, hold_id)
+            if record is None or kind_of_record(record) != kind:
+                raise NotFound(f"no such {kind} awaiting an answer", {f"{kind}_id": hold_id})
+            answer_nothing_left_to_do(key, payload, ended(str(record["status"]), account))
+        check(hold)
+        if not hold.is_live(now):
+            raise HoldNotActive("too late: its time is over and the points are going back",
+                                {f"{kind}_id": hold_id, "status": "expired", "expires_at": hold.expires_at.isoformat()})
+        entry_type, reason, details = spent_as(hold)
+        book = EntryBuilder(now, account.balance, key)
+        book.add("release", hold.points, "held points applied", hold.order_id, hold.lots, hold_id=hold_id)
+        book.add(entry_type, -hold.points, reason, hold.order_id, tuple((day, -points) for day, points in hold.lots),
+                 hold_id=hold_id, **details)
+        rest = {other: h for other, h in active_holds(account).items() if other != hold_id}
+        counters = {"redeemed": account.redeemed + hold.points} if entry_type == "redeem" else {}
+        after = ACTIVE_HOLDS.write(account, rest).evolve(held=account.held - hold.points, **counters)
+        return Decision(after=after, body={**view(hold, "captured"), "balance": after.balance},
+                        entries=book.entries, holds=[HoldWrite(hold, "captured")])
+
+    return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
+                        decide=decide)
+
+
 def ended_status(svc: Wiring, program_id: str, member: str, hold_id: str, *, any_kind: bool = False) -> str:
     """How a hold that is no longer active ended; 404 when the member never had it (or, unless
     ``any_kind``, when it is a points + cash redemption's: not an order's point hold)."""
     record = svc.store.get_hold(program_id, member, hold_id)
-    if record is None or (record.get("reward") and not any_kind):
+    if record is None or (kind_of_record(record) != "order" and not any_kind):
         raise NotFound("no such hold", {"hold_id": hold_id})
     return str(record["status"])
 
@@ -183,8 +240,8 @@ def capture(svc: Wiring, program_id: str, account: Account, book: EntryBuilder, 
     if hold_id is None:
         return Capture(account, amount_fen, items, {}, [])
     hold = active_holds(account).get(hold_id)
-    if hold is not None and hold.reward is not None:
-        hold = None  # a points + cash redemption is paid by redemption.paid, not by an order
+    if hold is not None and hold.kind != "order":
+        hold = None  # a redemption or an exchange is ended by its partner, not by an order
     if hold is None or hold.order_id != order_id or not hold.is_live(now):
         raise refuse_capture(svc, program_id, account.member, hold_id, order_id, hold)
     cash_fen, lines = cash_out.cash_part(amount_fen, items, hold.value_fen)
@@ -209,7 +266,9 @@ def _give_back(program: Program, state: MemberState, hold: Hold, now: dt.datetim
     after = ACTIVE_HOLDS.write(account, rest).evolve(balance=account.balance + hold.points,
                                                      held=account.held - hold.points,
                                                      reward_counts=paid_redemptions.counts_without(account, hold))
-    body = {"hold_id": hold.hold_id, "status": status} if hold.reward is None else paid_redemptions.view(hold, status)
+    after = exchanges.month_without(after, hold, program.local_date(now))
+    body = {"order": lambda h, s: {"hold_id": h.hold_id, "status": s}, "redemption": paid_redemptions.view,
+            "exchange": exchanges.view}[hold.kind](hold, status)
     return Decision(after=after, body={**body, "balance": after.balance},
                     lots=lot_writes(state.lots, back), entries=book.entries, holds=[HoldWrite(hold, status)])
 

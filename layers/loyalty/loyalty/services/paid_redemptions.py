@@ -14,15 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain.account import Account, MemberState
+from ..domain.account import Account, EntryType
 from ..domain.cash_out import ACTIVE_HOLDS, Hold, RewardTake, active_holds, hold_expiry
 from ..domain.errors import HoldNotActive, LimitReached, NotFound
 from ..domain.lots import Draw
 from ..domain.program import Program
-from ..domain.tiers import open_account
 from .ports import HoldStatus, HoldWrite, LotWrite, StockTake
 from .wiring import Wiring
-from .writes import Decision, EntryBuilder, Receipt, answer_nothing_left_to_do, write_member
+from .writes import Decision, EntryBuilder, Receipt
 
 # What a member and a partner see of the hold's record status.
 REDEMPTION_STATUS: dict[str, str] = {
@@ -93,56 +92,26 @@ def counts_without(account: Account, hold: Hold) -> dict[str, int]:
     return counts
 
 
-def _ended(svc: Wiring, program_id: str, member: str, redemption_id: str) -> str:
-    """How a redemption that awaits no payment ended; 404 when the member has no such redemption."""
-    record = svc.store.get_hold(program_id, member, redemption_id)
-    if record is None or not record.get("reward"):
-        raise NotFound("no such redemption awaiting payment", {"redemption_id": redemption_id})
-    return str(record["status"])
-
-
-def _redemption(account: Account, redemption_id: str) -> Hold | None:
-    hold = active_holds(account).get(redemption_id)
-    return hold if hold is not None and hold.reward is not None else None
-
-
 def complete(svc: Wiring, *, program_id: str, member: str, redemption_id: str, now: dt.datetime) -> Receipt:
-    """``redemption.paid``: the held points are spent (a ``release`` and a ``redeem``, as an
-    order's capture writes them). Paid again: the same answer. Cancelled, or paid after
-    ``pay_by``: 409 HOLD_NOT_ACTIVE, nothing written (the shop refunds the money)."""
-    program = svc.programs.get(program_id)
-    key = f"redemption:{redemption_id}:paid"
-    payload = {"redemption_id": redemption_id, "event": "paid"}
+    """``redemption.paid``: the held points are spent (ledger ``release`` and ``redeem``). Paid
+    again: the same answer. Cancelled, or paid after ``pay_by``: 409 HOLD_NOT_ACTIVE, nothing
+    written (the shop refunds the money)."""
+    from .holds import spend_hold
 
-    def decide(state: MemberState) -> Decision:
-        account = open_account(state.account, program, now)
-        hold = _redemption(account, redemption_id)
-        if hold is None:
-            status = _ended(svc, program_id, member, redemption_id)
-            if status != "captured":
-                raise HoldNotActive("the redemption was not paid in time or was cancelled: its points and stock "
-                                    "went back", {"redemption_id": redemption_id, "status": REDEMPTION_STATUS[status]})
-            answer_nothing_left_to_do(key, payload, {"redemption_id": redemption_id, "status": "completed",
-                                                     "balance": account.balance})
-        if not hold.is_live(now):
-            raise HoldNotActive("paid after pay_by: the redemption is being released",
-                                {"redemption_id": redemption_id, "status": "expired",
-                                 "pay_by": hold.expires_at.isoformat()})
-        take = _take(hold)
-        book = EntryBuilder(now, account.balance, key)
-        book.add("release", hold.points, "held points applied to the paid redemption", redemption_id, hold.lots,
-                 hold_id=hold.hold_id)
-        book.add("redeem", -hold.points, f"redeemed {take.reward_id} (points + cash)", redemption_id,
-                 tuple((day, -points) for day, points in hold.lots), reward_id=take.reward_id,
-                 quantity=take.quantity, cash_fen=take.cash_fen)
-        rest = {other: h for other, h in active_holds(account).items() if other != hold.hold_id}
-        after = ACTIVE_HOLDS.write(account, rest).evolve(held=account.held - hold.points,
-                                                         redeemed=account.redeemed + hold.points)
-        return Decision(after=after, body={**view(hold, "captured"), "balance": after.balance},
-                        entries=book.entries, holds=[HoldWrite(hold, "captured")])
+    def ended(status: str, account: Account) -> dict[str, Any]:
+        if status != "captured":
+            raise HoldNotActive("the redemption was not paid in time or was cancelled: its points and stock "
+                                "went back", {"redemption_id": redemption_id, "status": REDEMPTION_STATUS[status]})
+        return {"redemption_id": redemption_id, "status": "completed", "balance": account.balance}
 
-    return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
-                        decide=decide)
+    return spend_hold(svc, program_id=program_id, member=member, hold_id=redemption_id, kind="redemption", now=now,
+                      spent_as=_spent, ended=ended, view=view)
+
+
+def _spent(hold: Hold) -> tuple[EntryType, str, dict[str, Any]]:
+    take = _take(hold)
+    return ("redeem", f"redeemed {take.reward_id} (points + cash)",
+            {"reward_id": take.reward_id, "quantity": take.quantity, "cash_fen": take.cash_fen})
 
 
 def cancel(svc: Wiring, *, program_id: str, member: str, redemption_id: str, now: dt.datetime) -> Receipt:
@@ -151,12 +120,15 @@ def cancel(svc: Wiring, *, program_id: str, member: str, redemption_id: str, now
     from .holds import release_hold
 
     return release_hold(svc, program_id=program_id, member=member, hold_id=redemption_id, now=now,
-                        redemption=True)
+                        kind="redemption")
 
 
 def ended_answer(svc: Wiring, program_id: str, member: str, redemption_id: str, account: Account) -> dict[str, Any]:
     """The answer to a cancellation of a redemption that is no longer awaiting payment."""
-    status = _ended(svc, program_id, member, redemption_id)
+    record = svc.store.get_hold(program_id, member, redemption_id)
+    if record is None or not record.get("reward"):
+        raise NotFound("no such redemption awaiting payment", {"redemption_id": redemption_id})
+    status = str(record["status"])
     if status == "captured":
         raise HoldNotActive("the redemption was paid: refund it at the shop",
                             {"redemption_id": redemption_id, "status": "completed"})

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.events import EVENT_TYPES
+from ..domain.exchange import ExchangeTerms
 from .ports import WriteConflict
 from .wiring import Wiring
 
@@ -36,7 +37,8 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 STALLED_ROTATION = dt.timedelta(minutes=2)
 
 InboundEvent = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action",
-                       "redemption.paid", "redemption.cancelled"]
+                       "redemption.paid", "redemption.cancelled", "exchange.completed", "exchange.rejected",
+                       "points.exchanged_in"]
 INBOUND_EVENTS: tuple[str, ...] = get_args(InboundEvent)
 
 # Names no resolver should be trusted with: they mean this machine or a private network by
@@ -57,6 +59,7 @@ class PartnerSpec(BaseModel):
                                    description="https URL that receives the subscribed events")
     subscribe: list[str] = Field(default_factory=list, max_length=len(EVENT_TYPES),
                                  description="event types out (docs/events.md) delivered to deliver_to")
+    exchange: ExchangeTerms | None = Field(default=None, description="point exchange (积分联盟) terms; null: none")
 
     @field_validator("events", "subscribe")
     @classmethod
@@ -101,6 +104,7 @@ def partner_view(record: Mapping[str, Any]) -> dict[str, Any]:
         "events": list(record.get("events", [])),
         "deliver_to": record.get("deliver_to"),
         "subscribe": list(record.get("subscribe", [])),
+        "exchange": {k: int(v) for k, v in record["exchange"].items()} if record.get("exchange") else None,
     }
 
 
@@ -114,14 +118,17 @@ def register(svc: Wiring, program_id: str, partner_id: str, spec: PartnerSpec, *
                                    {"errors": [{"field": "deliver_to", "message": problem}]})
     svc.programs.get(program_id)  # an unknown program is a 404
     current = svc.partners.get(partner_id)
-    fields = {"name": spec.name, "events": spec.events, "subscribe": spec.subscribe,
+    fields: dict[str, Any] = {"name": spec.name, "events": spec.events, "subscribe": spec.subscribe,
               "updated_at": now.isoformat(), "updated_by": actor}
     if spec.deliver_to is not None:
         fields["deliver_to"] = spec.deliver_to
+    if spec.exchange is not None:
+        fields["exchange"] = spec.exchange.model_dump()
     if current is not None:
         if current["program"] != program_id:
             raise Conflict("this partner id is taken", {"partner_id": partner_id})
-        record = {**{k: v for k, v in current.items() if k != "deliver_to"}, **fields, "rev": current["rev"] + 1}
+        record = {**{k: v for k, v in current.items() if k not in ("deliver_to", "exchange")}, **fields,
+                  "rev": current["rev"] + 1}
         try:
             svc.partners.put(record, expected_rev=current["rev"])
         except WriteConflict as exc:

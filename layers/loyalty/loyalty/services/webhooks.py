@@ -27,7 +27,7 @@ from typing import Any
 
 from ..domain.earn import OrderLine
 from ..domain.errors import IdempotencyKeyReused, Unauthorized, ValidationFailed
-from . import actions, paid_redemptions, pending, signup
+from . import actions, exchanges, paid_redemptions, pending, signup
 from .earn import earn_order
 from .ports import fingerprint
 from .wiring import Wiring
@@ -63,7 +63,7 @@ def receive(svc: Wiring, *, partner: Mapping[str, Any], webhook_id: str, event_t
     else:
         with also_record(key, payload):
             receipt = apply_event(svc, program_id=program_id, event_type=event_type, data=data, now=now,
-                                  source=f"partner:{partner_id}")
+                                  source=f"partner:{partner_id}", partner=partner)
         receipt = _recorded(svc, program_id, member, key, expected, receipt, ttl=ttl)
     return {"webhook_id": webhook_id, "results": [result(member, receipt.body)]}
 
@@ -97,7 +97,7 @@ def _recorded(svc: Wiring, program_id: str, member: str, key: str, expected: str
 
 
 def apply_event(svc: Wiring, *, program_id: str, event_type: str, data: Mapping[str, Any],
-                now: dt.datetime, source: str) -> Receipt:
+                now: dt.datetime, source: str, partner: Mapping[str, Any] | None = None) -> Receipt:
     """Give a partner event (validated ``data``, plain JSON values) its effect on the member."""
     member = data["member_id"]
     if event_type == "order.paid":
@@ -125,6 +125,13 @@ def apply_event(svc: Wiring, *, program_id: str, event_type: str, data: Mapping[
     if event_type == "redemption.cancelled":
         return paid_redemptions.cancel(svc, program_id=program_id, member=member,
                                        redemption_id=data["redemption_id"], now=now)
+    if partner is not None and event_type in ("exchange.completed", "exchange.rejected"):
+        use = exchanges.complete if event_type == "exchange.completed" else exchanges.reject
+        return use(svc, program_id=program_id, member=member, exchange_id=data["exchange_id"],
+                   partner_id=str(partner["partner_id"]), now=now)
+    if partner is not None and event_type == "points.exchanged_in":
+        return exchanges.exchange_in(svc, program_id=program_id, member=member, partner=dict(partner),
+                                     partner_units=int(data["partner_units"]), ref=data["ref"], now=now)
     raise ValidationFailed(f"unsupported event type {event_type!r}")
 
 
@@ -133,14 +140,14 @@ def result(member: str, body: Mapping[str, Any]) -> dict[str, Any]:
     for a paid order, minus what a refund cancelled or clawed back), and what became of them."""
     if "clawed_back" in body or "cancelled" in body:
         points = -(int(body.get("cancelled", 0)) + int(body.get("clawed_back", 0)))
-    elif "redemption_id" in body:
-        # Paid: the held points are spent; cancelled: they are back in the balance.
-        spent = {"completed": -1, "cancelled": 1}.get(str(body.get("status")), 0)
+    elif "redemption_id" in body or "exchange_id" in body:
+        # Paid or exchanged: the held points are spent; cancelled or rejected: back in the balance.
+        spent = {"completed": -1, "cancelled": 1, "rejected": 1}.get(str(body.get("status")), 0)
         points = spent * int(body.get("points", 0))
     else:
         points = int(body.get("points", 0)) + int(body.get("bonus", 0))
     line: dict[str, Any] = {"member_id": member, "points": points, "status": body.get("status", "ok")}
-    for name in ("balance", "pending", "order_id", "redemption_id", "shortfall", "debt", "cap"):
+    for name in ("balance", "pending", "order_id", "redemption_id", "exchange_id", "shortfall", "debt", "cap"):
         if body.get(name) is not None:
             line[name] = body[name]
     return line

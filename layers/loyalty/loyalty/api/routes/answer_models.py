@@ -337,8 +337,19 @@ class PointHoldEnded(Answer):
     balance: int
 
 
+class ExchangeRequest(Answer):
+    exchange_id: str
+    partner_id: str
+    partner_account: str
+    points: int
+    partner_units: int = Field(description="what the partner credits: points / its points_per_unit_out")
+    status: Literal["pending"]
+    answer_by: dt.datetime = Field(description="no answer from the partner by then, the points come back")
+    balance: int
+
+
 # The member's answers; answer_models_ops.py has the operators' and partners' (and all of MODELS).
 MEMBER_MODELS: tuple[type[BaseModel], ...] = (
     ErrorEnvelope, GatewayRefusal, Account, Ledger, Adjustment, Earned, ActionCredited, CheckIn, CheckinCalendar,
-    Makeup, MemberCatalog, Catalog, Reward, Redemption, CheckoutQuote, PointHold, PointHoldEnded,
+    Makeup, MemberCatalog, Catalog, Reward, Redemption, CheckoutQuote, PointHold, PointHoldEnded, ExchangeRequest,
 )

@@ -77,12 +77,19 @@ class ProgramVersion(Answer):
     document: Program
 
 
+class PartnerExchangeTerms(Answer):
+    points_per_unit_out: int
+    points_per_unit_in: int
+    monthly_limit_points: int
+
+
 class Partner(Answer):
     partner_id: str
     name: str
     events: list[InboundEvent]
     deliver_to: str | None
     subscribe: list[str]
+    exchange: PartnerExchangeTerms | None = Field(description="point exchange (积分联盟) terms; null: none")
 
 
 class NewPartner(Partner):
@@ -106,6 +113,7 @@ class WebhookResult(Answer):
     pending: int | Absent = None
     order_id: str | Absent = None
     redemption_id: str | Absent = None
+    exchange_id: str | Absent = None
     shortfall: int | Absent = None
     debt: int | Absent = None
     cap: Cap | Absent = None

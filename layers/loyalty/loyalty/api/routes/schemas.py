@@ -119,6 +119,13 @@ class PointHoldBody(Body):
     points: int = Field(ge=1, le=1_000_000_000)
 
 
+class ExchangeBody(Body):
+    partner_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", description="an exchange partner of the program")
+    points: int = Field(ge=1, le=1_000_000_000, description="whole partner units: a multiple of its points_per_unit_out")
+    partner_account: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$",
+                                 description="the member's account at the partner (e.g. a frequent-flyer number)")
+
+
 class AdjustmentBody(Body):
     points: int = Field(ge=-10_000_000, le=10_000_000)
     reason: Reason
