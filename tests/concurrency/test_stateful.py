@@ -1,5 +1,6 @@
 """Random sequences of earn, redeem, adjust (+/-), point holds (hold, release, capture by the paid
-order, lapse), gifts between the members (积分赠送: they move points, never make them), replays of earlier requests and reuses of their keys with another body, across
+order, lapse), gifts between the members (积分赠送: they move points, never make them), lottery draws (积分抽奖:
+their cost, prize and the prize's stock, never oversold), replays of earlier requests and reuses of their keys with another body, across
 three members, over moto in-process. After every step the books balance (account == lots ==
 ledger, held == the holds still active), nothing is negative, each request key took effect
 once, and every replay got the first answer, even when the request would now be refused."""
@@ -30,11 +31,23 @@ from loyalty.domain.errors import (
     HoldNotActive,
     IdempotencyKeyReused,
     InsufficientPoints,
+    LimitReached,
     OutOfStock,
     ValidationFailed,
 )
+from loyalty.domain.lottery_rules import LotterySpec
 from loyalty.domain.rewards import RewardSpec
-from loyalty.services import accounts, donations, earn, holds, pending, rewards, transfers
+from loyalty.services import (
+    accounts,
+    donations,
+    earn,
+    holds,
+    lottery,
+    lottery_admin,
+    pending,
+    rewards,
+    transfers,
+)
 from loyalty.services.wiring import Settings, Wiring, build_wiring
 from loyalty.services.writes import Receipt
 from loyalty.store.table import Store
@@ -50,6 +63,12 @@ START = dt.datetime(2026, 1, 5, 10, 0, tzinfo=SHANGHAI)
 # Lots earned from START expire at the earliest on 2027-01-31: the clock stays before that, so
 # the only way points leave is a redemption or a correction.
 LAST_DAY = dt.datetime(2026, 12, 20, tzinfo=SHANGHAI)
+# A lottery open the whole time (积分抽奖): 50 points (stock 2) or thanks, 3 draws a member a day.
+LOTTERY_COST, LOTTERY_STOCK, LOTTERY_DAILY = 30, 2, 3
+LOTTERY = {"name": "Luck", "cost_points": LOTTERY_COST, "daily_limit": LOTTERY_DAILY, "fallback_prize_id": "thanks",
+           "starts_at": "2026-01-01T00:00:00", "ends_at": "2026-12-31T00:00:00",
+           "prizes": [{"prize_id": "p50", "name": "50 points", "weight": 1, "stock": LOTTERY_STOCK, "points": 50},
+                      {"prize_id": "thanks", "name": "Thanks", "weight": 1, "stock": None}]}
 
 
 @dataclass
@@ -71,6 +90,7 @@ class LedgerMachine(RuleBasedStateMachine):
     holds_ended: ClassVar[dict[str, int]] = {}  # across every run: how holds ended (each way must happen)
     donated = 0  # across every run: donations applied
     transfers_given = 0  # across every run: gifts that moved points
+    lottery_draws: ClassVar[dict[str, int]] = {}  # across every run: what draws gave (each prize must come)
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,6 +117,10 @@ class LedgerMachine(RuleBasedStateMachine):
         self.project_open, self.raised, self.donations = True, 0, 0
         donations.put_project(self.svc, "demo", "trees", name="Trees", organization="Green", active=True, now=START,
                               actor="op1")
+        for lottery_id in ("luck", "luck2"):
+            lottery_admin.put_lottery(self.svc, "demo", lottery_id, LotterySpec.model_validate(LOTTERY), START)
+        self.prize_stock = LOTTERY_STOCK
+        self.draws_on: dict[tuple[str, dt.date], int] = {}  # (member, local day): draws made
         # Every member starts with points, so that holds (and what ends them) are tried from the start.
         for member in MEMBERS:
             self.adjust(member, 1_000)
@@ -205,6 +229,38 @@ class LedgerMachine(RuleBasedStateMachine):
         status, view = donations.put_project(self.svc, "demo", "trees", name="Trees", organization="Green",
                                              active=self.project_open, now=self.now, actor="op1")
         assert status == 200 and (view["raised_points"], view["donations"]) == (self.raised, self.donations)
+
+    # ----- lottery draws ------------------------------------------------------------------------
+
+    @rule(member=st.sampled_from(MEMBERS))
+    def draw_in_the_lottery(self, member: str) -> None:
+        key = self._next("l")
+
+        def send(now: dt.datetime, lottery_id: str = "luck") -> Receipt:
+            return lottery.draw(self.svc, program_id="demo", member=member, lottery_id=lottery_id,
+                                idempotency_key=key, now=now)
+
+        day = self.now.astimezone(SHANGHAI).date()
+        if self.draws_on.get((member, day), 0) >= LOTTERY_DAILY:
+            with pytest.raises(LimitReached):
+                send(self.now)
+            return
+        if self.balance[member] < LOTTERY_COST:
+            with pytest.raises(InsufficientPoints):
+                send(self.now)
+            return
+        receipt = send(self.now)
+        assert receipt.status == 201 and not receipt.replayed
+        prize, landed = receipt.body["prize"]["prize_id"], receipt.body["proof"]["landed_on"]
+        # The stock prize is given while it lasts; landing on it after gives the fallback.
+        assert prize == (landed if landed != "p50" or self.prize_stock > 0 else "thanks")
+        self.prize_stock -= prize == "p50"
+        change = -LOTTERY_COST + (50 if prize == "p50" else 0)
+        assert receipt.body["balance"] == self.balance[member] + change
+        self.balance[member] += change
+        self.draws_on[(member, day)] = self.draws_on.get((member, day), 0) + 1
+        LedgerMachine.lottery_draws[prize] = LedgerMachine.lottery_draws.get(prize, 0) + 1
+        self.applied[f"draw:{key}"] = Applied(member, send, lambda now: send(now, "luck2"), receipt, self.now)
 
     # ----- points as money at checkout --------------------------------------------------------
 
@@ -386,6 +442,9 @@ class LedgerMachine(RuleBasedStateMachine):
         # The project's total is exact: what every donation that was applied gave, no more.
         project = self.svc.charity.get_project("demo", "trees")
         assert project is not None and (project["raised_points"], project["donations"]) == (self.raised, self.donations)
+        # The prize's stock items hold what the model says is left: never below zero, never oversold.
+        luck = self.svc.lotteries.get("demo", "luck")
+        assert luck is not None and sum(luck["stock"]["p50"]) == self.prize_stock >= 0
         LedgerMachine.books_checked += 1
 
 
@@ -394,6 +453,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     LedgerMachine.holds_ended = {}
     LedgerMachine.transfers_given = 0
     LedgerMachine.donated = 0
+    LedgerMachine.lottery_draws = {}
     run_state_machine_as_test(
         LedgerMachine,
         # Derandomized: the same sequences on every run, so the check below that every way a hold
@@ -405,6 +465,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     assert sum(LedgerMachine.holds_ended.values()) >= 5, LedgerMachine.holds_ended  # holds were placed and ended
     assert LedgerMachine.donated >= 3  # donations were given (and the project total checked after each step)
     assert LedgerMachine.transfers_given >= 3, LedgerMachine.transfers_given  # gifts moved points between members
+    assert set(LedgerMachine.lottery_draws) == {"p50", "thanks"}, LedgerMachine.lottery_draws  # draws won and lost
 
 
 class Draws:
