@@ -3,7 +3,7 @@ and points exchanged in (registered into bench.operations)."""
 
 from __future__ import annotations
 
-from bench.operations import ONE_READ_ONE_WRITE, Bench, Operation, Targets, register
+from bench.operations import ONE_READ_ONE_WRITE, Bench, Operation, Targets, funded_members, register
 from loyalty.services import exchanges
 
 TERMS = {"points_per_unit_out": 100, "points_per_unit_in": 50, "monthly_limit_points": 1_000_000}
@@ -23,19 +23,13 @@ def _request(b: Bench, member: str) -> str:
     return str(receipt.body["exchange_id"])
 
 
-def _prepare(prefix: str, *, requested: bool) -> object:
-    def prepare(b: Bench) -> None:
-        _partner(b)
-        for i in range(b.runs):
-            b.fund(f"{prefix}-{i}", 10_000, key=f"{prefix}-fund")
-            if requested:
-                _EXCHANGES[f"{prefix}-{i}"] = _request(b, f"{prefix}-{i}")
-    return prepare
+def _requested(b: Bench, member: str) -> None:
+    _EXCHANGES[member] = _request(b, member)
 
 
 register(Operation(
     "exchange out",
-    prepare=_prepare("exchanger", requested=False),  # type: ignore[arg-type]
+    prepare=funded_members("exchanger", first=_partner),
     run=lambda b, i: _request(b, f"exchanger-{i}"),
     targets=Targets(calls={"GetItem(consistent)": 1, **ONE_READ_ONE_WRITE}, max_wru=10),
     note="the partner's terms (GetItem), then the points held: account, lot, hold record, ledger item",
@@ -43,7 +37,7 @@ register(Operation(
 
 register(Operation(
     "exchange completed",
-    prepare=_prepare("completer", requested=True),  # type: ignore[arg-type]
+    prepare=funded_members("completer", first=_partner, each=_requested),
     run=lambda b, i: exchanges.complete(b.svc, program_id="demo", member=f"completer-{i}",
                                         exchange_id=_EXCHANGES[f"completer-{i}"], partner_id="bench-airline",
                                         now=b.now),
@@ -53,7 +47,7 @@ register(Operation(
 
 register(Operation(
     "points exchanged in",
-    prepare=_prepare("importer", requested=False),  # type: ignore[arg-type]
+    prepare=funded_members("importer", first=_partner),
     run=lambda b, i: exchanges.exchange_in(b.svc, program_id="demo", member=f"importer-{i}", partner=dict(PARTNER),
                                            partner_units=40, ref=f"in-{i}", now=b.now),
     targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=10),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench.operations import ONE_READ_ONE_WRITE, Bench, Operation, Targets, register
+from bench.operations import ONE_READ_ONE_WRITE, Bench, Operation, Targets, funded_members, register
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import earn, holds, paid_redemptions, rewards
 from tests.support.events import http_event, member_claims
@@ -88,19 +88,13 @@ def _redeem_cash(b: Bench, member: str) -> str:
     return str(receipt.body["redemption_id"])
 
 
-def _prepare_payers(prefix: str, *, redeemed: bool) -> object:
-    def prepare(b: Bench) -> None:
-        _cash_reward(b)
-        for i in range(b.runs):
-            b.fund(f"{prefix}-{i}", 10_000, key=f"{prefix}-fund")
-            if redeemed:
-                _REDEMPTIONS[f"{prefix}-{i}"] = _redeem_cash(b, f"{prefix}-{i}")
-    return prepare
+def _redeemed(b: Bench, member: str) -> None:
+    _REDEMPTIONS[member] = _redeem_cash(b, member)
 
 
 register(Operation(
     "points + cash redemption",
-    prepare=_prepare_payers("cash-redeemer", redeemed=False),  # type: ignore[arg-type]
+    prepare=funded_members("cash-redeemer", first=_cash_reward),
     run=lambda b, i: _redeem_cash(b, f"cash-redeemer-{i}"),
     targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=12),
     note="points held and stock taken, awaiting payment: account, lot, hold record, ledger item, reward",
@@ -108,7 +102,7 @@ register(Operation(
 
 register(Operation(
     "points + cash paid",
-    prepare=_prepare_payers("cash-payer", redeemed=True),  # type: ignore[arg-type]
+    prepare=funded_members("cash-payer", first=_cash_reward, each=_redeemed),
     run=lambda b, i: paid_redemptions.complete(b.svc, program_id="demo", member=f"cash-payer-{i}",
                                                redemption_id=_REDEMPTIONS[f"cash-payer-{i}"], now=b.now),
     targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=10),

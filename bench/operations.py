@@ -63,6 +63,20 @@ REGISTRY: dict[str, Operation] = {}
 MODULES: list[str] = ["bench.checkin", "bench.holds", "bench.transfers", "bench.donations", "bench.exchanges"]
 
 
+def funded_members(prefix: str, *, points: int = 10_000, first: Callable[[Bench], object] | None = None,
+                   each: Callable[[Bench, str], object] | None = None) -> Callable[[Bench], None]:
+    """A prepare step: ``first`` once, then members ``{prefix}-0..runs-1`` funded with ``points``,
+    ``each`` run for each of them (e.g. the hold its measured call will end)."""
+    def prepare(b: Bench) -> None:
+        if first is not None:
+            first(b)
+        for i in range(b.runs):
+            b.fund(f"{prefix}-{i}", points, key=f"{prefix}-fund")
+            if each is not None:
+                each(b, f"{prefix}-{i}")
+    return prepare
+
+
 def register(operation: Operation) -> Operation:
     if operation.name in REGISTRY:
         raise ValueError(f"operation {operation.name!r} is registered twice")

@@ -17,14 +17,13 @@ import datetime as dt
 from typing import Any
 
 from ..domain.account import Account, EntryType, MemberState
-from ..domain.cash_out import ACTIVE_HOLDS, Hold, active_holds
-from ..domain.errors import HoldNotActive, LimitReached, NotFound
+from ..domain.cash_out import Hold, active_holds
+from ..domain.errors import HoldNotActive, NotFound
 from ..domain.exchange import ANSWER_WITHIN, EXCHANGES, ExchangeOut, month_of, terms_of, units_out
-from ..domain.lots import allocate
 from ..domain.tiers import open_account
 from . import partners
 from .credit import Line, credit, credit_expiry
-from .ports import HoldStatus, HoldWrite, LotWrite
+from .ports import HoldStatus
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
@@ -49,7 +48,7 @@ def request_out(svc: Wiring, *, program_id: str, member: str, partner_id: str, p
     """202 pending: the points held for the partner. 404 for a partner without exchange terms,
     422 for points that are not whole partner units, 409 CAP_REACHED past the month's limit,
     409 INSUFFICIENT_POINTS beyond what the member can spend."""
-    from .holds import MAX_ACTIVE_HOLDS, hold_id_of
+    from .holds import hold_id_of, hold_points
 
     program = svc.programs.get(program_id)
     record = partners.find(svc, partner_id)
@@ -63,24 +62,19 @@ def request_out(svc: Wiring, *, program_id: str, member: str, partner_id: str, p
     def decide(state: MemberState) -> Decision:
         account = open_account(state.account, program, now)
         today = program.local_date(now)
-        held = active_holds(account)
-        if len(held) >= MAX_ACTIVE_HOLDS:
-            raise LimitReached("too many holds awaiting an answer", {"limit": MAX_ACTIVE_HOLDS})
         month = EXCHANGES.read(account).on(today).add("out", partner_id, points, terms)
-        draws = allocate(state.lots, points, today)
         exchange_id = hold_id_of(program_id, member, request_key, now)
-        hold = Hold(hold_id=exchange_id, order_id=exchange_id, amount_fen=0, points=points, value_fen=0,
-                    expires_at=now + ANSWER_WITHIN, lots=tuple((d.expires_on, d.take) for d in draws),
-                    exchange=ExchangeOut(partner_id, partner_account, units, month_of(today)))
-        book = EntryBuilder(now, account.balance, request_key)
-        book.add("hold", -points, f"points held for an exchange with {partner_id}", exchange_id,
-                 tuple((day, -p) for day, p in hold.lots), hold_id=exchange_id, exchange_id=exchange_id,
-                 partner_id=partner_id, partner_account=partner_account, partner_units=units)
-        after = EXCHANGES.write(ACTIVE_HOLDS.write(account, {**held, exchange_id: hold}), month).evolve(
-            balance=account.balance - points, held=account.held + points)
-        return Decision(after=after, status=202, body={**view(hold, "held"), "balance": after.balance},
-                        lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
-                        entries=book.entries, holds=[HoldWrite(hold, "held")])
+
+        def made(lots: tuple[tuple[dt.date, int], ...]) -> Hold:
+            return Hold(hold_id=exchange_id, order_id=exchange_id, amount_fen=0, points=points, value_fen=0,
+                        expires_at=now + ANSWER_WITHIN, lots=lots,
+                        exchange=ExchangeOut(partner_id, partner_account, units, month_of(today)))
+
+        return hold_points(state, account, today, points=points, make=made, now=now, request_key=request_key,
+                           reason=f"points held for an exchange with {partner_id}", status=202,
+                           details={"exchange_id": exchange_id, "partner_id": partner_id,
+                                    "partner_account": partner_account, "partner_units": units},
+                           view=lambda hold: view(hold, "held"), then=lambda after: EXCHANGES.write(after, month))
 
     return write_member(svc, program=program_id, member=member, request_key=request_key, payload=payload,
                         now=now, decide=decide)

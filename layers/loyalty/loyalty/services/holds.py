@@ -69,31 +69,49 @@ def place_hold(svc: Wiring, *, program_id: str, member: str, order_id: str, amou
 
     def decide(state: MemberState) -> Decision:
         account = open_account(state.account, program, now)
-        today = program.local_date(now)
-        held = active_holds(account)
         existing = hold_for_order(account, order_id)
         if existing is not None:
             raise LimitReached("this order has an active hold; release it first",
                                {"order_id": order_id, "hold_id": existing.hold_id})
-        if len(held) >= MAX_ACTIVE_HOLDS:
-            raise LimitReached("too many active holds", {"limit": MAX_ACTIVE_HOLDS})
         order_share = cash_out.quote(program, program.tier(account.tier), amount_fen, NO_BALANCE_LIMIT)
         value_fen = order_share.value_of(points)
-        draws = allocate(state.lots, points, today)
-        hold = Hold(hold_id=hold_id_of(program_id, member, idempotency_key, now), order_id=order_id, amount_fen=amount_fen, points=points,
-                    value_fen=value_fen, expires_at=cash_out.hold_expiry(program, now),
-                    lots=tuple((d.expires_on, d.take) for d in draws))
-        book = EntryBuilder(now, account.balance, request_key)
-        book.add("hold", -points, "points held for an order", order_id, tuple((d, -p) for d, p in hold.lots),
-                 hold_id=hold.hold_id, value_fen=value_fen)
-        after = ACTIVE_HOLDS.write(account, {**held, hold.hold_id: hold}).evolve(
-            balance=account.balance - points, held=account.held + points)
-        return Decision(after=after, status=201, body={**hold.view("held"), "balance": after.balance},
-                        lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
-                        entries=book.entries, holds=[HoldWrite(hold, "held")])
+
+        def made(lots: tuple[tuple[dt.date, int], ...]) -> Hold:
+            return Hold(hold_id=hold_id_of(program_id, member, idempotency_key, now), order_id=order_id,
+                        amount_fen=amount_fen, points=points, value_fen=value_fen,
+                        expires_at=cash_out.hold_expiry(program, now), lots=lots)
+
+        return hold_points(state, account, program.local_date(now), points=points, make=made, now=now,
+                           request_key=request_key, reason="points held for an order", details={"value_fen": value_fen},
+                           view=lambda hold: hold.view("held"))
 
     return write_member(svc, program=program_id, member=member, request_key=request_key, payload=payload,
                         now=now, decide=decide)
+
+
+def hold_points(state: MemberState, account: Account, today: dt.date, *, points: int,
+                make: Callable[[tuple[tuple[dt.date, int], ...]], Hold], now: dt.datetime, request_key: str,
+                reason: str, details: dict[str, Any], view: Callable[[Hold], dict[str, Any]],
+                status: int = 201, then: Callable[[Account], Account] = lambda account: account,
+                **more: Any) -> Decision:
+    """The decision of every hold (an order's, a points + cash redemption's, an exchange's): the
+    points drawn from the lots that expire first into ``held`` (``make`` builds the hold from the
+    lots drawn), a ``hold`` entry, the hold on the account and its record due at its expiry.
+    409 LIMIT_REACHED past MAX_ACTIVE_HOLDS, INSUFFICIENT_POINTS past the spendable points.
+    ``then``: the kind's own changes to the account; ``more``: the decision's other writes."""
+    held = active_holds(account)
+    if len(held) >= MAX_ACTIVE_HOLDS:
+        raise LimitReached("too many active holds", {"limit": MAX_ACTIVE_HOLDS})
+    draws = allocate(state.lots, points, today)
+    hold = make(tuple((d.expires_on, d.take) for d in draws))
+    book = EntryBuilder(now, account.balance, request_key)
+    book.add("hold", -points, reason, hold.order_id, tuple((day, -p) for day, p in hold.lots),
+             hold_id=hold.hold_id, **details)
+    after = then(ACTIVE_HOLDS.write(account, {**held, hold.hold_id: hold}).evolve(
+        balance=account.balance - points, held=account.held + points))
+    return Decision(after=after, status=status, body={**view(hold), "balance": after.balance},
+                    lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
+                    entries=book.entries, holds=[HoldWrite(hold, "held")], **more)
 
 
 def hold_id_of(program_id: str, member: str, idempotency_key: str, now: dt.datetime) -> str:

@@ -14,14 +14,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain.account import Account, EntryType
-from ..domain.cash_out import ACTIVE_HOLDS, Hold, RewardTake, active_holds, hold_expiry
-from ..domain.errors import HoldNotActive, LimitReached, NotFound
-from ..domain.lots import Draw
+from ..domain.account import Account, EntryType, MemberState
+from ..domain.cash_out import Hold, RewardTake, hold_expiry
+from ..domain.errors import HoldNotActive, NotFound
 from ..domain.program import Program
-from .ports import HoldStatus, HoldWrite, LotWrite, StockTake
+from .ports import HoldStatus, StockTake
 from .wiring import Wiring
-from .writes import Decision, EntryBuilder, Receipt
+from .writes import Decision, Receipt
 
 # What a member and a partner see of the hold's record status.
 REDEMPTION_STATUS: dict[str, str] = {
@@ -41,31 +40,26 @@ def _take(hold: Hold) -> RewardTake:
     return hold.reward
 
 
-def hold_for_payment(program: Program, account: Account, *, reward_id: str, reward_name: str, rev: int,
-                     quantity: int, cost: int, cash_fen: int, takes: list[StockTake], draws: list[Draw],
-                     redemption_id: str, request_key: str, counts: dict[str, int], now: dt.datetime,
-                     on_conflict: Any) -> Decision:
+def hold_for_payment(program: Program, state: MemberState, account: Account, *, reward_id: str, reward_name: str,
+                     rev: int, quantity: int, cost: int, cash_fen: int, takes: list[StockTake], redemption_id: str,
+                     request_key: str, counts: dict[str, int], now: dt.datetime, on_conflict: Any) -> Decision:
     """The redemption's decision when the reward costs money too: the points into ``held``, the
     stock taken as for any redemption, the hold's record due at ``pay_by``."""
-    from .holds import MAX_ACTIVE_HOLDS
+    from .holds import hold_points
 
-    held = active_holds(account)
-    if len(held) >= MAX_ACTIVE_HOLDS:
-        raise LimitReached("too many redemptions and holds awaiting payment", {"limit": MAX_ACTIVE_HOLDS})
     take = RewardTake(reward_id=reward_id, quantity=quantity, rev=rev, cash_fen=cash_fen * quantity,
                       shards=tuple((t.shard, t.quantity) for t in takes), finite=any(t.finite_stock for t in takes))
-    hold = Hold(hold_id=redemption_id, order_id=redemption_id, amount_fen=take.cash_fen, points=cost, value_fen=0,
-                expires_at=hold_expiry(program, now), lots=tuple((d.expires_on, d.take) for d in draws), reward=take)
-    book = EntryBuilder(now, account.balance, request_key)
-    book.add("hold", -cost, f"points held for {reward_name} until it is paid", redemption_id,
-             tuple((day, -points) for day, points in hold.lots), reward_id=reward_id, quantity=quantity,
-             cash_fen=take.cash_fen)
-    after = ACTIVE_HOLDS.write(account, {**held, hold.hold_id: hold}).evolve(
-        balance=account.balance - cost, held=account.held + cost, reward_counts=counts)
-    return Decision(after=after, status=201, body={**view(hold, "held"), "balance": after.balance},
-                    lots=[LotWrite(d.expires_on, d.remaining_before, d.remaining_after) for d in draws],
-                    entries=book.entries, stock_takes=takes, holds=[HoldWrite(hold, "held")],
-                    on_program_conflict=on_conflict)
+
+    def made(lots: tuple[tuple[dt.date, int], ...]) -> Hold:
+        return Hold(hold_id=redemption_id, order_id=redemption_id, amount_fen=take.cash_fen, points=cost, value_fen=0,
+                    expires_at=hold_expiry(program, now), lots=lots, reward=take)
+
+    return hold_points(state, account, program.local_date(now), points=cost, make=made, now=now,
+                       request_key=request_key, reason=f"points held for {reward_name} until it is paid",
+                       details={"reward_id": reward_id, "quantity": quantity, "cash_fen": take.cash_fen},
+                       view=lambda hold: view(hold, "held"),
+                       then=lambda after: after.evolve(reward_counts=counts),
+                       stock_takes=takes, on_program_conflict=on_conflict)
 
 
 def redemption_id_of(program_id: str, member: str, idempotency_key: str, now: dt.datetime) -> str:

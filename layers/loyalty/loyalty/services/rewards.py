@@ -154,9 +154,6 @@ def redeem(
         if takes is None:
             raise OutOfStock("out of stock", {"reward_id": reward_id, "stock": reward.stock or 0})
         cost = reward.points * quantity
-        today = program.local_date(now)
-        draws = allocate(state.lots, cost, today)
-        redemption_id = new_id(now)
         counts = dict(account.reward_counts)
         counts[reward_id] = counts.get(reward_id, 0) + quantity
 
@@ -174,9 +171,11 @@ def redeem(
             # Named by the request, as a point hold is: the shop's payment message names it.
             redemption_id = paid_redemptions.redemption_id_of(program_id, member, idempotency_key, now)
             return paid_redemptions.hold_for_payment(
-                program, account, reward_id=reward_id, reward_name=reward.name, rev=reward.rev, quantity=quantity,
-                cost=cost, cash_fen=reward.cash_fen, takes=takes, draws=draws, redemption_id=redemption_id,
+                program, state, account, reward_id=reward_id, reward_name=reward.name, rev=reward.rev,
+                quantity=quantity, cost=cost, cash_fen=reward.cash_fen, takes=takes, redemption_id=redemption_id,
                 request_key=request_key, counts=counts, now=now, on_conflict=on_conflict)
+        draws = allocate(state.lots, cost, program.local_date(now))
+        redemption_id = new_id(now)
         book = EntryBuilder(now, account.balance, request_key)
         book.add("redeem", -cost, f"redeemed {reward.name}", redemption_id,
                  tuple((d.expires_on, -d.take) for d in draws), reward_id=reward_id, quantity=quantity)
