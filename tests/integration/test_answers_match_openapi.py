@@ -301,3 +301,19 @@ def test_points_plus_cash_redemptions_and_their_payment_webhooks_answer_what_the
     assert deliver(secret, cancel, "wr-2")[1]["results"][0]["status"] == "cancelled"
     late = partners.payload("redemption.paid", redemption_id=other["redemption_id"], member_id=member)
     assert code(deliver(secret, late, "wr-3")) == (409, "HOLD_NOT_ACTIVE")
+
+
+def test_lottery_routes_answer_what_the_document_declares(member: str, clock: Clock) -> None:
+    from . import lottery_api  # the lottery's own helpers (tests/integration/lottery_api.py)
+
+    assert answer(lottery_api.put_event("double11", lottery_api.demo_lottery()))[0] == 201
+    assert answer(lottery_api.put_event("double11", lottery_api.demo_lottery()))[0] == 200
+    assert answer(lottery_api.get_event("double11", member))[0] == 200
+    drawn = answer(lottery_api.draw_event("double11", "l1", member))
+    assert drawn[0] == 201 and answer(lottery_api.draw_event("double11", "l1", member)) == drawn
+    assert answer(lottery_api.draws_event("double11", limit="1"))[0] == 200
+    assert code(answer(lottery_api.draw_event("nope", "l2", member))) == (404, "NOT_FOUND")
+    assert code(answer(lottery_api.put_event("double11", lottery_api.demo_lottery(cost_points=5)))) == (409, "CONFLICT")
+    clock.set(DEFAULT_NOW + dt.timedelta(days=7))
+    assert code(answer(lottery_api.draw_event("double11", "l3", member))) == (409, "ENDED")
+    assert answer(lottery_api.get_event("double11", member))[1]["seed"] is not None
