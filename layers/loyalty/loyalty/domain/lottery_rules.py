@@ -41,7 +41,8 @@ class PrizeSpec(BaseModel):
     stock: int | None = Field(default=None, ge=0, le=MAX_STOCK, description="null: unlimited")
     points: int | None = Field(default=None, gt=0, le=MAX_PRIZE_POINTS, description="points credited to the winner")
     reward_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{1,64}$",
-                                  description="the catalog reward the winner gets (fulfilled as a redemption is)")
+                                  description="the catalog reward the winner gets (named for fulfilment; the prize's "
+                                              "own stock is taken, not the catalog's)")
 
     @model_validator(mode="after")
     def _one_kind(self) -> PrizeSpec:
