@@ -4,12 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+WEB_DEPS := web/node_modules/.package-lock.json
 
-.PHONY: help run test lint types unit integration concurrency e2e template shifted-clock faketime bench openapi layer-requirements clean
+.PHONY: help run test lint types unit integration concurrency e2e browser template shifted-clock faketime chromium bench openapi layer-requirements clean
 
 help:
 	@echo "make run    - the whole system locally (MiniStack + dev OIDC issuer), demo program loaded"
-	@echo "make test   - everything: lint, types, unit, integration, concurrency, template, e2e"
+	@echo "make test   - everything: lint, types, unit, integration, concurrency, template, e2e, browser"
 	@echo "make bench  - DynamoDB calls, items, capacity units and latency ratios per operation"
 	@echo "make openapi - export docs/openapi.json from the code"
 
@@ -19,12 +20,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) $(WEB_DEPS)
 	$(BIN)/loyalty-local up
 
-test: $(STAMP) lint types layer-requirements-check
+test: $(STAMP) lint types layer-requirements-check $(WEB_DEPS) chromium
 	$(MAKE) --no-print-directory shifted-clock
-	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests/template tests/e2e
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests/template tests/e2e tests/browser
 
 # The in-process suites (unit, integration, concurrency) run once, with the machine's clock 400
 # days ahead: they read only the engine's injected clock, which every test fixes, so a test or a
@@ -39,6 +40,21 @@ shifted-clock: $(STAMP) faketime
 # Debian's faketime, installed when missing (make test runs as root on CI and dev machines).
 faketime:
 	@command -v faketime >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime; }
+
+# The console's and member page's one dependency (ECharts, pinned in web/package-lock.json),
+# installed by npm when missing or when the lock file changed; nothing is fetched at run time.
+$(WEB_DEPS): web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund
+	@touch $(WEB_DEPS)
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not used), with a CJK
+# font so Chinese is drawn, not shown as empty boxes. Installed when missing, like faketime.
+chromium:
+	@test -x /usr/bin/chromium && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+browser: $(STAMP) $(WEB_DEPS) chromium
+	$(BIN)/python -m pytest -q tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -77,4 +93,4 @@ layer-requirements-check: $(STAMP)
 	  || (echo "layers/loyalty/requirements.txt is stale: run make layer-requirements" && exit 1)
 
 clean:
-	rm -rf $(VENV) .aws-sam .local .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .aws-sam .local .mypy_cache .ruff_cache .hypothesis web/node_modules

@@ -132,3 +132,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # there; they stay importable from here for modules that still do.
 __all__ = ["ROOT", "SHANGHAI", "TABLE", "demo_document", "demo_program", "os", "pathlib", "snapshot",
            "store_demo_program"]
+
+
+@pytest.fixture(scope="session")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The local stack of the e2e and browser suites (one per session; see tests/e2e/conftest.py)."""
+    from .e2e.conftest import start_local
+
+    yield from start_local(tmp_path_factory)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .stack import Endpoints, LocalStack, LocalStackError, Settings, client, http_json
+from .webpages import console_url, member_page_url
 
 DEMO_MEMBER = "m1"
 DEMO_OPERATOR = "op1"
@@ -115,6 +116,8 @@ def banner(stack: LocalStack, endpoints: Endpoints, seconds: float) -> str:
 Loyalty engine is up locally (ready in {seconds:.1f} s)
   API base URL  {endpoints.api_url}
   Swagger UI    {endpoints.docs_url}
+  Console       {console_url(endpoints.issuer_url, admin)}
+  Member page   {member_page_url(endpoints.issuer_url, member)}
   OIDC issuer   {endpoints.issuer_url}   (more tokens: .venv/bin/loyalty-local token --member m2 [--admin])
   Logs          {_shown(stack.settings.log_path)}
 

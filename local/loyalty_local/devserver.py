@@ -1,7 +1,8 @@
 """The dev server on 127.0.0.1: the OIDC issuer's discovery document and JWKS (fetched by the
-emulated API Gateway's JWT authorizer), and Swagger UI over the exported docs/openapi.json.
+emulated API Gateway's JWT authorizer), Swagger UI over the exported docs/openapi.json, and the
+operator console and member page of web/ (webpages.py).
 
-Swagger UI calls the API through /api on this same server, because the HTTP API has no CORS
+Swagger UI and the pages call the API through /api on this same server, because the HTTP API has no CORS
 configuration (as on AWS, a browser on another origin would be refused); /api forwards each
 request untouched, Authorization header included, so the real authorizer still decides."""
 
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 
 import aws_lambda_powertools.event_handler.openapi.swagger_ui as swagger_ui
 
+from . import webpages
 from .issuer import DevIssuer
 
 SWAGGER_ASSETS = pathlib.Path(swagger_ui.__file__).parent
@@ -118,6 +120,15 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/openapi.json":
             document = json.loads(owner.openapi_path.read_text())
             return self._json(200, served_openapi(document))
+        asset = webpages.find(path)
+        if isinstance(asset, str):
+            return self._send(HTTPStatus.MOVED_PERMANENTLY, b"", "text/plain", {"Location": asset})
+        if asset is not None:
+            headers = {"Cache-Control": asset.cache_control, "Vary": "Accept-Encoding"}
+            if asset.gzipped and "gzip" in (self.headers.get("Accept-Encoding") or ""):
+                headers["Content-Encoding"] = "gzip"
+                return self._send(200, asset.gzipped, asset.content_type, headers)
+            return self._send(200, asset.body, asset.content_type, headers)
         return self._json(404, {"error": {"code": "NOT_FOUND", "message": "no such dev-server path", "details": {}}})
 
     do_HEAD = do_GET

@@ -136,8 +136,9 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="session")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
+def start_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
+    """The session's `local` fixture (declared in tests/conftest.py, so that tests/e2e and
+    tests/browser share this one stack: a second one would double the suite's startup)."""
     settings = Settings(local_dir=tmp_path_factory.mktemp("local-stack"), gateway_port=free_port(),
                         issuer_port=free_port(), lambda_concurrency=LAMBDA_CONCURRENCY, schedules=False)
     stack = LocalStack(settings)

@@ -1,0 +1,70 @@
+// The console's shell: sign-in, language, tabs. Each panel lives in its own module.
+import { api, claims, signIn, signOut, takeFragment, token } from "../shared/api.js";
+import { apply, register, t, toggle } from "../shared/i18n.js";
+import { withEntryTypes } from "../shared/entry-types.js";
+import { TEXTS } from "./texts.js";
+import { showDashboard } from "./dashboard.js";
+import { setupMembers } from "./members.js";
+
+register(withEntryTypes(TEXTS));
+takeFragment();
+apply();
+
+const $ = (id) => document.getElementById(id);
+const tabs = { dashboard: $("tab-dashboard"), members: $("tab-members") };
+
+function select(name) {
+  for (const [panel, tab] of Object.entries(tabs)) {
+    const on = panel === name;
+    tab.setAttribute("aria-selected", String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(panel).hidden = !on;
+  }
+  if (name === "dashboard") showDashboard();
+}
+
+// Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab leaves the tab list.
+$("tab-dashboard").parentElement.addEventListener("keydown", (event) => {
+  if (!["ArrowLeft", "ArrowRight"].includes(event.key)) return;
+  const next = tabs.dashboard.getAttribute("aria-selected") === "true" ? "members" : "dashboard";
+  select(next);
+  tabs[next].focus();
+});
+tabs.dashboard.addEventListener("click", () => select("dashboard"));
+tabs.members.addEventListener("click", () => select("members"));
+
+$("lang").addEventListener("click", () => {
+  toggle();
+  document.title = t("title");
+  document.dispatchEvent(new Event("languagechange"));
+});
+$("sign-out").addEventListener("click", () => { signOut(); location.reload(); });
+
+function signedIn() {
+  const who = claims();
+  $("sign-in").hidden = true;
+  $("app").hidden = false;
+  $("sign-out").hidden = false;
+  $("who").textContent = who ? `${who.sub} · ${who.program}` : "";
+  document.title = t("title");
+  setupMembers();
+  select("dashboard");
+}
+
+$("sign-in").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  signIn($("token").value);
+  const who = claims();
+  // One real call decides: the API's authorizer, not this page, says whether the token is good.
+  try {
+    if (!who || who.scope !== "admin") throw new Error("scope");
+    await api("GET", "/v1/admin/program");
+    signedIn();
+  } catch {
+    signOut();
+    $("sign-in-error").textContent = t("badToken");
+  }
+});
+
+if (token()) signedIn();
+else { $("sign-in").hidden = false; $("token").focus(); }

@@ -1,0 +1,150 @@
+// The member page (H5): a reference for mini-program developers. Every figure comes from the
+// member routes of docs/api.md; nothing is computed here that the engine already answers.
+import { api, intentKey, takeFragment, token } from "../shared/api.js";
+import { apply, num, register, signed, t, toggle, when, yuan } from "../shared/i18n.js";
+import { withEntryTypes } from "../shared/entry-types.js";
+import { TEXTS } from "./texts.js";
+
+register(withEntryTypes(TEXTS));
+takeFragment();
+apply();
+
+const $ = (id) => document.getElementById(id);
+let cursor = null;
+let balance = 0;
+
+function fail(error) {
+  $("message").textContent = t("errorPrefix") + (error.code ? `${error.code} ${error.message}` : String(error));
+}
+
+async function account() {
+  const me = await api("GET", "/v1/me");
+  balance = me.balance;
+  $("balance").textContent = num(me.balance);
+  $("tier-name").textContent = me.tier.name;
+  $("qualifying").textContent = t("qualifying", { n: num(me.qualifying_points) });
+  $("pending").textContent = me.pending ? `· ${t("pending")} ${num(me.pending)}` : "";
+  const next = me.next_tier;
+  // The bar runs from 0 to the next tier's threshold (qualifying + still needed): the engine
+  // answers how far is left, which is what the member reads ("再得 400 成长值升金卡").
+  const share = next ? (100 * me.qualifying_points) / (me.qualifying_points + next.points_needed) : 100;
+  $("progress-text").textContent = next ? t("toNext", { n: num(next.points_needed), tier: next.name }) : t("topTier");
+  $("progress").setAttribute("aria-valuenow", String(Math.floor(share * 10) / 10));
+  $("progress").firstElementChild.style.width = `${share}%`;
+  $("expiring").replaceChildren(...(me.expiring.length ? me.expiring : [null]).map((e) => {
+    const item = document.createElement("li");
+    item.textContent = e ? t("expiringItem", { points: num(e.points), on: e.on }) : t("noneExpiring");
+    return item;
+  }));
+}
+
+async function calendar() {
+  const month = await api("GET", "/v1/me/check-ins");
+  $("streak").textContent = t("streak", { n: num(month.streak) }) +
+    (month.next_reward ? ` · ${t("nextReward", { n: month.next_reward.in_days, points: num(month.next_reward.points) })}` : "");
+  const button = $("check-in");
+  button.disabled = month.checked_in_today;
+  button.textContent = month.checked_in_today ? t("checkedIn") : t("checkIn");
+  const [year, mon] = month.month.split("-").map(Number);
+  const length = new Date(year, mon, 0).getDate();
+  const on = new Set(month.days);
+  const cells = [];
+  for (let day = 1; day <= length; day++) {
+    const date = `${month.month}-${String(day).padStart(2, "0")}`;
+    const cell = document.createElement("li");
+    cell.textContent = String(day);
+    cell.className = on.has(date) ? "on" : "";
+    cell.setAttribute("aria-label", `${date}${on.has(date) ? " ✓" : ""}`);
+    cells.push(cell);
+  }
+  $("calendar").replaceChildren(...cells);
+}
+
+async function checkIn() {
+  try {
+    const day = await api("POST", "/v1/me/check-ins");
+    $("checkin-status").textContent = t("checkinDone", { points: num(day.points) }) +
+      (day.bonus ? t("checkinBonus", { bonus: num(day.bonus) }) : "");
+    await Promise.all([account(), calendar(), ledger()]);
+    $("check-in").focus();
+  } catch (error) { fail(error); }
+}
+
+async function catalog() {
+  const { rewards } = await api("GET", "/v1/rewards");
+  $("catalog").replaceChildren(...rewards.map((reward) => {
+    const item = document.createElement("li");
+    item.dataset.reward = reward.id;
+    const text = document.createElement("div");
+    const price = t("cost", { points: num(reward.points) }) + (reward.cash_fen ? t("cashPart", { cash: yuan(reward.cash_fen) }) : "");
+    const extra = reward.stock === null ? "" : ` · ${t("stock", { n: num(reward.stock) })}`;
+    const short = !reward.redeemable && reward.points > balance ? ` · ${t("short", { n: num(reward.points - balance) })}` : "";
+    text.innerHTML = `<div class="name"></div><div class="muted"></div>`;
+    text.firstChild.textContent = reward.name;
+    text.lastChild.textContent = price + extra + short;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = t("redeem");
+    button.disabled = !reward.redeemable;
+    button.setAttribute("aria-label", `${t("redeem")} ${reward.name}`);
+    button.addEventListener("click", () => redeem(reward));
+    item.append(text, button);
+    return item;
+  }));
+}
+
+async function redeem(reward) {
+  if (!window.confirm(t("confirmRedeem", { points: num(reward.points), name: reward.name }))) return;
+  const body = { reward_id: reward.id, quantity: 1 };
+  const intent = intentKey(`redeem-${reward.id}`, body);
+  try {
+    const done = await api("POST", "/v1/me/redemptions", { body, key: intent.key });
+    intent.done = true;
+    $("redeem-status").textContent = t("redeemed", { name: reward.name, balance: num(done.balance) });
+    await account();
+    await Promise.all([catalog(), ledger()]);
+  } catch (error) { fail(error); }
+}
+
+async function ledger(more = false) {
+  const query = new URLSearchParams({ limit: "10" });
+  if (more && cursor) query.set("cursor", cursor);
+  const page = await api("GET", `/v1/me/ledger?${query}`);
+  const items = page.entries.map((entry) => {
+    const item = document.createElement("li");
+    item.dataset.type = entry.type;
+    item.innerHTML = `<div><div></div><div class="muted"></div></div><div class="num"></div>`;
+    item.querySelector("div > div").textContent = t(`type.${entry.type}`) + (entry.reason ? ` · ${entry.reason}` : "");
+    item.querySelector(".muted").textContent = when(entry.created_at);
+    item.querySelector(".num").textContent = signed(entry.points);
+    item.querySelector(".num").classList.add(entry.points < 0 ? "minus" : "plus");
+    return item;
+  });
+  if (more) $("ledger").append(...items); else $("ledger").replaceChildren(...items);
+  cursor = page.next_cursor;
+  $("ledger-more").hidden = !cursor;
+}
+
+async function quote(event) {
+  event.preventDefault();
+  const fen = Math.round(Number($("amount").value) * 100);
+  try {
+    const q = await api("GET", `/v1/me/checkout-quote?amount_fen=${fen}`);
+    $("quote").textContent = q.max_points ? t("quoteResult", {
+      points: num(q.max_points), value: yuan(q.max_value_fen), rate: num(q.points_per_yuan), min: num(q.min_points),
+    }) : t("quoteNone");
+  } catch (error) { fail(error); }
+}
+
+async function everything() {
+  $("message").textContent = "";
+  await account();
+  await Promise.all([calendar(), catalog(), ledger()]);
+}
+
+$("lang").addEventListener("click", () => { toggle(); document.title = t("title"); everything().catch(fail); });
+$("check-in").addEventListener("click", checkIn);
+$("ledger-more").addEventListener("click", () => ledger(true).catch(fail));
+$("quote-form").addEventListener("submit", quote);
+document.title = t("title");
+if (token()) everything().catch(fail); else $("message").textContent = t("signedOut");
