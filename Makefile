@@ -6,12 +6,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WEB_DEPS := web/node_modules/.package-lock.json
 
-.PHONY: help run test lint types unit integration concurrency e2e browser template shifted-clock faketime chromium bench openapi layer-requirements clean
+.PHONY: help run test lint types unit integration concurrency e2e browser template shifted-clock faketime chromium bench load openapi layer-requirements clean
 
 help:
 	@echo "make run    - the whole system locally (MiniStack + dev OIDC issuer), demo program loaded"
 	@echo "make test   - everything: lint, types, unit, integration, concurrency, template, e2e, browser"
-	@echo "make bench  - DynamoDB calls, items, capacity units and latency ratios per operation"
+	@echo "make bench  - DynamoDB calls, items, capacity units and latency ratios per operation, and the AWS cost table"
+	@echo "make load   - 50 members on every member route for a minute through a local stack; books checked after"
 	@echo "make openapi - export docs/openapi.json from the code"
 
 $(STAMP): pyproject.toml
@@ -79,6 +80,12 @@ template: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Not part of make test: it starts a local stack of its own on free ports (LOAD_ARGS=--running
+# uses the one `make run` started) and takes about two minutes.
+LOAD_ARGS ?=
+load: $(STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 openapi: $(STAMP)
 	$(BIN)/python -m loyalty_local.openapi > docs/openapi.json

@@ -45,7 +45,7 @@ from botocore import xform_name  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
-from bench import capacity, imports  # noqa: E402
+from bench import capacity, cost, imports  # noqa: E402
 from bench.operations import Bench, Operation, operations  # noqa: E402
 from bench.recorder import CLOCK, Call, Recorder  # noqa: E402
 from loyalty.domain.program import parse_program  # noqa: E402
@@ -253,6 +253,14 @@ def verdicts(results: list[Result]) -> list[str]:
     return out
 
 
+def cost_table(results: list[Result]) -> str:
+    """The measured units, calls and our CPU time of each operation, priced (bench/cost.py)."""
+    memory = cost.template_memory_mb()
+    measured = {r.operation.name: cost.Measured(r.operation.name, r.rcu, r.wru + r.index_wru, dict(r.labels),
+                                                r.p50_ours) for r in results}
+    return cost.preamble(memory) + "\n" + cost.table(measured, memory)
+
+
 def imports_table(times: list[imports.ImportTime], target: float) -> str:
     """The target applies to a handler against its own libraries (every module it imports that is
     not ours: a batch handler's libraries include Powertools batch); the fixed HTTP-handler set
@@ -313,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         print(write_details(results))
         print("\nTargets:")
         print("\n".join(verdicts(results)))
+        print("\n" + cost_table(results))
     if not args.no_sweeps and not args.imports_only:
         from bench import dispatch, expiry_sweep, tier_sweep
 
