@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import boto3
 
 from loyalty.services.settings import Settings as EngineSettings
-from loyalty.services.wiring import build_wiring
+from loyalty.services.wiring import Wiring, build_wiring
 from loyalty.store.table import Store
 from loyalty_local.issuer import DevIssuer
 from loyalty_local.stack import Endpoints, LocalStack, Settings, free_port, http_json
@@ -163,20 +163,26 @@ def route_table(entries: list[dict[str, Any]]) -> tuple[str, dict[str, float]]:
     return "\n".join(lines), summary
 
 
-def check_books(endpoints: Endpoints, members: list[str]) -> list[str]:
-    """Every member's partition read straight from the table; the members whose books do not balance."""
+def table_wiring(endpoints: Endpoints) -> Wiring:
+    """The engine's store over the stack's table (the emulator: fixed dummy credentials)."""
     client = boto3.resource("dynamodb", endpoint_url=endpoints.gateway_url, region_name=endpoints.region,
                             aws_access_key_id="test", aws_secret_access_key="test").meta.client
-    svc = build_wiring(EngineSettings(table_name=endpoints.table_name), Store(endpoints.table_name, client=client))
+    return build_wiring(EngineSettings(table_name=endpoints.table_name), Store(endpoints.table_name, client=client))
+
+
+def unbalanced(svc: Wiring, members: list[str]) -> list[str]:
+    """Every member's partition read straight from the table; the members whose books do not
+    balance, each with what is wrong."""
     wrong = []
     for member in members:
         books = read_books(svc, member, PROGRAM)
+        if not books.entries:
+            wrong.append(f"{member}: no ledger entries (never funded?)")
+            continue
         try:
             books.assert_consistent()
         except AssertionError as exc:
             wrong.append(f"{member}: {str(exc)[:300]}")
-        if not books.entries:
-            wrong.append(f"{member}: no ledger entries (never funded?)")
     return wrong
 
 
@@ -217,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.monotonic() - started
         table, summary = route_table(json.loads((scratch / "load.json").read_text()))
         time.sleep(2)  # a request the stop cut short may still be finishing in its function
-        wrong = check_books(endpoints, sorted(config["members"]))
+        wrong = unbalanced(table_wiring(endpoints), sorted(config["members"]))
     finally:
         if stack is not None:
             stack.stop()
