@@ -115,6 +115,9 @@ ROUTES = [
           [{"lottery_id": "other"}], prepare=_two_lotteries, body_in_path=True),
     Route("PUT", "/v1/admin/members/{member_id}/tier", "tiers", {"tier": "gold", "reason": "vip"},
           [{"tier": "silver", "reason": "vip"}, {"tier": "gold", "reason": "another reason"}]),
+    Route("PUT", "/v1/admin/members/{member_id}/status", "tiers", {"status": "frozen", "reason": "farming"},
+          # (the same status with another reason is answered as it is: nothing to apply)
+          [{"status": "active", "reason": "farming"}]),
     Route("PUT", "/v1/admin/members/{member_id}/profile", "tiers", {"birthday": "1990-05-01", "reason": "id card"},
           [{"birthday": "1991-06-02", "reason": "id card"}, {"birthday": "1990-05-01", "reason": "passport"}]),
 ]

@@ -10,6 +10,7 @@ STATUS: dict[str, int] = {
     "UNAUTHORIZED": 401,
     "FORBIDDEN": 403,
     "TIER_REQUIRED": 403,
+    "ACCOUNT_FROZEN": 403,
     "NOT_FOUND": 404,
     "INSUFFICIENT_POINTS": 409,
     "OUT_OF_STOCK": 409,

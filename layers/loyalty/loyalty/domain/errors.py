@@ -69,6 +69,12 @@ class CapReached(LoyaltyError):
     code = "CAP_REACHED"
 
 
+class AccountFrozen(LoyaltyError):
+    """A frozen member (风控) asked to spend points."""
+
+    code = "ACCOUNT_FROZEN"
+
+
 class Conflict(LoyaltyError):
     code = "CONFLICT"
 

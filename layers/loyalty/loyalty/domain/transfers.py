@@ -16,6 +16,7 @@ from typing import Any
 from .account import Account, Section
 from .errors import CapReached, Forbidden, TierRequired, ValidationFailed
 from .lots import Draw, Lot, allocate
+from .member_status import check_can_spend
 from .program import Program
 
 
@@ -90,6 +91,7 @@ def give(program: Program, sender: Account, lots: list[Lot], points: int, today:
     """The sender's side of a gift of ``points`` on the local day ``today``: 403 TIER_REQUIRED
     below the program's ``min_tier``, 409 CAP_REACHED past the day's limit, 409
     INSUFFICIENT_POINTS past what the sender can spend (expired lots are not spendable)."""
+    check_can_spend(sender)
     rules = program.transfers
     if rules.min_tier is not None and program.tier_index(sender.tier) < program.tier_index(rules.min_tier):
         raise TierRequired(f"members from tier {rules.min_tier} up may give points",

@@ -9,6 +9,7 @@ from ..domain.account import MemberState
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import NEVER
 from ..domain.lots import allocate, spendable
+from ..domain.member_status import status_of
 from ..domain.program import Program
 from ..domain.tiers import open_account, qualifies, remove_qualifying
 from .credit import Line, credit, credit_expiry, qualifying_points
@@ -33,6 +34,7 @@ def account_view(program: Program, state: MemberState, now: dt.datetime) -> dict
         "balance": spendable(state.lots, today) - account.debt,
         "pending": account.pending,
         "held": account.held,
+        "status": status_of(account).status,
         **tier_view(program, account, today),  # qualifying_points, tier, next_tier, keep, profile
         "expiring": [{"on": lot.expires_on.isoformat(), "points": lot.remaining} for lot in upcoming[:EXPIRING_SHOWN]],
         "lifetime": {"earned": account.earned, "redeemed": account.redeemed, "expired": account.expired},

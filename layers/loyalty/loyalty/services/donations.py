@@ -20,6 +20,7 @@ from typing import Any
 from ..domain.donations import Donation, base_rate, check_period, shard_for, suffix_of, value_fen
 from ..domain.errors import Conflict, Ended, NotFound, ValidationFailed
 from ..domain.lots import allocate
+from ..domain.member_status import check_can_spend
 from ..domain.reward_stock import start_of
 from ..domain.tiers import open_account
 from .ports import LotWrite, ProgramItemConflict, WriteConflict
@@ -76,6 +77,7 @@ def donate(svc: Wiring, *, program_id: str, member: str, project_id: str, points
     def decide(state: Any) -> Decision:
         attempt = next(tries)  # each attempt its own shard and id: a busy counter or a taken number is left
         account = open_account(state.account, program, now)
+        check_can_spend(account)
         today = program.local_date(now)
         draws = allocate(state.lots, points, today)
         donation_id = new_id(now)

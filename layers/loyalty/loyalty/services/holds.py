@@ -32,6 +32,7 @@ from ..domain.cash_out import (
 from ..domain.earn import OrderLine, check_order
 from ..domain.errors import HoldNotActive, LimitReached, NotFound
 from ..domain.lots import allocate, spendable
+from ..domain.member_status import check_can_spend
 from ..domain.program import Program
 from ..domain.tiers import open_account
 from . import exchanges, paid_redemptions, sweeps
@@ -99,6 +100,7 @@ def hold_points(state: MemberState, account: Account, today: dt.date, *, points:
     lots drawn), a ``hold`` entry, the hold on the account and its record due at its expiry.
     409 LIMIT_REACHED past MAX_ACTIVE_HOLDS, INSUFFICIENT_POINTS past the spendable points.
     ``then``: the kind's own changes to the account; ``more``: the decision's other writes."""
+    check_can_spend(account)
     held = active_holds(account)
     if len(held) >= MAX_ACTIVE_HOLDS:
         raise LimitReached("too many active holds", {"limit": MAX_ACTIVE_HOLDS})

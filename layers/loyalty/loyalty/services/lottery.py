@@ -29,6 +29,7 @@ from ..domain.lottery_rules import (
     draws_left,
     has_ended,
 )
+from ..domain.member_status import check_can_spend
 from ..domain.reward_stock import plan_takes, start_of
 from ..domain.tiers import open_account
 from .credit import Line, credit, credit_expiry, lot_writes
@@ -118,6 +119,7 @@ def draw(svc: Wiring, *, program_id: str, member: str, lottery_id: str, idempote
             raise NotFound("no such lottery", {"lottery_id": lottery_id})
         spec = stored_spec(item)
         account = open_account(state.account, program, now)
+        check_can_spend(account)
         today = program.local_date(now)
         check_open(program, lottery_id, spec, now)
         check_daily_limit(account, lottery_id, spec, today)

@@ -9,6 +9,7 @@ from typing import Any
 from ..domain.account import MemberState
 from ..domain.errors import Conflict, NotFound, OutOfStock, ValidationFailed
 from ..domain.lots import allocate, spendable
+from ..domain.member_status import check_can_spend
 from ..domain.reward_stock import plan_takes, split_stock, start_of
 from ..domain.rewards import Reward, RewardSpec, check_redeemable, check_window, is_redeemable
 from ..domain.tiers import open_account
@@ -147,6 +148,7 @@ def redeem(
                 raise NotFound("no such reward", {"reward_id": reward_id})
             reward = _reward(item)
             check_window(program, reward, now)
+            check_can_spend(account)
             check_redeemable(program, account, reward, quantity)
             takes = _takes(program_id, item, reward, quantity, start_of(member, attempt))
             if takes is not None or recent or fresh:

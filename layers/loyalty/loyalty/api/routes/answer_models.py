@@ -132,6 +132,7 @@ class Account(Answer):
     balance: int = Field(description="spendable points, less any debt (may be negative)")
     pending: int = Field(description="points of orders still in their return window")
     held: int = Field(description="points reserved for orders at checkout (point holds)")
+    status: Literal["active", "frozen"] = Field(description="frozen (风控): earns, but cannot spend")
     qualifying_points: int = Field(description="成长值 of the qualifying period")
     qualifying_fen: int
     qualifying_unit: Literal["points", "fen"] = Field(description="what tier thresholds, points_needed and keep count")

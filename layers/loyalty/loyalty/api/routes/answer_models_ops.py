@@ -77,6 +77,14 @@ class ProgramVersion(Answer):
     document: Program
 
 
+class MemberStatusSet(Answer):
+    member_id: str
+    status: Literal["active", "frozen"]
+    reason: str | None = Field(description="the operator's reason of the last change; null: never changed")
+    since: dt.datetime | None = Field(description="when the status last changed; null: never")
+    entry_id: str | None = Field(description="the ledger's audit entry of this change; null: nothing changed")
+
+
 class PartnerExchangeTerms(Answer):
     points_per_unit_out: int
     points_per_unit_in: int
@@ -126,7 +134,7 @@ class WebhookReceipt(Answer):
 
 MODELS: tuple[type[BaseModel], ...] = (
     *MEMBER_MODELS, *TRANSFER_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion, Partner, NewPartner,
-    SecretRotated, WebhookReceipt,
+    SecretRotated, WebhookReceipt, MemberStatusSet,
     *DONATION_MODELS,
     *LOTTERY_MODELS,
 )

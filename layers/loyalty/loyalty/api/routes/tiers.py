@@ -1,15 +1,16 @@
-"""Function `tiers`: an operator's tier evaluation and hand-set tier; the member's birthday."""
+"""Function `tiers`: an operator's tier evaluation, hand-set tier and member status (freeze);
+the member's birthday."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path
 from pydantic import Field
 
 from ...clock import utc_now
-from ...services import tiers
+from ...services import member_status, tiers
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, MEMBER_ID, admin_of, json_response, member_of
 from .answers import BODY, KEYED, PARAMETERS, TOKEN, of, success
@@ -23,6 +24,11 @@ IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTE
 
 class TierBody(Body):
     tier: str = Field(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    reason: Reason
+
+
+class StatusBody(Body):
+    status: Literal["active", "frozen"] = Field(description="frozen: the member keeps earning but cannot spend")
     reason: Reason
 
 
@@ -50,6 +56,17 @@ def put_tier(member_id: MemberPath, body: TierBody, idempotency_key: Idempotency
     program, actor = admin_of(router)
     receipt = tiers.set_member_tier(wiring(), program_id=program, member=member_id, tier=body.tier,
                                     reason=body.reason, idempotency_key=idempotency_key, actor=actor, now=utc_now())
+    return json_response(receipt.status, receipt.body)
+
+
+@router.put("/v1/admin/members/<member_id>/status", summary="Freeze or reactivate a member, with a reason (ledgered)",
+            responses=of(success(200, "MemberStatusSet", "Set (the same status again: as it is, nothing written)"),
+                         *TOKEN, *BODY, *KEYED))
+def put_status(member_id: MemberPath, body: StatusBody, idempotency_key: IdempotencyKey) -> Any:
+    program, actor = admin_of(router)
+    receipt = member_status.set_status(wiring(), program_id=program, member=member_id, status=body.status,
+                                       reason=body.reason, idempotency_key=idempotency_key, actor=actor,
+                                       now=utc_now())
     return json_response(receipt.status, receipt.body)
 
 
