@@ -7,15 +7,19 @@ const $ = (id) => document.getElementById(id);
 const charts = {};
 let echarts = null;
 let zone = "Asia/Shanghai";
+let tierNames = {};
 let started = false;
 
-// A report figure may be a number or a breakdown by source ({earn, bonus, ...}): its total.
-const total = (value) =>
-  typeof value === "number" ? value : Object.values(value || {}).reduce((sum, v) => sum + total(v), 0);
+// A report figure is a number or a breakdown by source ({earn, bonus, ..., total}): its total.
+const total = (value) => (typeof value === "number" ? value : Number((value || {}).total) || 0);
+// What one day changes the liability (available + held) by; holds and releases move points
+// inside it, a refund's `returned` points come back into it.
+const net = (d) => total(d.issued) - total(d.spent) - d.expired - d.clawed_back - d.adjusted_out + d.returned;
+const rate = (value, digits) => (value === null || value === undefined ? "—" : percent(Number(value), digits));
 
-function localDay(offsetDays = 0) {
+function localDay(offsetDays = 0, from = Date.now()) {
   // The program's day, not the browser's: reports are per local day of the program.
-  const date = new Date(Date.now() + offsetDays * 86400000);
+  const date = new Date(from + offsetDays * 86400000);
   return new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" })
     .format(date);
 }
@@ -31,15 +35,19 @@ function draw(id, option) {
   charts[id].setOption({ aria: { enabled: true }, animation: false, ...option }, true);
 }
 
-/** Liability per day: the report's own figure when a row has it; otherwise walked back from the
- * summary's closing liability by each later day's net change (issued - spent - expired). */
-function liabilitySeries(days, closing) {
-  if (days.every((d) => d.liability !== undefined)) return days.map((d) => total(d.liability.points ?? d.liability));
+/** Liability at the end of each day: the reports give today's standing (summary.liability) and
+ * each day's flows, so it is walked back from now by each later day's net change. */
+async function liabilitySeries(days, now, to) {
+  let level = now;
+  const today = localDay(0);
+  if (to < today) {  // the days after the chosen period still changed it
+    const later = await api("GET", `/v1/admin/reports/daily?from=${localDay(1, Date.parse(`${to}T12:00:00Z`))}&to=${today}`);
+    level -= later.days.reduce((sum, d) => sum + net(d), 0);
+  }
   const out = new Array(days.length);
-  let level = closing;
   for (let i = days.length - 1; i >= 0; i--) {
     out[i] = level;
-    level -= total(days[i].issued) - total(days[i].spent) - total(days[i].expired);
+    level -= net(days[i]);
   }
   return out;
 }
@@ -48,13 +56,14 @@ function kpis(summary) {
   const items = [
     [t("kIssued"), num(total(summary.issued))], [t("kSpent"), num(total(summary.spent))],
     [t("kLiability"), yuan(summary.liability.value_fen)], [t("kActive"), num(summary.active_members)],
-    [t("kRate"), percent(Number(summary.redemption_rate) || 0)],
+    [t("kRate"), rate(summary.redemption_rate, 1)],
   ];
   $("kpis").replaceChildren(...items.map(([label, value]) => {
     const box = document.createElement("div");
     box.innerHTML = `<div class="muted"></div><div class="figure"></div>`;
     box.firstChild.textContent = label;
     box.lastChild.textContent = value;
+    box.dataset.kpi = label;
     return box;
   }));
 }
@@ -84,32 +93,36 @@ async function load() {
     series: [
       { name: t("issued"), type: "bar", data: days.map((d) => total(d.issued)), itemStyle: { color: "#0b5c55" } },
       { name: t("spent"), type: "bar", data: days.map((d) => total(d.spent)), itemStyle: { color: "#c2571a" } },
-      { name: t("expired"), type: "line", data: days.map((d) => total(d.expired)), itemStyle: { color: "#4a5560" } },
+      { name: t("expired"), type: "line", showSymbol: false, data: days.map((d) => total(d.expired)),
+        itemStyle: { color: "#4a5560" } },
     ],
   });
   draw("chart-liability", {
     tooltip, grid: { left: 64, right: 16, top: 16, bottom: 28 }, xAxis: axis, yAxis: value,
-    series: [{ name: t("liability"), type: "line", areaStyle: {}, itemStyle: { color: "#0b5c55" },
-      data: liabilitySeries(days, summary.liability.points) }],
+    series: [{ name: t("liability"), type: "line", showSymbol: false, areaStyle: {}, itemStyle: { color: "#0b5c55" },
+      data: await liabilitySeries(days, summary.liability.points, to) }],
   });
   draw("chart-tiers", {
     tooltip: { trigger: "item", valueFormatter: (v) => `${num(v)} ${t("members")}` },
     series: [{ name: t("tierMix"), type: "pie", radius: ["40%", "70%"],
-      data: Object.entries(summary.tier_mix).map(([name, v]) => ({ name, value: v })) }],
+      label: { formatter: "{b}: {c}" },
+      data: Object.entries(summary.tier_mix).filter(([, v]) => v > 0)
+        .map(([code, v]) => ({ name: tierNames[code] || code, value: v })) }],
   });
   draw("chart-expiry", {
     tooltip, grid: { left: 64, right: 16, top: 16, bottom: 28 },
     xAxis: { type: "category", data: forecast.months.map((m) => m.month) }, yAxis: value,
     series: [{ name: t("expired"), type: "bar", data: forecast.months.map((m) => m.points), itemStyle: { color: "#8a3b00" } }],
   });
-  const rate = Number(summary.cost_rate) || 0;
+  const cost = Number(summary.cost_rate) || 0;  // null: no sales in the period
   draw("chart-cost", {
     series: [{
       type: "gauge", min: 0, max: 5, splitNumber: 5,
       axisLine: { lineStyle: { width: 14, color: [[0.2, "#c9d1d9"], [0.6, "#1f6f2b"], [1, "#a4161a"]] } },
       axisLabel: { formatter: (v) => `${v}%` },
-      detail: { formatter: () => percent(rate), fontSize: 20 },
-      data: [{ value: Math.min(rate * 100, 5), name: t("costRate") }],
+      title: { show: false },
+      detail: { formatter: () => rate(summary.cost_rate, 2), fontSize: 22, offsetCenter: [0, "65%"] },
+      data: [{ value: Math.min(cost * 100, 5), name: t("costRate") }],
     }],
   });
 }
@@ -117,7 +130,11 @@ async function load() {
 export async function showDashboard() {
   if (!started) {
     started = true;
-    try { zone = (await api("GET", "/v1/admin/program")).document.timezone || zone; } catch { /* default zone */ }
+    try {
+      const program = (await api("GET", "/v1/admin/program")).document;
+      zone = program.timezone || zone;
+      tierNames = Object.fromEntries(program.tiers.map((tier) => [tier.code, tier.name]));
+    } catch { /* the default zone, tier codes as names */ }
     $("to").value = localDay(0);
     $("from").value = localDay(-29);
     $("range").addEventListener("submit", (event) => { event.preventDefault(); load(); });
