@@ -18,6 +18,7 @@ import json
 import os
 import pathlib
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -227,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if stack is not None:
             stack.stop()
+        shutil.rmtree(scratch, ignore_errors=True)  # the stack's state, the config and its tokens
 
     print(f"\nLoad: {args.users} members, {args.seconds} s, every member route, loopback "
           f"(MiniStack, {'make run' if args.running else f'Lambda concurrency {args.lambda_concurrency}'})\n")
