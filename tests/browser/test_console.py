@@ -57,6 +57,21 @@ def test_an_operator_signs_in_looks_a_member_up_adjusts_and_sees_the_ledger_chan
     status, account = admin.call("GET", f"/v1/admin/members/{member}")
     assert (status, account["balance"]) == (200, balance + 300)
 
+    # The program editor shows a refusal of PUT /v1/admin/program at the field it names, and
+    # nothing is stored.
+    version = admin.call("GET", "/v1/admin/program")[1]["version"]
+    page.get_by_role("tab", name="规则配置").click()
+    threshold = page.locator("input[data-path='tiers.1.threshold']")
+    threshold.fill("-5")
+    page.get_by_role("button", name="保存新版本").click()
+    expect(threshold).to_have_attribute("aria-invalid", "true")
+    expect(threshold).to_be_focused()
+    expect(page.locator(f"#{threshold.get_attribute('id')}-error")).to_contain_text("greater than or equal to 0")
+    expect(page.locator("#program-status")).to_contain_text("有 1 处不符合规则")
+    assert admin.call("GET", "/v1/admin/program")[1]["version"] == version
+    screenshot(page, "console-program-refused")
+    page.get_by_role("tab", name="会员查询").click()
+
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("tab", name="Members")).to_be_visible()
     expect(page.locator("#ledger tbody tr").first).to_contain_text("Adjustment")

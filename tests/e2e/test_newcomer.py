@@ -10,6 +10,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -65,6 +66,12 @@ def test_make_run_in_a_fresh_clone_serves_the_api_with_the_printed_tokens(tmp_pa
         answered = time.monotonic()
         status, program = http_json("GET", exports["API"] + "/v1/admin/program", token=exports["ADMIN"])
         assert (status, program["document"]["id"]) == (200, "demo")
+        # the console and the member page, with ECharts from the clone's own `npm ci`
+        pages = dict(re.findall(r"^  (Console|Member page) +(http://\S+/)#token=\S+$", output, re.MULTILINE))
+        assert pages.keys() == {"Console", "Member page"}, output
+        for url in (*pages.values(), pages["Console"].replace("/console/", "/vendor/echarts/echarts.esm.min.mjs")):
+            with urllib.request.urlopen(url, timeout=30) as response:
+                assert response.status == 200, url
         print(f"\nnewcomer: make run ready after {up_at - started:.1f} s (venv included), "
               f"GET /v1/me answered after {answered - started:.1f} s; banner: "
               + next((line.strip() for line in lines if "ready in" in line), "?"))

@@ -5,13 +5,15 @@ import { withEntryTypes } from "../shared/entry-types.js";
 import { TEXTS } from "./texts.js";
 import { showDashboard } from "./dashboard.js";
 import { setupMembers } from "./members.js";
+import { setupProgram, showProgram } from "./program.js";
 
 register(withEntryTypes(TEXTS));
 takeFragment();
 apply();
 
 const $ = (id) => document.getElementById(id);
-const tabs = { dashboard: $("tab-dashboard"), members: $("tab-members") };
+const tabs = { dashboard: $("tab-dashboard"), members: $("tab-members"), program: $("tab-program") };
+const order = Object.keys(tabs);
 
 function select(name) {
   for (const [panel, tab] of Object.entries(tabs)) {
@@ -21,17 +23,19 @@ function select(name) {
     $(panel).hidden = !on;
   }
   if (name === "dashboard") showDashboard();
+  if (name === "program") showProgram();
 }
 
 // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab leaves the tab list.
 $("tab-dashboard").parentElement.addEventListener("keydown", (event) => {
   if (!["ArrowLeft", "ArrowRight"].includes(event.key)) return;
-  const next = tabs.dashboard.getAttribute("aria-selected") === "true" ? "members" : "dashboard";
+  const current = order.findIndex((name) => tabs[name].getAttribute("aria-selected") === "true");
+  const step = event.key === "ArrowRight" ? 1 : order.length - 1;
+  const next = order[(current + step) % order.length];
   select(next);
   tabs[next].focus();
 });
-tabs.dashboard.addEventListener("click", () => select("dashboard"));
-tabs.members.addEventListener("click", () => select("members"));
+for (const name of order) tabs[name].addEventListener("click", () => select(name));
 
 $("lang").addEventListener("click", () => {
   toggle();
@@ -48,6 +52,7 @@ function signedIn() {
   $("who").textContent = who ? `${who.sub} · ${who.program}` : "";
   document.title = t("title");
   setupMembers();
+  setupProgram();
   select("dashboard");
 }
 

@@ -17,6 +17,8 @@ export const TEXTS = {
     tierTitle: "等级变更", newTier: "新等级", submitTier: "变更等级", tierChanged: "等级已变更为 {tier}",
     ledger: "积分明细", when: "时间", type: "类型", change: "变动", after: "余额", ref: "关联", more: "加载更多",
     notFound: "未找到该会员", loading: "加载中…",
+    tabProgram: "规则配置", programTitle: "积分规则", programVersion: "（第 {n} 版）", programSave: "保存新版本",
+    programSaved: "已保存为第 {n} 版", programInvalid: "有 {n} 处不符合规则，请按字段旁的提示修改。",
   },
   en: {
     title: "Loyalty operator console", lang: "中文", signOut: "Sign out", signInTitle: "Sign in",
@@ -36,5 +38,7 @@ export const TEXTS = {
     tierTitle: "Change tier", newTier: "New tier", submitTier: "Change tier", tierChanged: "Tier changed to {tier}",
     ledger: "Ledger", when: "When", type: "Type", change: "Change", after: "Balance", ref: "Ref", more: "Load more",
     notFound: "No such member", loading: "Loading…",
+    tabProgram: "Program", programTitle: "Program rules", programVersion: "(version {n})", programSave: "Save as a new version",
+    programSaved: "Saved as version {n}", programInvalid: "{n} values are not valid: see the note by each field.",
   },
 };
