@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import pathlib
+import sys
 import threading
 import urllib.parse
 from http import HTTPStatus
@@ -58,7 +59,7 @@ class DevServer:
         self.issuer = issuer
         self.openapi_path = openapi_path
         self.api_url: str | None = None
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
+        self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="loyalty-dev-server", daemon=True)
 
@@ -80,6 +81,14 @@ class DevServer:
             server_owner: ClassVar[DevServer] = owner
 
         return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that closes a tab or a connection mid-answer is not an error of the server.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

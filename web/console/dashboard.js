@@ -1,11 +1,13 @@
 // The dashboard (数据看板): charts drawn from the reports API only (GET /v1/admin/reports/...).
 // ECharts is loaded on first use, so the member tab does not pay for it.
 import { api } from "../shared/api.js";
+import { currentProgram } from "./session.js";
 import { currentLang, num, percent, t, yuan } from "../shared/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const charts = {};
 let echarts = null;
+let loadingCharts = null;  // the library's download, started beside the first reports' calls
 let zone = "Asia/Shanghai";
 let tierNames = {};
 let started = false;
@@ -82,7 +84,7 @@ async function load() {
     return;
   }
   $("reports-status").textContent = "";
-  echarts = echarts || (await import("../vendor/echarts/echarts.esm.min.mjs"));
+  echarts = await loadingCharts;
   kpis(summary);
   const days = daily.days;
   const axis = { type: "category", data: days.map((d) => d.date.slice(5)) };
@@ -130,8 +132,9 @@ async function load() {
 export async function showDashboard() {
   if (!started) {
     started = true;
+    loadingCharts = import("../vendor/echarts/echarts.esm.min.mjs");
     try {
-      const program = (await api("GET", "/v1/admin/program")).document;
+      const program = (await currentProgram()).document;
       zone = program.timezone || zone;
       tierNames = Object.fromEntries(program.tiers.map((tier) => [tier.code, tier.name]));
     } catch { /* the default zone, tier codes as names */ }

@@ -1,11 +1,12 @@
 // The console's shell: sign-in, language, tabs. Each panel lives in its own module.
-import { api, claims, signIn, signOut, takeFragment, token } from "../shared/api.js";
+import { claims, signIn, signOut, takeFragment, token } from "../shared/api.js";
 import { apply, register, t, toggle } from "../shared/i18n.js";
 import { withEntryTypes } from "../shared/entry-types.js";
 import { TEXTS } from "./texts.js";
 import { showDashboard } from "./dashboard.js";
 import { setupMembers } from "./members.js";
 import { setupProgram, showProgram } from "./program.js";
+import { currentProgram } from "./session.js";
 
 register(withEntryTypes(TEXTS));
 takeFragment();
@@ -63,7 +64,7 @@ $("sign-in").addEventListener("submit", async (event) => {
   // One real call decides: the API's authorizer, not this page, says whether the token is good.
   try {
     if (!who || who.scope !== "admin") throw new Error("scope");
-    await api("GET", "/v1/admin/program");
+    await currentProgram({ fresh: true });
     signedIn();
   } catch {
     signOut();

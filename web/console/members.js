@@ -1,6 +1,7 @@
 // Member lookup, adjustments, tier changes and the ledger: the operator routes of docs/api.md.
 import { api, intentKey } from "../shared/api.js";
 import { num, signed, t, when } from "../shared/i18n.js";
+import { currentProgram } from "./session.js";
 
 const $ = (id) => document.getElementById(id);
 let member = null;
@@ -122,7 +123,7 @@ export async function setupMembers() {
     if (member && !$("member").hidden) refresh();
   });
   try {
-    const program = await api("GET", "/v1/admin/program");
+    const program = await currentProgram();
     $("tier-code").replaceChildren(...program.document.tiers.map((tier) => new Option(tier.name, tier.code)));
   } catch {
     /* the tier form stays empty; the lookup still works */

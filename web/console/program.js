@@ -4,6 +4,7 @@
 // list lengths) is the document's own.
 import { api } from "../shared/api.js";
 import { t } from "../shared/i18n.js";
+import { currentProgram } from "./session.js";
 
 const $ = (id) => document.getElementById(id);
 let loaded = null;  // {version, document}
@@ -73,7 +74,7 @@ function showErrors(errors) {
 }
 
 export async function showProgram() {
-  loaded = await api("GET", "/v1/admin/program");
+  loaded = await currentProgram({ fresh: true });  // the stored version, not the page's first read
   $("program-version").textContent = t("programVersion", { n: loaded.version });
   $("program-fields").replaceChildren(build("", loaded.document));
   $("program-status").textContent = "";
