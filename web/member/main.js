@@ -48,7 +48,20 @@ async function calendar() {
   const [year, mon] = month.month.split("-").map(Number);
   const length = new Date(year, mon, 0).getDate();
   const on = new Set(month.days);
-  const cells = [];
+  // Weeks start on Monday (as Chinese calendars do): blank cells before the 1st's weekday.
+  const cells = t("weekdays").split(",").map((name) => {
+    const head = document.createElement("li");
+    head.textContent = name;
+    head.className = "head";
+    head.setAttribute("aria-hidden", "true");
+    return head;
+  });
+  for (let blank = (new Date(Date.UTC(year, mon - 1, 1)).getUTCDay() + 6) % 7; blank > 0; blank--) {
+    const cell = document.createElement("li");
+    cell.className = "blank";
+    cell.setAttribute("aria-hidden", "true");
+    cells.push(cell);
+  }
   for (let day = 1; day <= length; day++) {
     const date = `${month.month}-${String(day).padStart(2, "0")}`;
     const cell = document.createElement("li");
