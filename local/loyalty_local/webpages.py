@@ -1,5 +1,5 @@
 """The operator console and the member page, as the dev server serves them: the static files of
-web/ under /console/, /member/ and /shared/, and ECharts from web/node_modules (installed by
+web/ under /console/, /member/ and /common/, and ECharts from web/node_modules (installed by
 `npm ci` from web/package-lock.json) under /vendor/echarts/. No file is copied or bundled: a
 hosted copy lays the same folders out the same way (see the README)."""
 
@@ -15,7 +15,7 @@ WEB = pathlib.Path(__file__).resolve().parents[2] / "web"
 _ROOTS = {
     "console": WEB / "console",
     "member": WEB / "member",
-    "shared": WEB / "shared",
+    "common": WEB / "common",
     "vendor/echarts": WEB / "node_modules" / "echarts" / "dist",
 }
 _TYPES = {

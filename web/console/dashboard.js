@@ -1,8 +1,8 @@
 // The dashboard (数据看板): charts drawn from the reports API only (GET /v1/admin/reports/...).
 // ECharts is loaded on first use, so the member tab does not pay for it.
-import { api } from "../shared/api.js";
+import { api } from "../common/api.js";
 import { currentProgram } from "./session.js";
-import { currentLang, num, percent, t, yuan } from "../shared/i18n.js";
+import { currentLang, num, percent, t, yuan } from "../common/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 const charts = {};

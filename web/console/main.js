@@ -1,7 +1,7 @@
 // The console's shell: sign-in, language, tabs. Each panel lives in its own module.
-import { claims, signIn, signOut, takeFragment, token } from "../shared/api.js";
-import { apply, register, t, toggle } from "../shared/i18n.js";
-import { withEntryTypes } from "../shared/entry-types.js";
+import { claims, signIn, signOut, takeFragment, token } from "../common/api.js";
+import { apply, register, t, toggle } from "../common/i18n.js";
+import { withEntryTypes } from "../common/entry-types.js";
 import { TEXTS } from "./texts.js";
 import { showDashboard } from "./dashboard.js";
 import { setupMembers } from "./members.js";

@@ -1,6 +1,6 @@
 // Member lookup, adjustments, tier changes and the ledger: the operator routes of docs/api.md.
-import { api, intentKey } from "../shared/api.js";
-import { num, signed, t, when } from "../shared/i18n.js";
+import { api, intentKey } from "../common/api.js";
+import { num, signed, t, when } from "../common/i18n.js";
 import { currentProgram } from "./session.js";
 
 const $ = (id) => document.getElementById(id);

@@ -2,8 +2,8 @@
 // by its dotted path (tiers.1.threshold), so the errors of PUT /v1/admin/program, which name
 // the same paths, are shown at their fields. Values are edited in place; the shape (sections,
 // list lengths) is the document's own.
-import { api } from "../shared/api.js";
-import { t } from "../shared/i18n.js";
+import { api } from "../common/api.js";
+import { t } from "../common/i18n.js";
 import { currentProgram } from "./session.js";
 
 const $ = (id) => document.getElementById(id);

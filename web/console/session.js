@@ -1,6 +1,6 @@
 // The operator's program document, read once per page and shared by the panels (the dashboard
 // needs its time zone, the tier form its tiers, the editor all of it).
-import { api } from "../shared/api.js";
+import { api } from "../common/api.js";
 
 let request = null;
 

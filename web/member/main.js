@@ -1,8 +1,8 @@
 // The member page (H5): a reference for mini-program developers. Every figure comes from the
 // member routes of docs/api.md; nothing is computed here that the engine already answers.
-import { api, intentKey, takeFragment, token } from "../shared/api.js";
-import { apply, num, register, signed, t, toggle, when, yuan } from "../shared/i18n.js";
-import { withEntryTypes } from "../shared/entry-types.js";
+import { api, intentKey, takeFragment, token } from "../common/api.js";
+import { apply, num, register, signed, t, toggle, when, yuan } from "../common/i18n.js";
+import { withEntryTypes } from "../common/entry-types.js";
 import { TEXTS } from "./texts.js";
 
 register(withEntryTypes(TEXTS));
