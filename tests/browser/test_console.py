@@ -60,6 +60,8 @@ def test_an_operator_signs_in_looks_a_member_up_adjusts_and_sees_the_ledger_chan
     # The program editor shows a refusal of PUT /v1/admin/program at the field it names, and
     # nothing is stored.
     version = admin.call("GET", "/v1/admin/program")[1]["version"]
+    page.get_by_role("tab", name="积分商城").click()
+    expect(page.locator("#catalog-table tr[data-reward=americano]")).to_contain_text("1,500")
     page.get_by_role("tab", name="规则配置").click()
     threshold = page.locator("input[data-path='tiers.1.threshold']")
     threshold.fill("-5")

@@ -6,6 +6,7 @@ import { TEXTS } from "./texts.js";
 import { showDashboard } from "./dashboard.js";
 import { setupMembers } from "./members.js";
 import { setupProgram, showProgram } from "./program.js";
+import { showCatalog } from "./catalog.js";
 import { currentProgram } from "./session.js";
 
 register(withEntryTypes(TEXTS));
@@ -13,7 +14,9 @@ takeFragment();
 apply();
 
 const $ = (id) => document.getElementById(id);
-const tabs = { dashboard: $("tab-dashboard"), members: $("tab-members"), program: $("tab-program") };
+const tabs = {
+  dashboard: $("tab-dashboard"), members: $("tab-members"), catalog: $("tab-catalog"), program: $("tab-program"),
+};
 const order = Object.keys(tabs);
 
 function select(name) {
@@ -25,6 +28,7 @@ function select(name) {
   }
   if (name === "dashboard") showDashboard();
   if (name === "program") showProgram();
+  if (name === "catalog") showCatalog();
 }
 
 // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab leaves the tab list.
