@@ -17,7 +17,7 @@ from ..support.template import ROOT, template
 from ..support import partners
 from . import api
 
-HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers", "donations", "lottery"]
+HTTP_FUNCTIONS = ["account", "admin", "earn", "redeem", "transfers", "donations", "lottery", "reports"]
 FILES = sorted(f"{p.parent.name}/{p.name}" for fn in HTTP_FUNCTIONS for p in (ROOT / "events" / fn).glob("*.json"))
 
 

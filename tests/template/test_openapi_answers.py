@@ -37,6 +37,8 @@ SUCCESS = {
     "GET /v1/charity-projects": {200}, "POST /v1/me/donations": {201},
     "PUT /v1/admin/charity-projects/{project_id}": {200, 201},
     "GET /v1/admin/charity-projects/{project_id}/donations": {200},
+    "GET /v1/admin/reports/summary": {200}, "GET /v1/admin/reports/daily": {200},
+    "GET /v1/admin/reports/expiry-forecast": {200},
 }
 
 

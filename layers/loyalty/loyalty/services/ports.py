@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from ..domain.account import Account, MemberState
 from ..domain.refunds import SaleRecord
+from ..store import aggregates as aggregate_items
+from ..store.aggregates import Claim as AggregateClaim
 from ..store.changes import (
     MAX_TRANSACTION_ITEMS,
     DrawWrite,
@@ -34,9 +36,9 @@ from ..store.items import ledger_item_entries
 from ..store.keys import order_paid_key
 from ..store.lotteries import prize_stock_sk as lottery_stock_sk
 
-__all__ = ["MAX_TRANSACTION_ITEMS", "Catalog", "DrawWrite", "DueIndex", "DuePage", "HoldStatus", "HoldWrite", "LotWrite", "MemberChange", "Members",
+__all__ = ["MAX_TRANSACTION_ITEMS", "AggregateClaim", "Catalog", "DrawWrite", "DueIndex", "DuePage", "HoldStatus", "HoldWrite", "LotWrite", "MemberChange", "Members",
            "PendingWrite", "ProgramItemConflict", "Repository", "RequestAlreadyApplied", "SaleWrite", "StockTake",
-           "StoredRequest", "WriteConflict", "fingerprint", "ledger_item_entries", "lottery_stock_sk", "order_paid_key"]
+           "StoredRequest", "WriteConflict", "aggregate_items", "fingerprint", "ledger_item_entries", "lottery_stock_sk", "order_paid_key"]
 
 
 class Members(Protocol):

@@ -14,6 +14,7 @@ from .ports import Repository
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from ..store.aggregates import AggregateStore
     from ..store.donations import CharityStore
     from ..store.lotteries import LotteryStore
     from ..store.partners import PartnerStore
@@ -62,6 +63,13 @@ class Wiring:
         from ..store.donations import CharityStore
 
         return CharityStore(self._table())
+
+    @cached_property
+    def aggregates(self) -> AggregateStore:
+        """The daily aggregates of reports (数据看板) and their once-only markers."""
+        from ..store.aggregates import AggregateStore
+
+        return AggregateStore(self._table())
 
     @cached_property
     def lotteries(self) -> LotteryStore:
