@@ -68,6 +68,12 @@ def build_resolver(routers: Sequence[Router]) -> APIGatewayHttpResolver:
 
     @app.exception_handler(LoyaltyError)
     def _domain_error(exc: LoyaltyError) -> Response[Any]:
+        if exc.code == "CONFLICT":
+            # Contention an operator should see (a hot item, a retry budget too small); imported
+            # here so that a resolver that never answers one loads nothing for it.
+            from . import metrics
+
+            metrics.emit({("Conflicts", _route_of(app)): 1}, dimension="route")
         return error_response(exc.code, exc.message, status_of(exc), exc.details)
 
     @app.exception_handler(RequestValidationError)
@@ -98,6 +104,13 @@ def build_resolver(routers: Sequence[Router]) -> APIGatewayHttpResolver:
         return error_response(code, str(exc.msg), exc.status_code)
 
     return app
+
+
+def _route_of(app: APIGatewayHttpResolver) -> str:
+    try:
+        return str(app.current_event.route_key)
+    except (AttributeError, KeyError):
+        return ""
 
 
 def http_handler(app: APIGatewayHttpResolver) -> Callable[[dict[str, Any], LambdaContext], dict[str, Any]]:

@@ -16,6 +16,7 @@ from ..clock import utc_now
 from ..domain.errors import ValidationFailed
 from ..services import sweeps
 from ..services.wiring import wiring
+from . import metrics
 from .http import logger
 
 SweepHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -45,6 +46,8 @@ def sweep_function(served: frozenset[str]) -> SweepHandler:
         message = json.loads(record.body)
         result = sweeps.handle_message(wiring(), message, utc_now(), served)
         logger.debug("sweep message done", extra={"message": message, "result": result})
+        if result.get("lapsed"):  # point holds lapsed by this member message (a replay lapses none)
+            metrics.count("HoldsLapsed", int(result["lapsed"]))
         return result
 
     @logger.inject_lambda_context(clear_state=True)
