@@ -39,6 +39,7 @@ SUCCESS = {
     "GET /v1/admin/charity-projects/{project_id}/donations": {200},
     "GET /v1/admin/reports/summary": {200}, "GET /v1/admin/reports/daily": {200},
     "GET /v1/admin/reports/expiry-forecast": {200},
+    "GET /v1/admin/reconciliation": {200},
 }
 
 

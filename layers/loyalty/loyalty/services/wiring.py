@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..store.donations import CharityStore
     from ..store.lotteries import LotteryStore
     from ..store.partners import PartnerStore
+    from ..store.reconciliation import ReconciliationStore
     from ..store.registry import ProgramRegistry
 
 
@@ -49,6 +50,13 @@ class Wiring:
         from ..store.registry import ProgramRegistry
 
         return ProgramRegistry(self._table())
+
+    @cached_property
+    def reconciliation(self) -> ReconciliationStore:
+        """The reconciliation job's reads (scan pages, whole partitions) and its run items."""
+        from ..store.reconciliation import ReconciliationStore
+
+        return ReconciliationStore(self._table())
 
     @cached_property
     def partners(self) -> PartnerStore:

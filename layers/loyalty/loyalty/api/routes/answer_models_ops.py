@@ -15,6 +15,7 @@ from ...services.partners import InboundEvent
 from .answer_models import MEMBER_MODELS, Absent, Answer, Cap
 from .answer_models_donations import DONATION_MODELS
 from .answer_models_lottery import LOTTERY_MODELS
+from .answer_models_reconciliation import RECONCILIATION_MODELS
 from .answer_models_reports import REPORT_MODELS
 from .answer_models_transfers import TRANSFER_MODELS
 from .answers import REF
@@ -138,6 +139,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     SecretRotated, WebhookReceipt, MemberStatusSet,
     *DONATION_MODELS,
     *LOTTERY_MODELS,
+    *RECONCILIATION_MODELS,
     *REPORT_MODELS,
 )
 
