@@ -323,12 +323,13 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(verdicts(results)))
         print("\n" + cost_table(results))
     if not args.no_sweeps and not args.imports_only:
-        from bench import dispatch, expiry_sweep, reports, tier_sweep
+        from bench import dispatch, expiry_sweep, reconciliation, reports, tier_sweep
 
         dispatch.main()
         expiry_sweep.main()
         tier_sweep.main()
         reports.main()
+        reconciliation.main()
     if not args.no_flash_sale and not args.imports_only:
         from bench import flash_sale
 
