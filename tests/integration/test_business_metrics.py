@@ -49,7 +49,7 @@ def test_given_earns_a_redemption_and_an_adjustment_when_published_then_points_a
     out = capsys.readouterr().out
     assert counted(out, "PointsIssued") == {"earn": 1_000, "bonus": 500}
     assert counted(out, "PointsSpent") == {"redeem": 300}
-    assert counted(out, "PointsRemoved") == {"adjust": 40}
+    assert counted(out, "PointsAdjustedOut") == {"": 40}
     assert counted(out, "Redemptions") == {"": 1}
 
 

@@ -1,6 +1,8 @@
 """What the business metrics count of a committed ledger entry (namespace Loyalty): points
-issued and spent by type, expired, clawed back, redemptions. Pure: the publisher counts the
-entries it reads from the stream, once per entry, and an adapter writes them out."""
+issued by source and spent by use, expired, clawed back, returned, adjusted out, redemptions.
+Pure: the publisher counts the entries it reads from the stream, once per entry, and an adapter
+writes them out. Which figure a ledger type moves is the reports' one table (reports.BUCKETS,
+through ``entry_deltas``), so a metric and a report figure never disagree on what counts."""
 
 from __future__ import annotations
 
@@ -8,15 +10,14 @@ from collections import Counter
 from collections.abc import Iterable
 
 from .account import LedgerEntry
-
-# Uses of points (spent by use); every other debit is named by its own metric or PointsRemoved.
-SPEND_TYPES = frozenset({"redeem", "donate", "draw", "transfer_out", "exchange_out"})
-# Points moving into and out of ``held`` (a hold placed, then released or applied): neither
-# issued nor spent. What the hold becomes (a redeem, an order's payment) is counted on its own.
-MOVE_TYPES = frozenset({"hold", "release"})
+from .reports import entry_deltas
 
 # (metric name, type dimension or "" for none) -> value
 Counts = Counter[tuple[str, str]]
+
+# Report figures -> metric names; issued_{source} and spent_{use} keep their part as the type.
+SINGLE = {"expired": "PointsExpired", "clawed_back": "PointsClawedBack", "returned": "PointsReturned",
+          "adjusted_out": "PointsAdjustedOut"}
 
 
 def entry_counts(entries: Iterable[LedgerEntry]) -> Counts:
@@ -24,16 +25,11 @@ def entry_counts(entries: Iterable[LedgerEntry]) -> Counts:
     for entry in entries:
         if entry.type == "redeem":
             counts[("Redemptions", "")] += 1
-        if entry.type in MOVE_TYPES or entry.points == 0:
-            continue  # a pending earn (0 points) is counted when it activates
-        if entry.points > 0:
-            counts[("PointsIssued", entry.type)] += entry.points
-        elif entry.type in SPEND_TYPES:
-            counts[("PointsSpent", entry.type)] += -entry.points
-        elif entry.type == "expire":
-            counts[("PointsExpired", "")] += -entry.points
-        elif entry.type == "clawback":
-            counts[("PointsClawedBack", "")] += -entry.points
-        else:
-            counts[("PointsRemoved", entry.type)] += -entry.points  # e.g. a negative adjustment
+        for figure, value in entry_deltas(entry).items():
+            if figure.startswith("issued_"):
+                counts[("PointsIssued", figure.removeprefix("issued_"))] += value
+            elif figure.startswith("spent_"):
+                counts[("PointsSpent", figure.removeprefix("spent_"))] += value
+            elif figure in SINGLE:
+                counts[(SINGLE[figure], "")] += value
     return counts
