@@ -8,6 +8,7 @@ import copy
 import datetime as dt
 
 from bench.operations import ONE_READ_ONE_WRITE, Bench, Operation, Targets, register
+from loyalty.domain.abuse import Signals
 from loyalty.services import checkin
 from loyalty.services.actions import record_action
 from tests.support.events import LambdaContext, event_file, http_event, load_function, member_claims
@@ -29,6 +30,16 @@ register(Operation(
     note="day 2 of a streak: account, lot, entry, request key",
 ))
 
+# 风控: each member's first write of the day from a device and an IP joins their counters.
+register(Operation(
+    "check-in, new device and IP",
+    prepare=_prepare_streaks,
+    run=lambda b, i: checkin.check_in(b.svc, program_id="demo", member=f"streak-{i}", now=NOW,
+                                      signals=Signals(device=f"bench-phone-{i}", ip=f"198.51.{i // 250}.{i % 250}")),
+    targets=Targets(calls=ONE_READ_ONE_WRITE, max_wru=14),
+    note="the check-in and the member joining its device's and its IP's counters of the day (2 items)",
+))
+
 register(Operation(
     "check-in, already today",
     prepare=lambda b: checkin.check_in(b.svc, program_id="demo", member="repeater", now=NOW),
@@ -41,6 +52,7 @@ register(Operation(
 def _http_check_in(b: Bench, i: int) -> object:
     event = http_event("POST", "/v1/me/check-ins", claims=member_claims(f"streak-http-{i}"))
     event["requestContext"]["timeEpoch"] = int(NOW.timestamp() * 1000)
+    event["requestContext"]["http"]["sourceIp"] = f"198.51.{i // 250}.{i % 250}"  # one member a connection
     return b.http("checkin", event, 200)
 
 

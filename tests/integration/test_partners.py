@@ -34,7 +34,7 @@ def test_given_a_new_partner_when_registered_then_201_shows_its_secret_once_and_
     assert body["secret"].startswith("whsec_")
     assert {k: v for k, v in body.items() if k != "secret"} == {
         "partner_id": "shop", "name": "Partner shop", "events": ["order.paid", "order.refunded"],
-        "deliver_to": None, "subscribe": []}
+        "deliver_to": None, "subscribe": [], "exchange": None}
     parameter = boto3.client("ssm").get_parameter(Name="/loyalty/partners/shop")["Parameter"]
     assert parameter["Type"] == "SecureString"
     status, again = partners.register("shop", events=["order.paid"])

@@ -20,7 +20,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..clock import utc_now
-from ..domain.errors import Forbidden, LoyaltyError, Unauthorized
+from ..domain.abuse import Signals
+from ..domain.errors import Forbidden, LoyaltyError, Unauthorized, ValidationFailed
 from . import json_body
 from .errors import envelope, status_of
 
@@ -223,6 +224,24 @@ def member_of(app: Any) -> tuple[str, str]:
     if claims["scope"] != "member":
         raise Forbidden("this route is for members")
     return claims["program"], claims["sub"]
+
+
+DEVICE_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+
+
+def signals_of(app: Any) -> Signals:
+    """The caller's device (the mini-program's ``X-Device-Id``) and source IP, as API Gateway saw
+    the connection (``requestContext.http.sourceIp``: a client cannot set it, unlike
+    X-Forwarded-For). A device id that is not 1-128 printable ASCII characters is a 422."""
+    event = app.current_event
+    device = (event.headers or {}).get("x-device-id")
+    if device is not None and not DEVICE_ID.match(device):
+        raise ValidationFailed("X-Device-Id must be 1 to 128 printable ASCII characters", {"field": "X-Device-Id"})
+    try:
+        ip = event.request_context.http.source_ip or None
+    except AttributeError:
+        ip = None
+    return Signals(device=device, ip=ip)
 
 
 def admin_of(app: Any) -> tuple[str, str]:

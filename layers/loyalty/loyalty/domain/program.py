@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from . import program_limits as limits
+from .abuse_rules import AbuseRules
 from .program_limits import Category, Name, ShortName
 
 # A multiplier such as 1.2 arrives from YAML as a float; converting through str keeps "1.2"
@@ -250,6 +251,7 @@ class Program(_Model):
     refunds: RefundRules = RefundRules()
     cash_out: CashOutRules = CashOutRules()
     transfers: TransferRules = TransferRules()
+    abuse: AbuseRules = AbuseRules()
 
     @field_validator("timezone")
     @classmethod

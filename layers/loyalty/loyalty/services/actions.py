@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..domain import abuse
+from ..domain.abuse import Signals
 from ..domain.account import Account, MemberState, Section
 from ..domain.behaviours import Counters, admit, apply_action, behaviour
 from ..domain.errors import Forbidden
@@ -40,6 +42,7 @@ def record_action(
     now: dt.datetime,
     source: str,
     by_member: bool = False,
+    signals: Signals | None = None,
 ) -> Receipt:
     """Credit an action's points within its caps. A capped action answers 200 with 0 points and
     the cap that applied; its request key is stored all the same, so a retry replays it."""
@@ -54,6 +57,7 @@ def record_action(
         account = open_account(state.account, program, now)
         if by_member:
             account = count_member_call(program, account, now)
+        claims, account = abuse.claims(program.abuse, account, signals, today)
         outcome = apply_action(program.behaviours, CAPS.read(account), action, today)
         book = EntryBuilder(now, account.balance, request_key)
         expiry = credit_expiry(program, account, today) if outcome.points else None
@@ -74,7 +78,8 @@ def record_action(
             "cap": {"rule": outcome.cap.rule, "limit": outcome.cap.limit} if outcome.cap else None,
             "expires_on": expiry.isoformat() if expiry else None,
         }
-        return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries)
+        return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries,
+                        signals=claims)
 
     return write_member(svc, program=program_id, member=member, request_key=request_key,
                         payload={"action": action, "ref": ref}, now=now, decide=decide)

@@ -11,7 +11,9 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
+from ..domain import abuse
 from ..domain import checkin as rules
+from ..domain.abuse import Signals
 from ..domain.account import Account, MemberState, Section
 from ..domain.checkin import CalendarMonth, CheckinState, DayAdded
 from ..domain.lots import allocate
@@ -64,7 +66,7 @@ def _already(program: Program, history: CheckinState, account: Account, today: d
             "bonus": bonus, "balance": account.balance, "already_checked_in": True}
 
 
-def check_in(svc: Wiring, *, program_id: str, member: str, now: dt.datetime) -> Receipt:
+def check_in(svc: Wiring, *, program_id: str, member: str, now: dt.datetime, signals: Signals | None = None) -> Receipt:
     program = svc.programs.get(program_id)
     today = program.local_date(now)
     request_key = checkin_key(today)
@@ -75,6 +77,7 @@ def check_in(svc: Wiring, *, program_id: str, member: str, now: dt.datetime) -> 
         if history.checked(today):
             raise AnsweredWithoutWriting(Receipt(200, _already(program, history, account, today)))
         account = count_member_call(program, account, now)
+        claims, account = abuse.claims(program.abuse, account, signals, today)
         added = rules.check_in(program.checkin, history, today)
         book = EntryBuilder(now, account.balance, request_key)
         credited = _credit_day(program, account, book, added, today)
@@ -82,7 +85,7 @@ def check_in(svc: Wiring, *, program_id: str, member: str, now: dt.datetime) -> 
         body = {"date": today.isoformat(), "streak": added.streak_day, "points": added.points,
                 "bonus": added.bonus, "balance": after.balance, "already_checked_in": False}
         after = CHECKINS.write(after, replace(added.state, last=body))
-        return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries)
+        return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries, signals=claims)
 
     receipt = write_member(svc, program=program_id, member=member, request_key=request_key,
                            payload={"date": today.isoformat()}, now=now, decide=decide)

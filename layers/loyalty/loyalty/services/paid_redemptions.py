@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from ..domain.abuse import SignalClaim
 from ..domain.account import Account, EntryType, MemberState
 from ..domain.cash_out import Hold, RewardTake, hold_expiry
 from ..domain.errors import HoldNotActive, NotFound
@@ -42,7 +43,8 @@ def _take(hold: Hold) -> RewardTake:
 
 def hold_for_payment(program: Program, state: MemberState, account: Account, *, reward_id: str, reward_name: str,
                      rev: int, quantity: int, cost: int, cash_fen: int, takes: list[StockTake], redemption_id: str,
-                     request_key: str, counts: dict[str, int], now: dt.datetime, on_conflict: Any) -> Decision:
+                     request_key: str, counts: dict[str, int], now: dt.datetime, on_conflict: Any,
+                     signals: list[SignalClaim]) -> Decision:
     """The redemption's decision when the reward costs money too: the points into ``held``, the
     stock taken as for any redemption, the hold's record due at ``pay_by``."""
     from .holds import hold_points
@@ -59,7 +61,7 @@ def hold_for_payment(program: Program, state: MemberState, account: Account, *, 
                        details={"reward_id": reward_id, "quantity": quantity, "cash_fen": take.cash_fen},
                        view=lambda hold: view(hold, "held"),
                        then=lambda after: after.evolve(reward_counts=counts),
-                       stock_takes=takes, on_program_conflict=on_conflict)
+                       stock_takes=takes, on_program_conflict=on_conflict, signals=signals)
 
 
 def redemption_id_of(program_id: str, member: str, idempotency_key: str, now: dt.datetime) -> str:

@@ -6,6 +6,8 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from ..domain import abuse
+from ..domain.abuse import Signals
 from ..domain.account import MemberState
 from ..domain.errors import Conflict, NotFound, OutOfStock, ValidationFailed
 from ..domain.lots import allocate, spendable
@@ -116,6 +118,7 @@ def redeem(
     quantity: int,
     idempotency_key: str,
     now: dt.datetime,
+    signals: Signals | None = None,
 ) -> Receipt:
     program = svc.programs.get(program_id)
     request_key = f"redeem:{idempotency_key}"
@@ -156,6 +159,7 @@ def redeem(
         if takes is None:
             raise OutOfStock("out of stock", {"reward_id": reward_id, "stock": reward.stock or 0})
         cost = reward.points * quantity
+        claims, account = abuse.claims(program.abuse, account, signals, program.local_date(now))
         counts = dict(account.reward_counts)
         counts[reward_id] = counts.get(reward_id, 0) + quantity
 
@@ -175,7 +179,7 @@ def redeem(
             return paid_redemptions.hold_for_payment(
                 program, state, account, reward_id=reward_id, reward_name=reward.name, rev=reward.rev,
                 quantity=quantity, cost=cost, cash_fen=reward.cash_fen, takes=takes, redemption_id=redemption_id,
-                request_key=request_key, counts=counts, now=now, on_conflict=on_conflict)
+                request_key=request_key, counts=counts, now=now, on_conflict=on_conflict, signals=claims)
         draws = allocate(state.lots, cost, program.local_date(now))
         redemption_id = new_id(now)
         book = EntryBuilder(now, account.balance, request_key)
@@ -191,6 +195,7 @@ def redeem(
             entries=book.entries,
             stock_takes=takes,
             on_program_conflict=on_conflict,
+            signals=claims,
         )
 
     return write_member(svc, program=program_id, member=member, request_key=request_key,

@@ -14,9 +14,10 @@ from typing import Any, NoReturn
 
 from ulid import ULID
 
+from ..domain.abuse import SignalClaim
 from ..domain.account import Account, EntryType, LedgerEntry, MemberState
 from ..domain.donations import Donation
-from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, ValidationFailed
+from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, RateLimited, ValidationFailed
 from ..domain.events import DomainEvent
 from ..domain.tiers import sweep_due_on
 from .announce import announce
@@ -30,6 +31,7 @@ from .ports import (
     ProgramItemConflict,
     RequestAlreadyApplied,
     SaleWrite,
+    SignalCapReached,
     StockTake,
     StoredRequest,
     WriteConflict,
@@ -70,6 +72,8 @@ class Decision:
     on_program_conflict: Callable[[ProgramItemConflict], None] | None = None
     # A lottery draw's record (services/lottery.py), in the same transaction.
     draws: list[DrawWrite] = field(default_factory=list)
+    # Device and IP counters (风控) the member joins in the same transaction (domain/abuse.py).
+    signals: list[SignalClaim] = field(default_factory=list)
 
 
 class Retry(Exception):
@@ -252,6 +256,7 @@ def write_member(
             lots_read_through=state.lots_through,
             second_key=second_key,
             draws=decision.draws,
+            signals=decision.signals,
         )
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.
@@ -267,6 +272,10 @@ def write_member(
             if stored is None:  # written and gone (TTL) between the two calls: decide again
                 continue
             return replay(stored, dict(_ALSO_RECORD.get()).get(key, expected) if applied.key else expected)
+        except SignalCapReached as full:
+            claim = full.claim
+            raise RateLimited(f"too many member accounts from this {claim.kind} today",
+                              {"signal": claim.kind, "limit": claim.cap, "day": claim.day.isoformat()}) from full
         except ProgramItemConflict as exc:
             if decision.on_program_conflict is None:
                 raise

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from ..domain.abuse import SignalClaim
 from ..domain.account import Account, LedgerEntry, PendingLot
 from ..domain.cash_out import Hold
 from ..domain.donations import Donation
@@ -124,6 +125,8 @@ class MemberChange:
     donations: list[Donation] = field(default_factory=list)
     # A lottery draw's record (and mark), after the donations.
     draws: list[DrawWrite] = field(default_factory=list)
+    # Device and IP counters (风控) the member joins, last: a failed one is told by its position.
+    signals: list[SignalClaim] = field(default_factory=list)
     written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
     # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
     lots_read: list[Lot] = field(default_factory=list)
@@ -158,7 +161,7 @@ class MemberChange:
         return (
             (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
             + len(self.holds) + len(self.entries) + len(self.stock_takes) + 2 * len(self.donations) + len(self.extra_requests) + bool(self.request_log[1])
-            + sum(1 + d.mark_started for d in self.draws)
+            + sum(1 + d.mark_started for d in self.draws) + len(self.signals)
         )
 
 

@@ -27,6 +27,14 @@ class RequestAlreadyApplied(Exception):
         self.key = key
 
 
+class SignalCapReached(Exception):
+    """A device or IP counter (风控) of the change was full: its cap of accounts for the day."""
+
+    def __init__(self, claim: Any) -> None:
+        super().__init__(claim)
+        self.claim = claim
+
+
 class ProgramItemConflict(Exception):
     """A program-level item (reward stock, price) did not match what the change expected."""
 

@@ -58,6 +58,11 @@ def registry_sk(program: str) -> str:
     return f"{REGISTRY_PREFIX}{program}"
 
 
+def signal_pk(program: str, kind: str, digest: str) -> str:
+    """A device's or an IP's counters of accounts per day (风控); SK is the local day."""
+    return f"{program_pk(program)}#SIG#{kind}#{digest}"
+
+
 def sweep_sk(name: str) -> str:
     """A sweep's mark under its program: the last day it was dispatched for."""
     return f"{SWEEP_PREFIX}{name}"

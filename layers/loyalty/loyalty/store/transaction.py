@@ -11,13 +11,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..domain.abuse import SignalClaim
 from ..domain.account import Account
 from . import keys, requests, summary
 from .changes import HoldWrite, LotWrite, MemberChange, PendingWrite, SaleWrite, StockTake
 from .donations import donation_ops
-from .errors import ProgramItemConflict, RequestAlreadyApplied, WriteConflict
+from .errors import ProgramItemConflict, RequestAlreadyApplied, SignalCapReached, WriteConflict
 from .items import NEVER, _account_item, _entry_item
 from .lotteries import draw_ops
+
+SIGNAL_TTL_SECONDS = 3 * 86400  # a device's or an IP's counter of a day, kept past that day's end
 
 
 class MemberWrites:
@@ -26,8 +29,11 @@ class MemberWrites:
 
     def commit(self, change: MemberChange) -> None:
         ops, request_index, first_program_item, extra_index = self._ops(change)
+        signal_items = {len(ops) + i: claim for i, claim in enumerate(change.signals)}
+        ops.extend({"Update": {"TableName": self.table_name, **signal_op(change.after, claim, change.written_at)}}
+                   for claim in change.signals)
         transact(self.client, ops, request_index=request_index, first_program_item=first_program_item,
-                 extra_requests=extra_index)
+                 extra_requests=extra_index, signal_items=signal_items)
 
     def commit_together(self, changes: list[MemberChange]) -> None:
         """Several members' changes as one TransactWriteItems, all or nothing (a transfer: the
@@ -278,8 +284,21 @@ def stock_take_op(take: StockTake) -> dict[str, Any]:
 
 
 
+def signal_op(account: Account, claim: SignalClaim, written_at: int) -> dict[str, Any]:
+    """The member joins the (device or IP, day) counter, unless it holds ``cap`` others already.
+    The item expires a few days after its day (TTL): only today's counts."""
+    return {
+        "Key": {"PK": keys.signal_pk(account.program, claim.kind, claim.digest), "SK": claim.day.isoformat()},
+        "UpdateExpression": "ADD members :m SET #v = :v, #ttl = :ttl",
+        "ConditionExpression": "attribute_not_exists(members) OR size(members) < :cap OR contains(members, :me)",
+        "ExpressionAttributeNames": {"#v": "value", "#ttl": "ttl"},
+        "ExpressionAttributeValues": {":m": {account.member}, ":me": account.member, ":cap": claim.cap,
+                                      ":v": claim.value, ":ttl": written_at + SIGNAL_TTL_SECONDS},
+    }
+
+
 def transact(client: Any, ops: list[dict[str, Any]], *, request_index: int = -1, first_program_item: int | None = None,
-              extra_requests: dict[int, str] | None = None) -> None:
+             extra_requests: dict[int, str] | None = None, signal_items: dict[int, SignalClaim] | None = None) -> None:
     token = hashlib.sha256(json.dumps(ops, sort_keys=True, default=str).encode()).hexdigest()[:36]
     try:
         client.transact_write_items(TransactItems=ops, ClientRequestToken=token)
@@ -294,6 +313,9 @@ def transact(client: Any, ops: list[dict[str, Any]], *, request_index: int = -1,
         for index, key in (extra_requests or {}).items():
             if index < len(codes) and codes[index] == "ConditionalCheckFailed":
                 raise RequestAlreadyApplied(key) from exc
+        for index, claim in (signal_items or {}).items():
+            if index < len(codes) and codes[index] == "ConditionalCheckFailed":
+                raise SignalCapReached(claim) from exc
         if first_program_item is not None:
             for index in range(first_program_item, len(codes)):
                 if codes[index] == "ConditionalCheckFailed":

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from ...services.actions import record_action
 from ...services.wiring import wiring
-from ..http import MEMBER_ID, admin_of, json_response, member_of, request_time
+from ..http import MEMBER_ID, admin_of, json_response, member_of, request_time, signals_of
 from .answers import BODY, TOKEN, of, success
 from .schemas import Body
 
@@ -35,7 +35,7 @@ class ActionBody(Body):
 def post_my_action(body: ActionBody) -> Any:
     program, member = member_of(router)
     receipt = record_action(wiring(), program_id=program, member=member, action=body.action, ref=body.ref,
-                            now=request_time(router), source="member", by_member=True)
+                            now=request_time(router), source="member", by_member=True, signals=signals_of(router))
     return json_response(receipt.status, receipt.body)
 
 

@@ -34,6 +34,8 @@ PARAMETERS = ("VALIDATION_FAILED",)
 BODY = ("UNSUPPORTED_MEDIA_TYPE", "VALIDATION_FAILED")
 # A write keyed by the caller's Idempotency-Key; CONFLICT: the account kept changing under it.
 KEYED = ("IDEMPOTENCY_KEY_REUSED", "CONFLICT")
+# A member's spend: not enough points, or a frozen account (风控).
+SPEND = ("INSUFFICIENT_POINTS", "ACCOUNT_FROZEN")
 
 _WHEN = {
     401: "Not authenticated",

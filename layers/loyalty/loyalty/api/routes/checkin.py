@@ -12,7 +12,7 @@ from pydantic import Field
 from ...domain.errors import ValidationFailed
 from ...services import checkin
 from ...services.wiring import wiring
-from ..http import json_response, member_of, request_time
+from ..http import json_response, member_of, request_time, signals_of
 from .answers import BODY, PARAMETERS, TOKEN, of, success
 from .schemas import Body
 
@@ -27,10 +27,11 @@ class MakeupBody(Body):
 
 @router.post("/v1/me/check-ins", summary="Check in for today (once per local day)",
              responses=of(success(200, "CheckIn", "Checked in (again today: the first answer, already_checked_in)"),
-                          *TOKEN, "CONFLICT", "RATE_LIMITED"))
+                          *TOKEN, *PARAMETERS, "CONFLICT", "RATE_LIMITED"))
 def post_check_in() -> Any:
     program, member = member_of(router)
-    receipt = checkin.check_in(wiring(), program_id=program, member=member, now=request_time(router))
+    receipt = checkin.check_in(wiring(), program_id=program, member=member, now=request_time(router),
+                               signals=signals_of(router))
     return json_response(receipt.status, receipt.body)
 
 

@@ -16,7 +16,7 @@ from ...domain.errors import ValidationFailed
 from ...services import donations
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, admin_of, json_response, member_of
-from .answers import BODY, KEYED, PARAMETERS, TOKEN, Responses, errors, of, success
+from .answers import BODY, KEYED, PARAMETERS, SPEND, TOKEN, Responses, errors, of, success
 from .schemas import Body, Name
 
 router = Router()
@@ -57,7 +57,7 @@ def get_projects() -> dict[str, Any]:
 
 @router.post("/v1/me/donations", summary="Give points to a charity project",
              responses=of(success(201, "Donation", "Donated, with its receipt number (the same key again: this answer)"),
-                          *TOKEN, *BODY, *KEYED, "INSUFFICIENT_POINTS", "ENDED"))
+                          *TOKEN, *BODY, *KEYED, *SPEND, "ENDED"))
 def post_donation(body: DonationBody, idempotency_key: IdempotencyKey) -> Any:
     program, member = member_of(router)
     receipt = donations.donate(wiring(), program_id=program, member=member, project_id=body.project_id,

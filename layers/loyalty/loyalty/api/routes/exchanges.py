@@ -12,7 +12,7 @@ from ...clock import utc_now
 from ...services import exchanges
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, json_response, member_of
-from .answers import BODY, KEYED, TOKEN, of, success
+from .answers import BODY, KEYED, SPEND, TOKEN, of, success
 from .schemas import ExchangeBody
 
 router = Router()
@@ -22,7 +22,7 @@ IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTE
 
 @router.post("/v1/me/exchanges", summary="Exchange points out to a partner",
              responses=of(success(202, "ExchangeRequest", "Pending: the points are held until the partner answers"),
-                          *TOKEN, "NOT_FOUND", *BODY, *KEYED, "INSUFFICIENT_POINTS", "CAP_REACHED", "LIMIT_REACHED"))
+                          *TOKEN, "NOT_FOUND", *BODY, *KEYED, *SPEND, "CAP_REACHED", "LIMIT_REACHED"))
 def post_exchange(body: ExchangeBody, idempotency_key: IdempotencyKey) -> Any:
     program, member = member_of(router)
     receipt = exchanges.request_out(wiring(), program_id=program, member=member, partner_id=body.partner_id,

@@ -13,7 +13,7 @@ from ...domain.lottery_rules import ID, LotterySpec
 from ...services import lottery, lottery_admin
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, admin_of, json_response, member_of
-from .answers import BODY, KEYED, PARAMETERS, TOKEN, of, success
+from .answers import BODY, KEYED, PARAMETERS, SPEND, TOKEN, of, success
 
 router = Router()
 
@@ -48,7 +48,7 @@ def get_lottery(lottery_id: LotteryId) -> dict[str, Any]:
 
 @router.post("/v1/me/lotteries/<lottery_id>/draws", summary="Draw once: pay its points, get a prize and its proof",
              responses=of(success(201, "LotteryDraw", "Drawn (the same key again: this answer again)"),
-                          *TOKEN, *PARAMETERS, *KEYED, "INSUFFICIENT_POINTS", "LIMIT_REACHED", "NOT_STARTED", "ENDED"))
+                          *TOKEN, *PARAMETERS, *KEYED, *SPEND, "LIMIT_REACHED", "NOT_STARTED", "ENDED"))
 def post_draw(lottery_id: LotteryId, idempotency_key: IdempotencyKey) -> Any:
     program, member = member_of(router)
     receipt = lottery.draw(wiring(), program_id=program, member=member, lottery_id=lottery_id,

@@ -12,8 +12,8 @@ from ...clock import utc_now
 from ...domain.program_limits import MAX_ORDER_FEN
 from ...services import holds, rewards
 from ...services.wiring import wiring
-from ..http import IDEMPOTENCY_KEY, json_response, member_of
-from .answers import BODY, KEYED, PARAMETERS, TOKEN, of, success
+from ..http import IDEMPOTENCY_KEY, json_response, member_of, signals_of
+from .answers import BODY, KEYED, PARAMETERS, SPEND, TOKEN, of, success
 from .schemas import HOLD_ID, PointHoldBody, RedemptionBody
 
 router = Router()
@@ -30,12 +30,13 @@ def get_rewards() -> dict[str, Any]:
 
 @router.post("/v1/me/redemptions", summary="Redeem a reward",
              responses=of(success(201, "Redemption", "Redeemed (the same key again: this answer again)"),
-                          *TOKEN, "TIER_REQUIRED", *BODY, *KEYED, "INSUFFICIENT_POINTS", "OUT_OF_STOCK",
-                          "LIMIT_REACHED", "NOT_STARTED", "ENDED"))
+                          *TOKEN, "TIER_REQUIRED", *BODY, *KEYED, *SPEND, "OUT_OF_STOCK",
+                          "LIMIT_REACHED", "NOT_STARTED", "ENDED", "RATE_LIMITED"))
 def post_redemption(body: RedemptionBody, idempotency_key: IdempotencyKey) -> Any:
     program, member = member_of(router)
     receipt = rewards.redeem(wiring(), program_id=program, member=member, reward_id=body.reward_id,
-                             quantity=body.quantity, idempotency_key=idempotency_key, now=utc_now())
+                             quantity=body.quantity, idempotency_key=idempotency_key, now=utc_now(),
+                             signals=signals_of(router))
     return json_response(receipt.status, receipt.body)
 
 
@@ -49,7 +50,7 @@ def get_checkout_quote(amount_fen: Annotated[int, Query(ge=0, le=MAX_ORDER_FEN)]
 
 @router.post("/v1/me/point-holds", summary="Hold points for an order at checkout",
              responses=of(success(201, "PointHold", "Held: the points left my balance until the order is paid"),
-                          *TOKEN, *BODY, *KEYED, "INSUFFICIENT_POINTS", "LIMIT_REACHED"))
+                          *TOKEN, *BODY, *KEYED, *SPEND, "LIMIT_REACHED"))
 def post_point_hold(body: PointHoldBody, idempotency_key: IdempotencyKey) -> Any:
     program, member = member_of(router)
     receipt = holds.place_hold(wiring(), program_id=program, member=member, order_id=body.order_id,

@@ -12,7 +12,7 @@ from ...clock import utc_now
 from ...services import transfers
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, json_response, member_of
-from .answers import BODY, KEYED, TOKEN, of, success
+from .answers import BODY, KEYED, SPEND, TOKEN, of, success
 from .schemas import Body, MemberId, Reason
 
 router = Router()
@@ -28,7 +28,7 @@ class TransferBody(Body):
 
 @router.post("/v1/me/transfers", summary="Give points to another member",
              responses=of(success(201, "Transfer", "Given (the same key again: this answer again)"),
-                          *TOKEN, "TIER_REQUIRED", *BODY, *KEYED, "INSUFFICIENT_POINTS", "CAP_REACHED"))
+                          *TOKEN, "TIER_REQUIRED", *BODY, *KEYED, *SPEND, "CAP_REACHED"))
 def post_transfer(body: TransferBody, idempotency_key: IdempotencyKey) -> Any:
     program, member = member_of(router)
     receipt = transfers.transfer(wiring(), program_id=program, member=member, to_member=body.to_member_id,
