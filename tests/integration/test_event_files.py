@@ -12,9 +12,9 @@ import yaml
 from loyalty.services.wiring import Wiring
 
 from ..conftest import snapshot
+from ..support import partners
 from ..support.events import call, event_file
 from ..support.template import ROOT, template
-from ..support import partners
 from . import api
 from .reconciliation_support import Reconciler
 

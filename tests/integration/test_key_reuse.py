@@ -14,8 +14,8 @@ from loyalty.services.wiring import Wiring
 from loyalty_local.openapi import openapi_document
 
 from ..conftest import snapshot
-from ..support.events import call, http_event, member_claims
 from ..support import partners
+from ..support.events import call, http_event, member_claims
 from . import api, donations_api, lottery_api, transfers_api
 from .api import PAID_AT, error_code
 
