@@ -25,8 +25,6 @@ from typing import Any
 
 from ..domain.books import MemberBooks, Problem, problems
 from ..domain.errors import NotFound, ValidationFailed
-from ..store import keys
-from ..store.books import books_of_items
 from .wiring import Wiring
 
 DEFAULT_SEGMENTS = 16
@@ -90,32 +88,21 @@ def handle_message(svc: Wiring, message: dict[str, Any], now: dt.datetime) -> di
 
 def check_page(svc: Wiring, segment: int, total: int, cursor: dict[str, Any] | None) -> dict[str, Any]:
     rec = svc.reconciliation
-    scan = rec.scan_segment(segment, total, cursor=cursor, limit=PAGE_LIMIT)
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for item in scan.items:
-        groups.setdefault(str(item["PK"]), []).append(item)
-    started_inside = str(cursor["PK"]) if cursor else None
-    last = next(reversed(groups), None)
+    page = rec.scan_members(segment, total, cursor=cursor, limit=PAGE_LIMIT)
     figures: dict[str, dict[str, int]] = {}
     named: list[dict[str, Any]] = []
-    rereads = 0
-    for pk, items in groups.items():
-        if not keys.is_member_pk(pk) or pk == started_inside:
-            continue  # not a member, or the member the previous page ended inside (read whole there)
-        program, member = keys.program_of_member_pk(pk), keys.member_of_pk(pk)
-        if pk == last and scan.cursor is not None:
-            books, rereads = rec.member_books(program, member), rereads + 1
-        else:
-            books = books_of_items(program, member, items)
+    rereads = page.queried
+    for books in page.books:
         found = check(books)
         if found:
-            books, rereads = rec.member_books(program, member), rereads + 1
+            books, rereads = rec.member_books(books.program, books.member), rereads + 1
             found = check(books)
-        _tally(figures.setdefault(program, dict.fromkeys(FIGURES, 0)), books, found)
+        _tally(figures.setdefault(books.program, dict.fromkeys(FIGURES, 0)), books, found)
         if found:
-            named.append({"program": program, "member_id": member, "problems": [p.view() for p in found]})
+            named.append({"program": books.program, "member_id": books.member,
+                          "problems": [p.view() for p in found]})
     return {"figures": figures, "named": named, "members": sum(f["members"] for f in figures.values()),
-            "scanned": scan.scanned, "rereads": rereads, "cursor": scan.cursor}
+            "scanned": page.scanned, "rereads": rereads, "cursor": page.cursor}
 
 
 def check(books: MemberBooks) -> list[Problem]:

@@ -44,10 +44,13 @@ def books_of_items(program: str, member: str, items: Iterable[Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
-class ScanPage:
-    items: list[dict[str, Any]]
+class MemberPage:
+    """The members of one parallel-Scan page, each with its whole books."""
+
+    books: list[MemberBooks]
     cursor: dict[str, Any] | None  # ExclusiveStartKey of the next page; None: the segment is done
     scanned: int  # items DynamoDB read (and billed) for this page
+    queried: int  # members read whole by a Query (the one the page ends inside)
 
 
 class BookReads:
@@ -57,14 +60,34 @@ class BookReads:
     table_name: str
     client: Any
 
-    def scan_segment(self, segment: int, total: int, *, cursor: dict[str, Any] | None, limit: int) -> ScanPage:
+    def scan_members(self, segment: int, total: int, *, cursor: dict[str, Any] | None, limit: int) -> MemberPage:
+        """One page of a segment as members. A member's items are contiguous in a scan, so only
+        the last member of a page that has a next page may be cut: it is read whole by one
+        consistent Query here, and skipped by the next page (which starts inside it)."""
         kwargs: dict[str, Any] = {"TableName": self.table_name, "Segment": segment, "TotalSegments": total,
                                   "Limit": limit, "ConsistentRead": True}
         if cursor:
             kwargs["ExclusiveStartKey"] = cursor
         page = self.client.scan(**kwargs)
-        return ScanPage(items=list(page["Items"]), cursor=page.get("LastEvaluatedKey"),
-                        scanned=int(page.get("ScannedCount", len(page["Items"]))))
+        next_cursor = page.get("LastEvaluatedKey")
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for item in page["Items"]:
+            groups.setdefault(str(item["PK"]), []).append(item)
+        started_inside = str(cursor["PK"]) if cursor else None
+        last = next(reversed(groups), None)
+        found: list[MemberBooks] = []
+        queried = 0
+        for pk, items in groups.items():
+            if not keys.is_member_pk(pk) or pk == started_inside:
+                continue  # not a member, or the member the previous page ended inside (read whole there)
+            program, member = keys.program_of_member_pk(pk), keys.member_of_pk(pk)
+            if pk == last and next_cursor is not None:
+                found.append(self.member_books(program, member))
+                queried += 1
+            else:
+                found.append(books_of_items(program, member, items))
+        return MemberPage(books=found, cursor=next_cursor, scanned=int(page.get("ScannedCount", len(page["Items"]))),
+                          queried=queried)
 
     def member_items(self, program: str, member: str) -> list[dict[str, Any]]:
         kwargs: dict[str, Any] = {
