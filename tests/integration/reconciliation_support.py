@@ -33,7 +33,6 @@ class Reconciler:
         self.url = self.sqs.create_queue(QueueName="reconciliation-test")["QueueUrl"]
         svc.settings.sweep_queue_url = self.url
         svc.forget("queue")
-        self.results: list[dict[str, Any]] = []  # what each processed message returned
 
     def run(self, event: dict[str, Any] | None = None, *, twice: bool = False) -> dict[str, Any]:
         """Start a run (the schedule's own event unless ``event``) and drain its queue; ``twice``:
@@ -63,9 +62,6 @@ class Reconciler:
              "messageAttributes": {}, "md5OfBody": r["MD5OfBody"], "eventSource": "aws:sqs",
              "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:reconciliation-test", "awsRegion": REGION}
             for r in records]}
-
-    def messages(self) -> int:
-        return len(self.results)
 
 
 def metric_lines(text: str, name: str) -> list[dict[str, Any]]:
