@@ -24,6 +24,7 @@ from loyalty.api.routes import (
     reconciliation,
     redeem,
     reports,
+    reviews,
     tiers,
     transfers,
 )
@@ -31,7 +32,7 @@ from loyalty.api.routes import (
 ROUTERS = [account.router, earn.router, redeem.router, exchanges.router, admin.router, tiers.router, partner_webhooks.router,
            partners.admin_router, checkin.router, actions.router, transfers.router,
            donations.router, donations.admin_router,
-           lottery.router, reconciliation.router, reports.admin_router]
+           lottery.router, reconciliation.router, reports.admin_router, reviews.router]
 
 # Powertools documents a 422 of its own ({"detail": [...]}) on every route, ours is the envelope;
 # and a response validation error no route of ours is set to answer.

@@ -79,7 +79,14 @@ BEFORE = {"redeem/delete-point-hold.json": "redeem/post-point-hold.json",
 
 # A kept event that reads what a job made: the job runs first (the reconciliation sample reads the
 # program's last run).
-AFTER_JOB = {"reconciliation_api/get-reconciliation.json": lambda svc: Reconciler(svc).run()}
+AFTER_JOB = {"reconciliation_api/get-reconciliation.json": lambda svc: Reconciler(svc).run(),
+             "tiers/post-review.json": lambda svc: hold_m1s_big_order()}
+
+
+def hold_m1s_big_order() -> None:
+    """The review sample decides m1's order over the demo's 50,000 CNY, held at m1's version 2."""
+    status, held = api.earn("m1", "big", 5_000_100)
+    assert (status, held["review_id"]) == (200, "m1~2"), held
 
 
 @pytest.mark.parametrize("name", FILES)

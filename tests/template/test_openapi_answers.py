@@ -25,7 +25,7 @@ SUCCESS = {
     "GET /v1/admin/members/{member_id}": {200}, "GET /v1/admin/members/{member_id}/ledger": {200},
     "POST /v1/admin/members/{member_id}/adjustments": {201}, "POST /v1/admin/members/{member_id}/earn": {200},
     "POST /v1/admin/members/{member_id}/actions": {200}, "PUT /v1/admin/members/{member_id}/profile": {200},
-    "PUT /v1/admin/members/{member_id}/tier": {200}, "PUT /v1/admin/members/{member_id}/status": {200}, "POST /v1/admin/members/{member_id}/tier-evaluation": {200},
+    "PUT /v1/admin/members/{member_id}/tier": {200}, "PUT /v1/admin/members/{member_id}/status": {200}, "GET /v1/admin/reviews": {200}, "POST /v1/admin/reviews/{review_id}": {200}, "POST /v1/admin/members/{member_id}/tier-evaluation": {200},
     "GET /v1/admin/program": {200}, "PUT /v1/admin/program": {200}, "GET /v1/admin/rewards": {200},
     "POST /v1/admin/rewards": {201}, "PUT /v1/admin/rewards/{reward_id}": {200},
     "PUT /v1/admin/partners/{partner_id}": {200, 201}, "POST /v1/admin/partners/{partner_id}/secret": {200},

@@ -15,3 +15,8 @@ class AbuseRules(BaseModel):
     accounts_per_ip: int | None = Field(
         default=None, ge=1, le=1_000_000, description="member accounts one source IP may use per local day "
                                                       "(mobile networks put many people behind one IP: set it high)")
+    review_behaviour_points_per_day: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="behaviour points a member may be paid in a local day; "
+                                                       "an action crossing it is held for review")
+    review_order_fen: int | None = Field(
+        default=None, ge=1, description="an order over this amount (fen) earns nothing until reviewed")

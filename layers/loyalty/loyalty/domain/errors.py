@@ -75,6 +75,12 @@ class AccountFrozen(LoyaltyError):
     code = "ACCOUNT_FROZEN"
 
 
+class ReviewDecided(LoyaltyError):
+    """A review decided already (approved or rejected): deciding it again changes nothing."""
+
+    code = "REVIEW_DECIDED"
+
+
 class Conflict(LoyaltyError):
     code = "CONFLICT"
 

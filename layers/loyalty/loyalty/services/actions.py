@@ -12,7 +12,9 @@ from ..domain.account import Account, MemberState, Section
 from ..domain.behaviours import Counters, admit, apply_action, behaviour
 from ..domain.errors import Forbidden
 from ..domain.program import Program
+from ..domain.reviews import behaviour_over, count_behaviour
 from ..domain.tiers import open_account
+from . import reviews
 from .credit import Line, credit, credit_expiry, qualifying_points
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
@@ -65,6 +67,15 @@ def record_action(
         # every change of the account stays explained by its entries.
         line = Line("bonus", outcome.points, f"behaviour: {action}", ref,
                     {"action": action, "source": source, "cap": outcome.cap.rule if outcome.cap else None})
+        over = behaviour_over(program.abuse, account, today, outcome.points)
+        if over is not None:
+            after, record = reviews.hold(CAPS.write(account, outcome.counters), book, [line], kind="behaviour",
+                                         reason=over, ref=ref, now=now,
+                                         qualifying=qualifying_points(program, "behaviour", outcome.points), fen=0)
+            return Decision(after=after, body={
+                "member_id": member, "action": action, "ref": ref, "points": 0, "balance": after.balance,
+                "status": "held", "cap": None, "expires_on": None, "review_id": record.review.review_id}, entries=book.entries, signals=claims, reviews=[record])
+        account = count_behaviour(account, today, outcome.points)
         credited = credit(program, account, book, [line], lot=expiry, today=today, ref=ref,
                           qualifying=qualifying_points(program, "behaviour", outcome.points))
         after = CAPS.write(credited.account, outcome.counters)

@@ -12,7 +12,7 @@ earn_order."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from ..domain.account import MemberState, PendingLot
@@ -21,8 +21,9 @@ from ..domain.earn import OrderLine, check_order, quote_order
 from ..domain.expiry import expires_on
 from ..domain.pending import holds_points, release_day
 from ..domain.refunds import SaleRecord
+from ..domain.reviews import order_over
 from ..domain.tiers import open_account, qualifies
-from . import holds
+from . import holds, reviews
 from .credit import Line, credit
 from .ports import PendingWrite, SaleWrite, order_paid_key
 from .wiring import Wiring
@@ -85,6 +86,22 @@ def earn_order(
         sale = SaleRecord(order_id=order_id, amount_fen=amount_fen, points=quote.points, bonus=quote.bonus,
                           qualifying=qualifying, bonus_qualifying=bonus_qualifying, paid_on=today,
                           expires_on=expiry, points_paid=captured.points_paid, paid_lots=captured.paid_lots)
+        over = order_over(program.abuse, amount_fen) if total > 0 else None
+        if over is not None:
+            # Held for review (风控): nothing is credited or pending, and the sale records no points
+            # until an operator approves (services/reviews.py); the order still counts as paid.
+            lines = [Line("earn", quote.points, "order paid", order_id, {"amount_fen": amount_fen, "source": source})]
+            if quote.bonus:
+                lines.append(Line("bonus", quote.bonus, "first order bonus", order_id))
+            after, record = reviews.hold(account.evolve(orders=account.orders + 1), book, lines, kind="order",
+                                         reason=over, ref=order_id, qualifying=qualifying, fen=amount_fen, now=now,
+                                         points=quote.points, bonus=quote.bonus, bonus_qualifying=bonus_qualifying)
+            body = {"member_id": member, "order_id": order_id, "points": 0, "bonus": 0, "balance": after.balance,
+                    "tier": after.tier, "expires_on": None, "status": "held",
+                    "review_id": record.review.review_id, **paid_with}
+            return Decision(after=after, body=body, entries=book.entries, holds=captured.writes, reviews=[record],
+                            sales=[SaleWrite(replace(sale, points=0, bonus=0, qualifying=0, bonus_qualifying=0),
+                                             exists_before=False)])
         if hold:
             release = release_day(program, today)
             held = PendingLot(order_id, quote.points, quote.bonus, release, expiry, qualifying, amount_fen)

@@ -26,8 +26,9 @@ from ..domain.errors import NotFound
 from ..domain.pending import release_lot
 from ..domain.program import Program
 from ..domain.refunds import Policy, cancel_pending, plan_clawback, refund_share
+from ..domain.reviews import of_order
 from ..domain.tiers import open_account, remove_qualifying
-from . import sweeps
+from . import reviews, sweeps
 from .credit import Line, credit, lot_writes, with_lots
 from .ports import PendingWrite, SaleWrite
 from .wiring import Wiring
@@ -135,7 +136,9 @@ def refund_order(
         book.add("clawback", -taken, "order refunded: points taken back", order_id,
                  tuple((d.expires_on, -d.take) for d in plan.draws), order_id=order_id, refund_id=refund_id,
                  refund_fen=amount_fen, policy=chosen, shortfall=plan.shortfall or None, debt=plan.debt or None)
-        after = remove_qualifying(account, share.qualifying, today, fen=amount_fen).evolve(
+        # A held order (风控) never added its spend to the 成长值: its refund takes none back.
+        spent = 0 if of_order(state.account, order_id) else amount_fen
+        after = remove_qualifying(account, share.qualifying, today, fen=spent).evolve(
             balance=account.balance - taken,
             earned=account.earned - taken,
             debt=account.debt + plan.debt,
@@ -150,7 +153,7 @@ def refund_order(
         )
 
     return write_member(svc, program=program_id, member=member, request_key=key, payload=payload, now=now,
-                        decide=decide)
+                        decide=lambda state: reviews.reject_with_refund(state, order_id, decide(state), key, now))
 
 
 def release_due(svc: Wiring, program_id: str, member: str, day: dt.date, now: dt.datetime) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ..domain.account import Account, MemberState
 from ..domain.refunds import SaleRecord
+from ..domain.reviews import Review
 from ..store import aggregates as aggregate_items
 from ..store.aggregates import Claim as AggregateClaim
 from ..store.changes import (
@@ -25,6 +26,7 @@ from ..store.changes import (
     LotWrite,
     MemberChange,
     PendingWrite,
+    ReviewWrite,
     SaleWrite,
     StockTake,
     StoredRequest,
@@ -37,7 +39,7 @@ from ..store.keys import order_paid_key
 from ..store.lotteries import prize_stock_sk as lottery_stock_sk
 
 __all__ = ["MAX_TRANSACTION_ITEMS", "AggregateClaim", "Catalog", "DrawWrite", "DueIndex", "DuePage", "HoldStatus", "HoldWrite", "LotWrite", "MemberChange", "Members",
-           "PendingWrite", "ProgramItemConflict", "Repository", "RequestAlreadyApplied", "SaleWrite", "SignalCapReached", "StockTake",
+           "PendingWrite", "ProgramItemConflict", "Repository", "RequestAlreadyApplied", "ReviewWrite", "SaleWrite", "SignalCapReached", "StockTake",
            "StoredRequest", "WriteConflict", "aggregate_items", "fingerprint", "ledger_item_entries", "lottery_stock_sk", "order_paid_key"]
 
 
@@ -60,6 +62,8 @@ class Members(Protocol):
                     account: Account | None = None) -> StoredRequest | None: ...
 
     def get_sale(self, program: str, member: str, order_id: str) -> SaleRecord | None: ...
+
+    def open_reviews(self, program: str, *, limit: int = 100) -> list[Review]: ...
 
     def get_hold(self, program: str, member: str, hold_id: str) -> dict[str, Any] | None: ...
 

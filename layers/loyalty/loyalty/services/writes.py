@@ -30,6 +30,7 @@ from .ports import (
     PendingWrite,
     ProgramItemConflict,
     RequestAlreadyApplied,
+    ReviewWrite,
     SaleWrite,
     SignalCapReached,
     StockTake,
@@ -74,6 +75,8 @@ class Decision:
     draws: list[DrawWrite] = field(default_factory=list)
     # Device and IP counters (风控) the member joins in the same transaction (domain/abuse.py).
     signals: list[SignalClaim] = field(default_factory=list)
+    # Credits held for review, or decided (store/reviews.py), in the same transaction.
+    reviews: list[ReviewWrite] = field(default_factory=list)
 
 
 class Retry(Exception):
@@ -257,6 +260,7 @@ def write_member(
             second_key=second_key,
             draws=decision.draws,
             signals=decision.signals,
+            reviews=decision.reviews,
         )
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.

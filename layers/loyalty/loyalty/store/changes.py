@@ -14,6 +14,7 @@ from ..domain.cash_out import Hold
 from ..domain.donations import Donation
 from ..domain.lots import Lot
 from ..domain.refunds import SaleRecord
+from ..domain.reviews import Review
 from . import keys, requests
 
 
@@ -23,6 +24,15 @@ class StoredRequest:
     fingerprint: str
     status: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReviewWrite:
+    """A held credit's record (store/reviews.py): opened, or decided (its condition: still open)."""
+
+    review: Review
+    status: Literal["open", "approved", "rejected"]
+    decision_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +137,8 @@ class MemberChange:
     draws: list[DrawWrite] = field(default_factory=list)
     # Device and IP counters (风控) the member joins, last: a failed one is told by its position.
     signals: list[SignalClaim] = field(default_factory=list)
+    # Credits held for review (store/reviews.py): opened, or decided by this change.
+    reviews: list[ReviewWrite] = field(default_factory=list)
     written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
     # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
     lots_read: list[Lot] = field(default_factory=list)
@@ -161,7 +173,7 @@ class MemberChange:
         return (
             (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
             + len(self.holds) + len(self.entries) + len(self.stock_takes) + 2 * len(self.donations) + len(self.extra_requests) + bool(self.request_log[1])
-            + sum(1 + d.mark_started for d in self.draws) + len(self.signals)
+            + sum(1 + d.mark_started for d in self.draws) + len(self.signals) + len(self.reviews)
         )
 
 

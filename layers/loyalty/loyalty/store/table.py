@@ -19,6 +19,7 @@ from .fingerprints import fingerprint
 from .items import _plain, entries_from_item
 from .ledger import ledger_page
 from .members import MemberReads
+from .reviews import ReviewReads
 from .transaction import MemberWrites, transact
 
 __all__ = ["MAX_TRANSACTION_ITEMS", "LotWrite", "MemberChange", "PendingWrite", "ProgramItemConflict",
@@ -31,7 +32,7 @@ def _table_client() -> Any:
     return boto3.resource("dynamodb", config=Config(retries={"max_attempts": 3, "mode": "standard"})).meta.client
 
 
-class Store(LazyClient, MemberWrites, MemberReads, DueIndex, Catalog):
+class Store(LazyClient, MemberWrites, MemberReads, DueIndex, Catalog, ReviewReads):
     def __init__(self, table_name: str, *, client: Any = None) -> None:
         super().__init__(_table_client, client)
         self.table_name = table_name

@@ -19,6 +19,7 @@ from .donations import donation_ops
 from .errors import ProgramItemConflict, RequestAlreadyApplied, SignalCapReached, WriteConflict
 from .items import NEVER, _account_item, _entry_item
 from .lotteries import draw_ops
+from .reviews import review_op
 
 SIGNAL_TTL_SECONDS = 3 * 86400  # a device's or an IP's counter of a day, kept past that day's end
 
@@ -94,6 +95,7 @@ class MemberWrites:
             ops.append(self._pending_op(pk, after, pending))
         for hold in change.holds:
             ops.append(self._hold_op(pk, after, hold, change.written_at))
+        ops.extend(review_op(self.table_name, after.program, review, change.written_at) for review in change.reviews)
         for sale in change.sales:
             is_carrier = carrier == "sale" and change.request_key == keys.order_paid_key(sale.sale.order_id)
             if is_carrier:

@@ -188,7 +188,10 @@ class Earned(Answer):
     balance: int
     tier: str
     expires_on: dt.date | None = Field(description="when these points expire; null when the order earned none")
-    status: Literal["credited", "pending"]
+    status: Literal["credited", "pending", "held"] = Field(
+        description="held (风控): an order over the program's review amount earns nothing until an operator "
+                    "approves its review")
+    review_id: str | Absent = Field(default=None, description="the review holding this order's points")
     pending: int | Absent = None
     available_on: dt.date | Absent = None
     point_hold_id: str | Absent = Field(default=None, description="the hold this order captured (积分抵现)")
@@ -208,9 +211,12 @@ class ActionCredited(Answer):
     ref: str
     points: int
     balance: int
-    status: Literal["credited", "capped"]
+    status: Literal["credited", "capped", "held"] = Field(
+        description="held (风控): the action's points would take the member past the program's behaviour points "
+                    "a day; they wait for an operator's review")
     cap: Cap | None = Field(description="the cap that applied, if any")
     expires_on: dt.date | None
+    review_id: str | Absent = Field(default=None, description="the review holding these points")
 
 
 # ----- check-ins ------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .answer_models_donations import DONATION_MODELS
 from .answer_models_lottery import LOTTERY_MODELS
 from .answer_models_reconciliation import RECONCILIATION_MODELS
 from .answer_models_reports import REPORT_MODELS
+from .answer_models_reviews import REVIEW_MODELS
 from .answer_models_transfers import TRANSFER_MODELS
 from .answers import REF
 
@@ -141,6 +142,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     *LOTTERY_MODELS,
     *RECONCILIATION_MODELS,
     *REPORT_MODELS,
+    *REVIEW_MODELS,
 )
 
 # The program document's local times (a campaign's window, in the program's time zone, never with
