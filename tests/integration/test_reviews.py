@@ -131,3 +131,12 @@ def test_refused_decisions_write_nothing(held_action: dict[str, Any], table: Any
     bad["body"] = '{"decision": "maybe", "reason": "x"}'
     assert error_code(call("tiers", bad)) == (422, "VALIDATION_FAILED")
     assert snapshot(table) == before and [r["review_id"] for r in reviews()] == [review]
+
+
+def test_a_refund_of_a_held_order_takes_none_of_the_members_spend_off_the_tier_count(svc: Wiring) -> None:
+    use_review_rules()
+    assert api.earn("m1", "small", 50_000)[1]["status"] == "credited"
+    order_event("paid", "big-3", amount_fen=300_000)  # held: its spend never counted
+    assert api.get_member("m1")[1]["qualifying_fen"] == 50_000
+    order_event("refunded", "big-3", refund_id="rf1", amount_fen=300_000)
+    assert api.get_member("m1")[1]["qualifying_fen"] == 50_000 and balance() == 1_000  # 500 + the first-order bonus
