@@ -139,7 +139,7 @@ def _summary_event(b: Bench) -> dict[str, Any]:
 
 
 register(Operation(
-    "GET report summary (90 days)",
+    "GET /v1/admin/reports/summary (90 days)",
     prepare=lambda b: place_aggregates(b.svc),
     run=lambda b, i: b.http("reports", _summary_event(b), 200),
     targets=Targets(calls={"Query": 16, "BatchGetItem": 1}),
