@@ -26,7 +26,7 @@ from .fuzz_webhooks import Signer, binding_key, with_webhook_body
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
-AT_LEAST = 2000
+AT_LEAST = 1500
 # The webhook route's body is five events and its path leads to a partner or not: it gets this
 # many times an ordinary operation's share.
 WEBHOOK_WEIGHT = 3

@@ -22,6 +22,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from .periods import MAX_PERIOD_DAYS, check_period  # noqa: F401 (the period rule, shared)
 from .program import Program
 
 # Counter items per project: 8 donors at once write 8 different items (DynamoDB conflicts are
@@ -33,7 +34,6 @@ SUFFIX_LENGTH = 6
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _RECEIPT = re.compile(r"^([A-Z0-9][A-Z0-9-]{0,23})-(\d{8})-([0-9])([" + CROCKFORD + r"]{6})$")
 # The longest period one settlement reads: a year, so a request is bounded in days.
-MAX_PERIOD_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,3 @@ def value_fen(points: int, points_per_yuan: int) -> int:
     return points * 100 // points_per_yuan
 
 
-def check_period(start: dt.date, end: dt.date) -> str | None:
-    """Why a settlement period cannot be read, or None."""
-    if end < start:
-        return "to must not be before from"
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        return f"a period is at most {MAX_PERIOD_DAYS} days"
-    return None

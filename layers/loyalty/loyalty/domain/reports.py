@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .account import EntryType, LedgerEntry
+from .periods import MAX_PERIOD_DAYS, check_period  # noqa: F401 (the period rule, shared)
 
 Bucket = Literal["issued", "spent", "expired", "clawed_back", "returned", "adjusted", "held"]
 
@@ -45,7 +46,6 @@ DAY_FIGURES = tuple(f"issued_{s}" for s in ISSUED_SOURCES) + tuple(f"spent_{u}" 
 AVAILABLE, HELD, TIER_PREFIX, EXPIRY_PREFIX = "available", "held", "tier_", "exp_"
 NEVER_MONTH = "9999-12"  # lots that never expire (e.g. Diamond): not in any forecast
 # The longest period one report reads: a year, so a read is bounded in days.
-MAX_PERIOD_DAYS = 366
 
 
 def entry_deltas(entry: LedgerEntry) -> dict[str, int]:
@@ -101,15 +101,6 @@ def tier_deltas(tier_before: str | None, tier_after: str) -> dict[str, int]:
 def add(into: dict[str, int], deltas: Mapping[str, int]) -> None:
     for name, value in deltas.items():
         into[name] = into.get(name, 0) + value
-
-
-def check_period(start: dt.date, end: dt.date) -> str | None:
-    """Why a report period cannot be read, or None."""
-    if end < start:
-        return "to must not be before from"
-    if (end - start).days + 1 > MAX_PERIOD_DAYS:
-        return f"a period is at most {MAX_PERIOD_DAYS} days"
-    return None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ operators register them and settle a period with the charity."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
@@ -12,12 +11,11 @@ from pydantic import Field
 
 from ...clock import utc_now
 from ...domain.donations import PROJECT_ID
-from ...domain.errors import ValidationFailed
 from ...services import donations
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, admin_of, json_response, member_of
 from .answers import BODY, KEYED, PARAMETERS, SPEND, TOKEN, Responses, errors, of, success
-from .schemas import Body, Name
+from .schemas import Body, Name, query_day
 
 router = Router()
 admin_router = Router()
@@ -82,16 +80,8 @@ def get_donations(project_id: ProjectId, start: Annotated[str, Query(alias="from
                   end: Annotated[str, Query(alias="to", pattern=LocalDay)],
                   output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json") -> Any:
     program, _ = admin_of(admin_router)
-    report = donations.settlement(wiring(), program, project_id, _day("from", start), _day("to", end))
+    report = donations.settlement(wiring(), program, project_id, query_day("from", start), query_day("to", end))
     if output == "csv":
         return Response(status_code=200, content_type="text/csv; charset=utf-8", body=donations.settlement_csv(report))
     return json_response(200, report)
-
-
-def _day(name: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed("the request is not valid", {"errors": [
-            {"field": f"query.{name}", "message": "not a day of the calendar (YYYY-MM-DD)"}]}) from None
 

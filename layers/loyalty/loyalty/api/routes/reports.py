@@ -3,18 +3,17 @@ never the members). The program is the operator token's: no route names one."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Response, Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from ...clock import utc_now
-from ...domain.errors import ValidationFailed
 from ...services import reports
 from ...services.wiring import wiring
 from ..http import admin_of, json_response
 from .answers import PARAMETERS, TOKEN, Responses, errors, of, success
+from .schemas import query_day
 
 admin_router = Router()
 
@@ -37,14 +36,14 @@ def _daily_answers() -> Responses:
                                *TOKEN, *PARAMETERS))
 def get_summary(start: From, end: To) -> Any:
     program, _ = admin_of(admin_router)
-    return json_response(200, reports.summary(wiring(), program, _day("from", start), _day("to", end)))
+    return json_response(200, reports.summary(wiring(), program, query_day("from", start), query_day("to", end)))
 
 
 @admin_router.get("/v1/admin/reports/daily", summary="A period's figures, one row per program-local day",
                   responses=_daily_answers())
 def get_daily(start: From, end: To, output: Annotated[Literal["json", "csv"], Query(alias="format")] = "json") -> Any:
     program, _ = admin_of(admin_router)
-    report = reports.daily(wiring(), program, _day("from", start), _day("to", end))
+    report = reports.daily(wiring(), program, query_day("from", start), query_day("to", end))
     if output == "csv":
         return Response(status_code=200, content_type="text/csv; charset=utf-8", body=reports.daily_csv(report))
     return json_response(200, report)
@@ -55,11 +54,3 @@ def get_daily(start: From, end: To, output: Annotated[Literal["json", "csv"], Qu
 def get_expiry_forecast() -> Any:
     program, _ = admin_of(admin_router)
     return json_response(200, reports.expiry_forecast(wiring(), program, utc_now()))
-
-
-def _day(name: str, text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed("the request is not valid", {"errors": [
-            {"field": f"query.{name}", "message": "not a day of the calendar (YYYY-MM-DD)"}]}) from None

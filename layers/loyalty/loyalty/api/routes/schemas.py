@@ -134,3 +134,12 @@ class AdjustmentBody(Body):
 class RedemptionBody(Body):
     reward_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     quantity: int = Field(default=1, ge=1, le=99)
+
+
+def query_day(name: str, text: str) -> dt.date:
+    """A query parameter that must be a calendar day (YYYY-MM-DD), else 422 naming it."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed("the request is not valid", {"errors": [
+            {"field": f"query.{name}", "message": "not a day of the calendar (YYYY-MM-DD)"}]}) from None
