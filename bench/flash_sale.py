@@ -30,6 +30,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -125,30 +127,62 @@ def sell(store: Store, engine: ContendedDynamoDB, buyers: list[str], shards: int
     rewards.create_reward(build_wiring(settings, store), "demo", reward_id, RewardSpec(
         name=f"Flash sale, {shards} shard(s)", points=PRICE, stock=units, stock_shards=shards, per_member_limit=1,
         **WINDOW))
+    def buy(svc: Wiring, member: str) -> str | None:
+        rewards.redeem(svc, program_id="demo", member=member, reward_id=reward_id, quantity=1,
+                       idempotency_key=f"{reward_id}:{member}", now=NOW)
+        return None
+
+    sale = rush(store, engine, settings, buyers, shards, threads=threads, attempt=buy, won=lambda got: got is None)
+    prefix = keys.reward_sk(reward_id)
+    sale.busiest_held_s = max(held for (_, _, sk), held in engine.held_s.items()
+                              if sk == prefix or sk.startswith(prefix + keys.STOCK_INFIX))
+    stored = store.get_reward("demo", reward_id) or {}
+    sale.levels = list(stored.get("shards") or [stored.get("stock", 0)])
+    return sale
+
+
+def resend(attempt: Callable[[], str | None]) -> tuple[int, str | None]:
+    """(409 CONFLICT answers sent again, what the call gave: its own answer or the refusal's code),
+    as a client sends a busy request again with its key."""
+    for resent in range(CLIENT_RETRIES + 1):
+        try:
+            return resent, attempt()
+        except Conflict:
+            continue
+        except LoyaltyError as exc:
+            return resent, exc.code
+    raise RuntimeError(f"still busy after {CLIENT_RETRIES} resends")
+
+
+def rush(store: Store, engine: ContendedDynamoDB, settings: Settings, members: list[str], shards: int, *,
+         threads: int, attempt: Callable[[Wiring, str], str | None], won: Callable[[str | None], bool]) -> Sale:
+    """``members`` taken from one line by ``threads`` warm containers (each its own caches), all
+    released at once; ``attempt`` is one member's request (resent while busy), ``won`` says which
+    answers count as a unit sold. The Sale's timings and engine counts are this rush's."""
     sale = Sale(shards)
-    line = iter(buyers)
+    line = iter(members)
     lock = threading.Lock()
-    last_sale = last_cpu = 0.0
+    last_win = last_cpu = 0.0
     barrier = threading.Barrier(threads + 1)
     before = Counter(engine.counts)
 
     def container() -> None:
-        nonlocal last_sale, last_cpu
-        svc: Wiring = build_wiring(settings, store)  # a warm container: its own caches
+        nonlocal last_win, last_cpu
+        svc: Wiring = build_wiring(settings, store)
         barrier.wait()
         while True:
             with lock:
                 member = next(line, None)
             if member is None:
                 return
-            resent, code = _buy(svc, member, reward_id)
+            resent, got = resend(lambda: attempt(svc, member))  # noqa: B023 (called at once)
             with lock:
                 sale.resent += resent
-                if code is None:
+                if won(got):
                     sale.sold += 1
-                    last_sale, last_cpu = time.monotonic(), time.process_time()
+                    last_win, last_cpu = time.monotonic(), time.process_time()
                 else:
-                    sale.refused[code] += 1
+                    sale.refused[str(got)] += 1
 
     workers = [threading.Thread(target=container, name=f"container-{n}") for n in range(threads)]
     for worker in workers:
@@ -158,30 +192,34 @@ def sell(store: Store, engine: ContendedDynamoDB, buyers: list[str], shards: int
     for worker in workers:
         worker.join()
     sale.total_s = time.monotonic() - start
-    sale.selling_s = last_sale - start
+    sale.selling_s = last_win - start
     sale.cpu_s = last_cpu - start_cpu
     sale.engine = Counter(engine.counts)
     sale.engine.subtract(before)
-    prefix = keys.reward_sk(reward_id)
-    sale.busiest_held_s = max(held for (_, _, sk), held in engine.held_s.items()
-                              if sk == prefix or sk.startswith(prefix + keys.STOCK_INFIX))
-    stored = store.get_reward("demo", reward_id) or {}
-    sale.levels = list(stored.get("shards") or [stored.get("stock", 0)])
     return sale
 
 
-def _buy(svc: Wiring, member: str, reward_id: str) -> tuple[int, str | None]:
-    """(409 CONFLICT answers sent again, the refusal's code or None for a sale)."""
-    for resent in range(CLIENT_RETRIES + 1):
+@contextmanager
+def contended_table(hold_s: float) -> Iterator[tuple[Store, ContendedDynamoDB]]:
+    """The bench's table and demo program in moto, behind the contended engine (each
+    transaction holds its items ``hold_s``); dropped at the end."""
+    from moto import mock_aws
+
+    from bench.__main__ import _fresh  # the bench's own table and program (env set on import)
+    from bench.tier_sweep import moto_at_scale
+
+    with mock_aws(), moto_at_scale(), all_or_nothing_transactions():
+        plain = boto3.client("dynamodb")
+        bench, _ = _fresh(plain, 0)
+        # Client-side parameter validation off: DynamoDB validates, and each of 32 threads' calls
+        # would pay it again under the one GIL.
+        client = boto3.resource("dynamodb", config=Config(parameter_validation=False)).meta.client
+        engine = ContendedDynamoDB(client, hold=hold_s)
+        store = Store(bench.svc.store.table_name, client=engine)
         try:
-            rewards.redeem(svc, program_id="demo", member=member, reward_id=reward_id, quantity=1,
-                           idempotency_key=f"{reward_id}:{member}", now=NOW)
-            return resent, None
-        except Conflict:
-            continue
-        except LoyaltyError as exc:
-            return resent, exc.code
-    raise RuntimeError(f"{member} still busy after {CLIENT_RETRIES} resends")
+            yield store, engine
+        finally:
+            plain.delete_table(TableName=store.table_name)
 
 
 def report(sales: list[Sale], hold_s: float, buyers: int, threads: int) -> str:
@@ -219,20 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shards", type=int, nargs="+", default=list(SHARDS))
     args = parser.parse_args(argv)
 
-    from moto import mock_aws
-
-    from bench.__main__ import _fresh  # the bench's own table and program (env set on import)
-    from bench.tier_sweep import moto_at_scale
-
     sales = []
-    with mock_aws(), moto_at_scale(), all_or_nothing_transactions():
-        plain = boto3.client("dynamodb")
-        bench, _ = _fresh(plain, 0)
-        # Client-side parameter validation off: DynamoDB validates, and each of 32 threads' calls
-        # would pay it again under the one GIL.
-        client = boto3.resource("dynamodb", config=Config(parameter_validation=False)).meta.client
-        engine = ContendedDynamoDB(client, hold=args.hold_ms / 1000)
-        store = Store(bench.svc.store.table_name, client=engine)
+    with contended_table(args.hold_ms / 1000) as (store, engine):
         buyers = [f"buyer-{n:05d}" for n in range(args.buyers)]
         print(f"flash sale: placing {len(buyers)} buyers ...", file=sys.stderr, flush=True)
         seed_buyers(store, buyers)
@@ -247,7 +273,6 @@ def main(argv: list[str] | None = None) -> int:
             assert all(level == 0 for level in sale.levels), f"{shards} shard(s): stock left {sale.levels}"
             assert set(sale.refused) <= {"OUT_OF_STOCK"}, sale.refused
             sales.append(sale)
-        plain.delete_table(TableName=store.table_name)
     gc.unfreeze()
     print("\n" + report(sales, args.hold_ms / 1000, args.buyers, args.threads))
     return 0

@@ -22,18 +22,12 @@ import argparse
 import datetime as dt
 import gc
 import sys
-import threading
-import time
-from collections import Counter
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-from bench.contended import ContendedDynamoDB, all_or_nothing_transactions
-from bench.flash_sale import CLIENT_RETRIES, NOW, Sale, seed_buyers
+from bench.contended import ContendedDynamoDB
+from bench.flash_sale import NOW, Sale, contended_table, seed_buyers
+from bench.flash_sale import rush as crowd
 from bench.operations import ONE_READ_ONE_WRITE, Bench, Operation, Targets, register
-from loyalty.domain.errors import Conflict, LoyaltyError
 from loyalty.domain.lottery_rules import LotterySpec
 from loyalty.services import lottery, lottery_admin
 from loyalty.services.settings import Settings
@@ -95,43 +89,13 @@ def rush(store: Store, engine: ContendedDynamoDB, members: list[str], shards: in
     # One draw before the rush: it marks the lottery, and takes the extra unit.
     lottery.draw(admin, program_id="demo", member=members[0], lottery_id=lottery_id, idempotency_key=f"first-{shards}",
                  now=NOW)
-    sale = Sale(shards)
-    line = iter(members[1:])
-    lock = threading.Lock()
-    last_win = last_cpu = 0.0
-    barrier = threading.Barrier(threads + 1)
-    before = Counter(engine.counts)
+    def draw(svc: Wiring, member: str) -> str:
+        receipt = lottery.draw(svc, program_id="demo", member=member, lottery_id=lottery_id,
+                               idempotency_key=f"{lottery_id}:{member}", now=NOW)
+        return str(receipt.body["prize"]["prize_id"])
 
-    def container() -> None:
-        nonlocal last_win, last_cpu
-        svc: Wiring = build_wiring(settings, store)
-        barrier.wait()
-        while True:
-            with lock:
-                member = next(line, None)
-            if member is None:
-                return
-            resent, prize = _draw(svc, member, lottery_id)
-            with lock:
-                sale.resent += resent
-                if prize == "big":
-                    sale.sold += 1
-                    last_win, last_cpu = time.monotonic(), time.process_time()
-                else:
-                    sale.refused[prize] += 1
-
-    workers = [threading.Thread(target=container, name=f"container-{n}") for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    barrier.wait()
-    start, start_cpu = time.monotonic(), time.process_time()
-    for worker in workers:
-        worker.join()
-    sale.total_s = time.monotonic() - start
-    sale.selling_s = last_win - start
-    sale.cpu_s = last_cpu - start_cpu
-    sale.engine = Counter(engine.counts)
-    sale.engine.subtract(before)
+    sale = crowd(store, engine, settings, members[1:], shards, threads=threads, attempt=draw,
+                 won=lambda prize: prize == "big")
     prefix = lottery_sk(lottery_id) + "#STOCK#"
     sale.busiest_held_s = max((held for (_, _, sk), held in engine.held_s.items() if sk.startswith(prefix)),
                               default=0.0)
@@ -146,20 +110,6 @@ def store_lottery(store: Store, lottery_id: str) -> dict[str, Any]:
     found = LotteryStore(store).get("demo", lottery_id)
     assert found is not None
     return found
-
-
-def _draw(svc: Wiring, member: str, lottery_id: str) -> tuple[int, str]:
-    """(409 CONFLICT answers sent again, the prize given or the refusal's code)."""
-    for resent in range(CLIENT_RETRIES + 1):
-        try:
-            receipt = lottery.draw(svc, program_id="demo", member=member, lottery_id=lottery_id,
-                                   idempotency_key=f"{lottery_id}:{member}", now=NOW)
-            return resent, str(receipt.body["prize"]["prize_id"])
-        except Conflict:
-            continue
-        except LoyaltyError as exc:
-            return resent, exc.code
-    raise RuntimeError(f"{member} still busy after {CLIENT_RETRIES} resends")
 
 
 def report(runs: list[Sale], hold_s: float, members: int, threads: int) -> str:
@@ -187,18 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shards", type=int, nargs="+", default=list(SHARDS))
     args = parser.parse_args(argv)
 
-    from moto import mock_aws
-
-    from bench.__main__ import _fresh
-    from bench.tier_sweep import moto_at_scale
-
     runs = []
-    with mock_aws(), moto_at_scale(), all_or_nothing_transactions():
-        plain = boto3.client("dynamodb")
-        bench, _ = _fresh(plain, 0)
-        client = boto3.resource("dynamodb", config=Config(parameter_validation=False)).meta.client
-        engine = ContendedDynamoDB(client, hold=args.hold_ms / 1000)
-        store = Store(bench.svc.store.table_name, client=engine)
+    with contended_table(args.hold_ms / 1000) as (store, engine):
         members = [f"drawer-{n:05d}" for n in range(args.members)]
         seed_buyers(store, members)
         for shards in args.shards:
@@ -210,7 +150,6 @@ def main(argv: list[str] | None = None) -> int:
             assert all(level == 0 for level in run.levels), f"{shards} shard(s): stock left {run.levels}"
             assert set(run.refused) <= {"thanks"}, run.refused
             runs.append(run)
-        plain.delete_table(TableName=store.table_name)
     gc.unfreeze()
     print("\n" + report(runs, args.hold_ms / 1000, args.members, args.threads))
     return 0
