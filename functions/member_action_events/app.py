@@ -1,11 +1,11 @@
-"""Lambda `member_action_events`: MemberAction events from EventBridge."""
+"""Lambda `member_action_events`: MemberAction and ReferralQualified events from EventBridge."""
 
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from loyalty.api.http import logger
-from loyalty.api.member_action_events import handle_member_action
+from loyalty.api.member_action_events import handle_event
 from loyalty.services.settings import require_settings
 
 require_settings("TABLE_NAME", "EVENT_BUS_NAME")
@@ -13,4 +13,4 @@ require_settings("TABLE_NAME", "EVENT_BUS_NAME")
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return handle_member_action(event)
+    return handle_event(event)

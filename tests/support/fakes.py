@@ -14,9 +14,11 @@ from typing import Any
 from loyalty.domain.account import Account, LedgerEntry, MemberState, PendingLot
 from loyalty.domain.events import DomainEvent
 from loyalty.domain.lots import Lot
+from loyalty.domain.referrals import Invite
 from loyalty.domain.refunds import SaleRecord
 from loyalty.services.ports import (
     DuePage,
+    InviteTaken,
     MemberChange,
     ProgramItemConflict,
     RequestAlreadyApplied,
@@ -44,6 +46,7 @@ class InMemoryRepository:
         self._programs: dict[str, tuple[int, dict[str, Any]]] = {}
         self._rewards: dict[tuple[str, str], dict[str, Any]] = {}
         self._marks: dict[tuple[str, str], dt.date] = {}
+        self._invites: dict[tuple[str, str], Invite] = {}  # (program, friend): the INVITED item
         self.commits = 0
 
     # ----- members ------------------------------------------------------------------------
@@ -60,7 +63,8 @@ class InMemoryRepository:
                 if points > 0 and (lots_until is None or day <= lots_until)]
         pending = list(part.pending.values()) if with_pending and lots_until is None else []
         return MemberState(account=part.account, lots=lots, pending_lots=pending,
-                           lots_through=lots_until if lots_until is not None else dt.date.max)
+                           lots_through=lots_until if lots_until is not None else dt.date.max,
+                           invite=self._invites.get((program, member)) if lots_until is None else None)
 
     def commit(self, change: MemberChange) -> None:
         program, member = change.after.program, change.after.member
@@ -84,7 +88,12 @@ class InMemoryRepository:
                     else shards[take.shard] if take.shard < len(shards) else 0)
             if reward is None or reward.get("rev") != take.rev or (take.finite_stock and int(left or 0) < take.quantity):
                 raise ProgramItemConflict(index, copy.deepcopy(reward))
+        for invite in change.invites:
+            if (program, invite.friend) in self._invites:
+                raise InviteTaken(invite.friend)
         # Every condition held: apply all of it.
+        for invite in change.invites:
+            self._invites[(program, invite.friend)] = invite
         for take in change.stock_takes:
             reward = self._rewards[(take.program, take.reward_id)]
             reward["redeemed"] = int(reward.get("redeemed", 0)) + take.quantity

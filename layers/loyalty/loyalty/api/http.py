@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..clock import utc_now
+from ..domain import account
 from ..domain.abuse import Signals
 from ..domain.errors import Forbidden, LoyaltyError, Unauthorized, ValidationFailed
 from . import json_body
@@ -27,7 +28,7 @@ from .errors import envelope, status_of
 
 logger = Logger(service="loyalty")
 
-MEMBER_ID = r"^[A-Za-z0-9_.:@-]{1,64}$"
+MEMBER_ID = account.MEMBER_ID
 # A program's id (Code of domain/program.py), repeated here so that checking a token does not
 # import the program model; tests/unit/test_request_parsing.py holds the two equal.
 PROGRAM_ID = r"^[a-z][a-z0-9_-]{0,31}$"

@@ -1,9 +1,11 @@
 """Member actions arriving as EventBridge events (`MemberAction`), credited within caps exactly
-as an operator's report of the same action and ref."""
+as an operator's report of the same action and ref; and the engine's own `ReferralQualified`
+(a friend's first paid order), which pays the inviter once."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
@@ -11,6 +13,7 @@ from pydantic import Field, ValidationError
 
 from ..domain.errors import LoyaltyError, ValidationFailed
 from ..services.actions import record_action
+from ..services.referrals import pay_referral
 from ..services.wiring import wiring
 from .http import logger
 from .routes.actions import ActionName, ActionRef
@@ -28,6 +31,46 @@ class MemberActionDetail(Body):
 class MemberActionEvent(EventBridgeModel):
     detail_type: Literal["MemberAction"] = Field(alias="detail-type")
     detail: MemberActionDetail
+
+
+class ReferralDetail(Body):
+    model_config = Body.model_config | {"extra": "ignore"}
+    program: str
+    member_id: MemberId  # the inviter
+    friend_id: MemberId
+    action: ActionName
+    order_id: str | None = None
+    occurred_at: Annotated[dt.datetime, Field(strict=False)]  # the friend's order: the payout is dated by it, however late delivered
+
+
+class ReferralQualifiedEvent(EventBridgeModel):
+    detail_type: Literal["ReferralQualified"] = Field(alias="detail-type")
+    source: Literal["loyalty"]  # the engine's publisher (domain/events.EVENT_SOURCE), no one else
+    detail: ReferralDetail
+
+
+def handle_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The function's events: a partner's or a brand's MemberAction, or the engine's ReferralQualified."""
+    if event.get("detail-type") == "ReferralQualified":
+        return handle_referral(event)
+    return handle_member_action(event)
+
+
+def handle_referral(event: dict[str, Any]) -> dict[str, Any]:
+    """Pays as of the friend's order (``occurred_at``): a retry delivered days later is judged
+    (caps, expiry) as the first delivery was."""
+    try:
+        parsed = parse(event=event, model=ReferralQualifiedEvent)
+    except ValidationError as exc:
+        raise ValidationFailed("invalid ReferralQualified event", {"errors": exc.errors(include_url=False)}) from exc
+    detail = parsed.detail
+    try:
+        receipt = pay_referral(wiring(), detail.program, inviter=detail.member_id, friend=detail.friend_id,
+                               action=detail.action, order_id=detail.order_id, now=detail.occurred_at, source="referral")
+    except LoyaltyError as exc:
+        logger.warning("referral refused", extra={"code": exc.code, "action": detail.action})
+        raise
+    return {"replayed": receipt.replayed, **receipt.body}
 
 
 def handle_member_action(event: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from .abuse_rules import AbuseRules
 from .account import Account, Section
+from .referrals import remember_device
 
 SignalKind = Literal["device", "ip"]
 # What one account remembers of today's signals: a member on more devices than this a day is
@@ -47,8 +48,12 @@ class SignalClaim:
 
     @property
     def digest(self) -> str:
-        """The value as the key holds it: device ids and IPs are not key material (any text)."""
-        return hashlib.sha256(self.value.encode()).hexdigest()[:32]
+        return digest_of(self.value)
+
+
+def digest_of(value: str) -> str:
+    """A device id or IP as keys and accounts hold it: they are not key material (any text)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,31 @@ class SeenToday:
 SEEN: Section[SeenToday] = Section("signals", SeenToday.load, SeenToday.dump)
 
 
+def _load_devices(raw: Any) -> tuple[str, ...]:
+    return tuple(str(d) for d in raw or ())
+
+
+# The devices the member used lately, across days (a referral between two accounts of one
+# phone is refused on them: domain/referrals.py).
+DEVICES: Section[tuple[str, ...]] = Section("devices", _load_devices, list)
+
+
+def recent_devices(account: Account, signals: Signals | None = None) -> tuple[str, ...]:
+    """The member's recent device digests, with the calling device's when there is one."""
+    recent = DEVICES.read(account)
+    if signals is not None and signals.device is not None:
+        recent = remember_device(recent, digest_of(signals.device))
+    return recent
+
+
 def claims(rules: AbuseRules, account: Account, signals: Signals | None,
            today: dt.date) -> tuple[list[SignalClaim], Account]:
     """The counter items this write must join, and the account remembering them: none for a
     signal the member was counted under today already, none for a kind the program does not cap."""
     if signals is None:
         return [], account
+    if signals.device is not None and digest_of(signals.device) not in DEVICES.read(account):
+        account = DEVICES.write(account, recent_devices(account, signals))
     seen = SEEN.read(account)
     if seen.day != today.isoformat():
         seen = SeenToday(day=today.isoformat())

@@ -5,9 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 from .lots import Lot
+
+if TYPE_CHECKING:
+    from .referrals import Invite
+
+# What a member id may be: it is part of keys (never "#", "~" or spaces), and a referral's
+# friend, named by an action's ref, must be one.
+MEMBER_ID = r"^[A-Za-z0-9_.:@-]{1,64}$"
 
 EntryType = Literal["earn", "bonus", "checkin", "redeem", "expire", "adjust", "clawback", "activate", "reverse",
                     "hold", "release", "refund", "transfer_out", "transfer_in", "donate",
@@ -76,6 +83,8 @@ class MemberState:
     # Every lot whose last day is on or before this day was read (date.max: every lot; None:
     # no lot was read, or not known to be complete).
     lots_through: dt.date | None = None
+    # Who invited this member (domain/referrals.py), read with the lots at no extra cost.
+    invite: Invite | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ EVENT_TYPES: dict[str, str] = {
     "TierChanged": "the member's tier changed (upgrade, review, manual)",
     "TierWillDowngrade": "the member will lose the tier at review unless they earn more (reminder)",
     "ExchangeRequested": "points were held for a partner exchange (积分联盟): to that partner alone, as exchange.requested",
+    "ReferralQualified": "the friend a member invited paid their first order: the engine pays the inviter, once",
 }
 
 # Events that concern one partner (``detail.partner_id``): delivered to it alone, whatever it
@@ -95,6 +96,17 @@ def entry_event(program: str, member: str, entry: LedgerEntry) -> DomainEvent | 
         if name in entry.details:
             detail[name] = entry.details[name]
     return DomainEvent(kind, program, member, f"entry:{entry.id}", entry.created_at, detail)
+
+
+def referral_event(program: str, friend: str, entry: LedgerEntry) -> DomainEvent | None:
+    """The friend's first paid order naming their inviter (domain/referrals.py) becomes the
+    inviter's event; its fact is the friend, so every path that sees it yields one payout key."""
+    inviter = entry.details.get("referred_by")
+    if not inviter:
+        return None
+    return DomainEvent("ReferralQualified", program, str(inviter), f"referral:{friend}", entry.created_at,
+                       {"friend_id": friend, "order_id": entry.ref,
+                        "action": str(entry.details.get("referral_action") or "invite")})
 
 
 def _kind(entry: LedgerEntry) -> str | None:

@@ -209,6 +209,12 @@ class Behaviour(_Model):
     daily_cap: int | None = Field(default=None, ge=1, le=1000, description="credited actions per local day")
     monthly_cap: int | None = Field(default=None, ge=1, le=10_000, description="credited actions per calendar month")
     member_reportable: bool = Field(default=False, description="members may report it themselves (POST /v1/me/actions)")
+    pays_on: Literal["report", "friend_first_order"] = Field(
+        default="report",
+        description="report: the report credits the points; friend_first_order (an invite, ref = the friend's "
+        "member id): the report records the invite and the inviter is paid when the friend's first paid order "
+        "is, once per friend, within the caps",
+    )
 
 
 class RateLimit(_Model):
@@ -221,7 +227,7 @@ def _demo_behaviours() -> dict[str, Behaviour]:
         "profile_completed": Behaviour(points=100, once=True),
         "review": Behaviour(points=50, daily_cap=3),
         "share": Behaviour(points=10, daily_cap=5, member_reportable=True),
-        "invite": Behaviour(points=200, monthly_cap=10),
+        "invite": Behaviour(points=200, monthly_cap=10, pays_on="friend_first_order"),
     }
 
 

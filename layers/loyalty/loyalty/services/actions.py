@@ -47,12 +47,25 @@ def record_action(
     signals: Signals | None = None,
 ) -> Receipt:
     """Credit an action's points within its caps. A capped action answers 200 with 0 points and
-    the cap that applied; its request key is stored all the same, so a retry replays it."""
+    the cap that applied; its request key is stored all the same, so a retry replays it. An
+    action paid on the friend's first order (an invite) is recorded instead (services/referrals.py)."""
     program = svc.programs.get(program_id)
     spec = behaviour(program.behaviours, action)
     if by_member and not spec.member_reportable:
         raise Forbidden("members cannot report this action", {"action": action})
-    request_key = action_key(action, ref)
+    if spec.pays_on == "friend_first_order":
+        from .referrals import record_invite  # referrals pays through credit_action below
+
+        return record_invite(svc, program, inviter=member, action=action, friend=ref, now=now, source=source,
+                             by_member=by_member, signals=signals)
+    return credit_action(svc, program, member=member, action=action, ref=ref, request_key=action_key(action, ref),
+                         now=now, source=source, by_member=by_member, signals=signals)
+
+
+def credit_action(svc: Wiring, program: Program, *, member: str, action: str, ref: str, request_key: str,
+                  now: dt.datetime, source: str, by_member: bool = False, signals: Signals | None = None,
+                  details: dict[str, Any] | None = None) -> Receipt:
+    """The one credit of behaviour points: the caps, the review rule, the ledger line."""
     today = program.local_date(now)
 
     def decide(state: MemberState) -> Decision:
@@ -66,7 +79,8 @@ def record_action(
         # A capped action is a 0-point entry: the ledger says why the action earned nothing, and
         # every change of the account stays explained by its entries.
         line = Line("bonus", outcome.points, f"behaviour: {action}", ref,
-                    {"action": action, "source": source, "cap": outcome.cap.rule if outcome.cap else None})
+                    {"action": action, "source": source, "cap": outcome.cap.rule if outcome.cap else None,
+                     **(details or {})})
         over = behaviour_over(program.abuse, account, today, outcome.points)
         if over is not None:
             after, record = reviews.hold(CAPS.write(account, outcome.counters), book, [line], kind="behaviour",
@@ -92,5 +106,5 @@ def record_action(
         return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries,
                         signals=claims)
 
-    return write_member(svc, program=program_id, member=member, request_key=request_key,
+    return write_member(svc, program=program.id, member=member, request_key=request_key,
                         payload={"action": action, "ref": ref}, now=now, decide=decide)

@@ -19,6 +19,7 @@ from ..domain.checkin import CalendarMonth, CheckinState, DayAdded
 from ..domain.lots import allocate
 from ..domain.months import month_key
 from ..domain.program import Program
+from ..domain.reviews import count_behaviour
 from ..domain.tiers import open_account
 from .actions import count_member_call
 from .credit import Credited, Line, credit, credit_expiry, lot_writes, qualifying_points
@@ -79,6 +80,10 @@ def check_in(svc: Wiring, *, program_id: str, member: str, now: dt.datetime, sig
         account = count_member_call(program, account, now)
         claims, account = abuse.claims(program.abuse, account, signals, today)
         added = rules.check_in(program.checkin, history, today)
+        # Check-in points count toward the day's behaviour points that the review rule (风控)
+        # watches, so an action after them that crosses it is held; the check-in itself is paid:
+        # its points are bounded by the program, and a held check-in would break the streak.
+        account = count_behaviour(account, today, added.points + added.bonus)
         book = EntryBuilder(now, account.balance, request_key)
         credited = _credit_day(program, account, book, added, today)
         after = credited.account

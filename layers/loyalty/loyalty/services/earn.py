@@ -15,11 +15,13 @@ import datetime as dt
 from dataclasses import asdict, replace
 from typing import Any
 
+from ..domain.abuse import DEVICES
 from ..domain.account import MemberState, PendingLot
 from ..domain.birthday import birthday_multiplier
 from ..domain.earn import OrderLine, check_order, quote_order
 from ..domain.expiry import expires_on
 from ..domain.pending import holds_points, release_day
+from ..domain.referrals import on_first_order
 from ..domain.refunds import SaleRecord
 from ..domain.reviews import order_over
 from ..domain.tiers import open_account, qualifies
@@ -102,12 +104,15 @@ def earn_order(
             return Decision(after=after, body=body, entries=book.entries, holds=captured.writes, reviews=[record],
                             sales=[SaleWrite(replace(sale, points=0, bonus=0, qualifying=0, bonus_qualifying=0),
                                              exists_before=False)])
+        # The friend's first paid order names their inviter, who is paid on it (referrals).
+        referral = on_first_order(state.invite, orders_before=account.orders, amount_fen=amount_fen,
+                                  friend_devices=DEVICES.read(account))
         if hold:
             release = release_day(program, today)
             held = PendingLot(order_id, quote.points, quote.bonus, release, expiry, qualifying, amount_fen)
             book.add("earn", 0, "order paid: points pending", order_id, (), amount_fen=amount_fen,
                      pending=quote.points, available_on=release.isoformat(),
-                     campaigns=list(quote.campaigns) or None, source=source)
+                     campaigns=list(quote.campaigns) or None, source=source, **referral)
             if quote.bonus:
                 book.add("bonus", 0, "first order bonus: pending", order_id, (), pending=quote.bonus,
                          available_on=release.isoformat())
@@ -123,7 +128,8 @@ def earn_order(
                             pending=[PendingWrite(held, exists_before=False, delete=False)],
                             sales=[SaleWrite(sale, exists_before=False)], holds=captured.writes)
         lines = [Line("earn", quote.points, "order paid", order_id,
-                      {"amount_fen": amount_fen, "campaigns": list(quote.campaigns) or None, "source": source})]
+                      {"amount_fen": amount_fen, "campaigns": list(quote.campaigns) or None, "source": source,
+                       **referral})]
         if quote.bonus:
             lines.append(Line("bonus", quote.bonus, "first order bonus", order_id))
         credited = credit(program, account, book, lines, lot=expiry, today=today, ref=order_id,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..domain.events import DomainEvent, entry_event
+from ..domain.events import DomainEvent, entry_event, referral_event
 from .ports import ledger_item_entries
 from .wiring import Wiring
 
@@ -18,7 +18,7 @@ def events_of_image(image: Mapping[str, Any]) -> list[DomainEvent]:
     if found is None:
         return []
     program, member, entries = found
-    events = (entry_event(program, member, entry) for entry in entries)
+    events = [make(program, member, entry) for entry in entries for make in (entry_event, referral_event)]
     return [event for event in events if event is not None]
 
 

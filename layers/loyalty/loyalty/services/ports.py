@@ -32,15 +32,47 @@ from ..store.changes import (
     StoredRequest,
 )
 from ..store.due import DuePage
-from ..store.errors import ProgramItemConflict, RequestAlreadyApplied, SignalCapReached, WriteConflict
+from ..store.errors import (
+    InviteTaken,
+    ProgramItemConflict,
+    RequestAlreadyApplied,
+    SignalCapReached,
+    WriteConflict,
+)
 from ..store.fingerprints import fingerprint
 from ..store.items import ledger_item_entries
 from ..store.keys import order_paid_key
 from ..store.lotteries import prize_stock_sk as lottery_stock_sk
 
-__all__ = ["MAX_TRANSACTION_ITEMS", "AggregateClaim", "Catalog", "DrawWrite", "DueIndex", "DuePage", "HoldStatus", "HoldWrite", "LotWrite", "MemberChange", "Members",
-           "PendingWrite", "ProgramItemConflict", "Repository", "RequestAlreadyApplied", "ReviewWrite", "SaleWrite", "SignalCapReached", "StockTake",
-           "StoredRequest", "WriteConflict", "aggregate_items", "fingerprint", "ledger_item_entries", "lottery_stock_sk", "order_paid_key"]
+__all__ = [
+    "MAX_TRANSACTION_ITEMS",
+    "AggregateClaim",
+    "Catalog",
+    "DrawWrite",
+    "DueIndex",
+    "DuePage",
+    "HoldStatus",
+    "HoldWrite",
+    "InviteTaken",
+    "LotWrite",
+    "MemberChange",
+    "Members",
+    "PendingWrite",
+    "ProgramItemConflict",
+    "Repository",
+    "RequestAlreadyApplied",
+    "ReviewWrite",
+    "SaleWrite",
+    "SignalCapReached",
+    "StockTake",
+    "StoredRequest",
+    "WriteConflict",
+    "aggregate_items",
+    "fingerprint",
+    "ledger_item_entries",
+    "lottery_stock_sk",
+    "order_paid_key",
+]
 
 
 class Members(Protocol):

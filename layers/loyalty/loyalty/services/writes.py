@@ -19,12 +19,14 @@ from ..domain.account import Account, EntryType, LedgerEntry, MemberState
 from ..domain.donations import Donation
 from ..domain.errors import Conflict, IdempotencyKeyReused, LoyaltyError, RateLimited, ValidationFailed
 from ..domain.events import DomainEvent
+from ..domain.referrals import Invite, invite_taken
 from ..domain.tiers import sweep_due_on
 from .announce import announce
 from .ports import (
     MAX_TRANSACTION_ITEMS,
     DrawWrite,
     HoldWrite,
+    InviteTaken,
     LotWrite,
     MemberChange,
     PendingWrite,
@@ -77,6 +79,8 @@ class Decision:
     signals: list[SignalClaim] = field(default_factory=list)
     # Credits held for review, or decided (store/reviews.py), in the same transaction.
     reviews: list[ReviewWrite] = field(default_factory=list)
+    # Invites the member sends, each written in its friend's partition if absent (referrals).
+    invites: list[Invite] = field(default_factory=list)
 
 
 class Retry(Exception):
@@ -261,6 +265,7 @@ def write_member(
             draws=decision.draws,
             signals=decision.signals,
             reviews=decision.reviews,
+            invites=decision.invites,
         )
         if change.item_count > MAX_TRANSACTION_ITEMS:
             # e.g. a large spend over many daily lots: refuse cleanly instead of DynamoDB's 400.
@@ -280,6 +285,8 @@ def write_member(
             claim = full.claim
             raise RateLimited(f"too many member accounts from this {claim.kind} today",
                               {"signal": claim.kind, "limit": claim.cap, "day": claim.day.isoformat()}) from full
+        except InviteTaken as taken:
+            raise invite_taken(taken.friend) from taken
         except ProgramItemConflict as exc:
             if decision.on_program_conflict is None:
                 raise

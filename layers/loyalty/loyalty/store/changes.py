@@ -13,6 +13,7 @@ from ..domain.account import Account, LedgerEntry, PendingLot
 from ..domain.cash_out import Hold
 from ..domain.donations import Donation
 from ..domain.lots import Lot
+from ..domain.referrals import Invite
 from ..domain.refunds import SaleRecord
 from ..domain.reviews import Review
 from . import keys, requests
@@ -139,6 +140,8 @@ class MemberChange:
     signals: list[SignalClaim] = field(default_factory=list)
     # Credits held for review (store/reviews.py): opened, or decided by this change.
     reviews: list[ReviewWrite] = field(default_factory=list)
+    # Invites this member sends (domain/referrals.py): each in its friend's partition, if absent.
+    invites: list[Invite] = field(default_factory=list)
     written_at: int = 0  # epoch seconds of the change: request pointers older than it are dropped
     # What the change was decided from (MemberState.lots, .lots_through): it renews the summary.
     lots_read: list[Lot] = field(default_factory=list)
@@ -173,7 +176,7 @@ class MemberChange:
         return (
             (self.record_carrier == "request") + 1 + len(self.lots) + len(self.pending) + len(self.sales)
             + len(self.holds) + len(self.entries) + len(self.stock_takes) + 2 * len(self.donations) + len(self.extra_requests) + bool(self.request_log[1])
-            + sum(1 + d.mark_started for d in self.draws) + len(self.signals) + len(self.reviews)
+            + sum(1 + d.mark_started for d in self.draws) + len(self.signals) + len(self.reviews) + len(self.invites)
         )
 
 

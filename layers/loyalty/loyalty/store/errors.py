@@ -35,6 +35,14 @@ class SignalCapReached(Exception):
         self.claim = claim
 
 
+class InviteTaken(Exception):
+    """The friend of an invite of the change has an inviter already (domain/referrals.py)."""
+
+    def __init__(self, friend: str) -> None:
+        super().__init__(friend)
+        self.friend = friend
+
+
 class ProgramItemConflict(Exception):
     """A program-level item (reward stock, price) did not match what the change expected."""
 

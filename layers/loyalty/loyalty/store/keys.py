@@ -20,6 +20,9 @@ SWEEP_PREFIX = "SWEEP#"
 # A point hold's record. Not "HOLD#": that would sort inside ACCOUNT..PENDING#, and every member
 # read would grow with the member's past holds (the active ones ride on the account item).
 HOLD_PREFIX = "POINTHOLD#"
+# Who invited the member (domain/referrals.py). It sorts between ACCOUNT and LOT#, so the
+# Query that reads a member's account and lots returns it too.
+INVITED = "INVITED"
 # Every program of the stack, one item each in one partition: the sweeps' dispatcher reads them
 # with one Query, never a scan.
 REGISTRY_PK = "REGISTRY"

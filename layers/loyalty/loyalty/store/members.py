@@ -7,6 +7,7 @@ from typing import Any
 
 from ..domain.account import Account, MemberState, PendingLot
 from ..domain.lots import Lot
+from ..domain.referrals import Invite
 from ..domain.refunds import SaleRecord
 from . import keys, requests
 from .changes import StoredRequest
@@ -27,12 +28,12 @@ class MemberReads:
         ``use_summary=False``: read the lot items even so (a retry after a lot's condition failed)."""
         pk = keys.member_pk(program, member)
         if lots_until is not None and use_summary and not account_only:
-            account, _, _ = self._query(pk, keys.ACCOUNT, keys.ACCOUNT)
+            account, _, _, _ = self._query(pk, keys.ACCOUNT, keys.ACCOUNT)
             through = account.lot_summary_through
             if through is not None and through >= lots_until:
                 lots = [Lot(day, points) for day, points in account.lot_summary if day <= lots_until]
             else:
-                _, lots, _ = self._query(pk, keys.LOT_PREFIX, keys.lot_sk(lots_until), account.program, member)
+                _, lots, _, _ = self._query(pk, keys.LOT_PREFIX, keys.lot_sk(lots_until), account.program, member)
             return MemberState(account=account, lots=lots, lots_through=lots_until)
         upper = keys.PENDING_PREFIX + "\uffff" if with_pending else keys.LOT_PREFIX + "\uffff"
         lots_through: dt.date | None = dt.date.max
@@ -40,11 +41,11 @@ class MemberReads:
             upper, lots_through = keys.lot_sk(lots_until), lots_until
         if account_only:
             upper, lots_through = keys.ACCOUNT, None
-        account, lots, pending = self._query(pk, keys.ACCOUNT, upper, program, member)
-        return MemberState(account=account, lots=lots, pending_lots=pending, lots_through=lots_through)
+        account, lots, pending, invite = self._query(pk, keys.ACCOUNT, upper, program, member)
+        return MemberState(account=account, lots=lots, pending_lots=pending, lots_through=lots_through, invite=invite)
 
     def _query(self, pk: str, lower: str, upper: str, program: str = "", member: str = "",
-               ) -> tuple[Account, list[Lot], list[PendingLot]]:
+               ) -> tuple[Account, list[Lot], list[PendingLot], Invite | None]:
         program = program or keys.program_of_member_pk(pk)
         member = member or keys.member_of_pk(pk)
         items: list[dict[str, Any]] = []
@@ -63,6 +64,7 @@ class MemberReads:
         account = Account(program=program, member=member)
         lots: list[Lot] = []
         pending: list[PendingLot] = []
+        invite: Invite | None = None
         for item in items:
             sk = item["SK"]
             if sk == keys.ACCOUNT:
@@ -71,7 +73,9 @@ class MemberReads:
                 lots.append(Lot(dt.date.fromisoformat(item["expires_on"]), _int(item["remaining"])))
             elif sk.startswith(keys.PENDING_PREFIX):
                 pending.append(_pending_from_item(item))
-        return account, lots, pending
+            elif sk == keys.INVITED:
+                invite = Invite.from_stored(member, _plain(item))
+        return account, lots, pending, invite
 
     def find_request(self, account: Account, key: str) -> StoredRequest | None:
         """The record of ``key`` when the account's log says it was applied; no read otherwise."""

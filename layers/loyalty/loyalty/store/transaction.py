@@ -13,10 +13,11 @@ from botocore.exceptions import ClientError
 
 from ..domain.abuse import SignalClaim
 from ..domain.account import Account
+from ..domain.referrals import Invite
 from . import keys, requests, summary
 from .changes import HoldWrite, LotWrite, MemberChange, PendingWrite, SaleWrite, StockTake
 from .donations import donation_ops
-from .errors import ProgramItemConflict, RequestAlreadyApplied, SignalCapReached, WriteConflict
+from .errors import InviteTaken, ProgramItemConflict, RequestAlreadyApplied, SignalCapReached, WriteConflict
 from .items import NEVER, _account_item, _entry_item
 from .lotteries import draw_ops
 from .reviews import review_op
@@ -30,11 +31,16 @@ class MemberWrites:
 
     def commit(self, change: MemberChange) -> None:
         ops, request_index, first_program_item, extra_index = self._ops(change)
-        signal_items = {len(ops) + i: claim for i, claim in enumerate(change.signals)}
-        ops.extend({"Update": {"TableName": self.table_name, **signal_op(change.after, claim, change.written_at)}}
-                   for claim in change.signals)
+        # Last, so that a failed condition among them is told by its position.
+        refusals: dict[int, Exception] = {}
+        for claim in change.signals:
+            refusals[len(ops)] = SignalCapReached(claim)
+            ops.append({"Update": {"TableName": self.table_name, **signal_op(change.after, claim, change.written_at)}})
+        for invite in change.invites:
+            refusals[len(ops)] = InviteTaken(invite.friend)
+            ops.append({"Put": {"TableName": self.table_name, **invite_op(change.after.program, invite)}})
         transact(self.client, ops, request_index=request_index, first_program_item=first_program_item,
-                 extra_requests=extra_index, signal_items=signal_items)
+                 extra_requests=extra_index, refusals=refusals)
 
     def commit_together(self, changes: list[MemberChange]) -> None:
         """Several members' changes as one TransactWriteItems, all or nothing (a transfer: the
@@ -299,8 +305,16 @@ def signal_op(account: Account, claim: SignalClaim, written_at: int) -> dict[str
     }
 
 
+def invite_op(program: str, invite: Invite) -> dict[str, Any]:
+    """The friend's INVITED item, written only if the friend has no inviter yet."""
+    return {"Item": {"PK": keys.member_pk(program, invite.friend), "SK": keys.INVITED, **invite.to_stored()},
+            "ConditionExpression": "attribute_not_exists(PK)"}
+
+
 def transact(client: Any, ops: list[dict[str, Any]], *, request_index: int = -1, first_program_item: int | None = None,
-             extra_requests: dict[int, str] | None = None, signal_items: dict[int, SignalClaim] | None = None) -> None:
+             extra_requests: dict[int, str] | None = None, refusals: dict[int, Exception] | None = None) -> None:
+    """``refusals``: the error to raise when the op at that index failed its condition (a full
+    device counter, a friend invited already): the request is refused, not retried."""
     token = hashlib.sha256(json.dumps(ops, sort_keys=True, default=str).encode()).hexdigest()[:36]
     try:
         client.transact_write_items(TransactItems=ops, ClientRequestToken=token)
@@ -315,9 +329,9 @@ def transact(client: Any, ops: list[dict[str, Any]], *, request_index: int = -1,
         for index, key in (extra_requests or {}).items():
             if index < len(codes) and codes[index] == "ConditionalCheckFailed":
                 raise RequestAlreadyApplied(key) from exc
-        for index, claim in (signal_items or {}).items():
+        for index, refusal in (refusals or {}).items():
             if index < len(codes) and codes[index] == "ConditionalCheckFailed":
-                raise SignalCapReached(claim) from exc
+                raise refusal from exc
         if first_program_item is not None:
             for index in range(first_program_item, len(codes)):
                 if codes[index] == "ConditionalCheckFailed":
