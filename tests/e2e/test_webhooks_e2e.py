@@ -7,6 +7,7 @@ import datetime as dt
 import http.client
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -130,3 +131,29 @@ def test_points_earned_reach_a_subscribed_partner_as_signed_posts_through_stream
     assert sorted((v["type"], v["data"]["entry_type"], v["data"]["points"]) for v in verified) == [
         ("PointsEarned", "bonus", 500), ("PointsEarned", "earn", 10)]
     assert all(h["webhook-id"] == f"evt_{v['data']['event_id']}" for (h, _), v in zip(mine, verified, strict=True))
+
+
+def test_an_invite_by_webhook_pays_the_inviter_once_the_friends_first_order_is_paid(local: Local) -> None:
+    """The whole referral path of the stack: the table's stream, the publisher, the bus's rule
+    for the engine's own ReferralQualified, the member-action consumer."""
+    admin = local.admin()
+    inviter, friend = local.member(unique("inviter")), local.member(unique("friend"))
+    partner = unique("shop")
+    status, registered = admin.call("PUT", f"/v1/admin/partners/{partner}",
+                                    {"name": "Shop", "events": ["member.action", "order.paid"]})
+    assert status == 201, registered
+    secret = registered["secret"]
+    invite = {"type": "member.action", "data": {"member_id": inviter.id, "action": "invite", "ref": friend.id}}
+    status, answer = post_signed(local, partner, secret, invite, unique("msg"))
+    assert status == 200 and answer["results"][0]["status"] == "recorded", answer
+
+    paid = {"type": "order.paid", "data": {"member_id": friend.id, "order_id": unique("ord"), "amount_fen": 9900}}
+    status, answer = post_signed(local, partner, secret, paid, unique("msg"))
+    assert status == 200, answer
+    deadline = time.monotonic() + 90
+    while inviter.me()["balance"] != 200 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert inviter.me()["balance"] == 200
+    status, ledger = inviter.call("GET", "/v1/me/ledger")
+    assert status == 200
+    assert [(e["points"], e["ref"]) for e in ledger["entries"]] == [(200, friend.id), (0, friend.id)]
