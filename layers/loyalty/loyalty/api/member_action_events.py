@@ -5,7 +5,8 @@ as an operator's report of the same action and ref; and the engine's own `Referr
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, TypeVar
 
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
@@ -15,6 +16,7 @@ from ..domain.errors import LoyaltyError, ValidationFailed
 from ..services.actions import record_action
 from ..services.referrals import pay_referral
 from ..services.wiring import wiring
+from ..services.writes import Receipt
 from .http import logger
 from .routes.actions import ActionName, ActionRef
 from .routes.schemas import Body, MemberId
@@ -59,34 +61,39 @@ def handle_event(event: dict[str, Any]) -> dict[str, Any]:
 def handle_referral(event: dict[str, Any]) -> dict[str, Any]:
     """Pays as of the friend's order (``occurred_at``): a retry delivered days later is judged
     (caps, expiry) as the first delivery was."""
-    try:
-        parsed = parse(event=event, model=ReferralQualifiedEvent)
-    except ValidationError as exc:
-        raise ValidationFailed("invalid ReferralQualified event", {"errors": exc.errors(include_url=False)}) from exc
+    parsed = _parsed(event, ReferralQualifiedEvent)
     detail = parsed.detail
-    try:
-        receipt = pay_referral(wiring(), detail.program, inviter=detail.member_id, friend=detail.friend_id,
-                               action=detail.action, order_id=detail.order_id, now=detail.occurred_at, source="referral")
-    except LoyaltyError as exc:
-        logger.warning("referral refused", extra={"code": exc.code, "action": detail.action})
-        raise
-    return {"replayed": receipt.replayed, **receipt.body}
+    return _answer(detail.action, lambda: pay_referral(
+        wiring(), detail.program, inviter=detail.member_id, friend=detail.friend_id, action=detail.action,
+        order_id=detail.order_id, now=detail.occurred_at, source="referral"))
 
 
 def handle_member_action(event: dict[str, Any]) -> dict[str, Any]:
     """The action counts on the day of the event's `time` (stamped by EventBridge when it was
     put), so a retry delivered after midnight is judged as the first delivery was. Bad events
     raise: EventBridge retries and then dead-letters them, where an operator looks."""
-    try:
-        parsed = parse(event=event, model=MemberActionEvent)
-    except ValidationError as exc:
-        raise ValidationFailed("invalid MemberAction event", {"errors": exc.errors(include_url=False)}) from exc
+    parsed = _parsed(event, MemberActionEvent)
     detail = parsed.detail
+    return _answer(detail.action, lambda: record_action(
+        wiring(), program_id=detail.program, member=detail.member_id, action=detail.action, ref=detail.ref,
+        now=parsed.time, source=f"event:{parsed.source}"))
+
+
+Parsed = TypeVar("Parsed", bound=EventBridgeModel)
+
+
+def _parsed(event: dict[str, Any], model: type[Parsed]) -> Parsed:
     try:
-        receipt = record_action(wiring(), program_id=detail.program, member=detail.member_id,
-                                action=detail.action, ref=detail.ref, now=parsed.time,
-                                source=f"event:{parsed.source}")
+        return parse(event=event, model=model)
+    except ValidationError as exc:
+        name = model.model_fields["detail_type"].get_default()
+        raise ValidationFailed(f"invalid {name} event", {"errors": exc.errors(include_url=False)}) from exc
+
+
+def _answer(action: str, write: Callable[[], Receipt]) -> dict[str, Any]:
+    try:
+        receipt = write()
     except LoyaltyError as exc:
-        logger.warning("member action refused", extra={"code": exc.code, "action": detail.action})
+        logger.warning("member action refused", extra={"code": exc.code, "action": action})
         raise
     return {"replayed": receipt.replayed, **receipt.body}

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from ..domain import abuse
-from ..domain.abuse import Signals
+from ..domain.abuse import SignalClaim, Signals
 from ..domain.account import Account, MemberState, Section
 from ..domain.behaviours import Counters, admit, apply_action, behaviour
 from ..domain.errors import Forbidden
@@ -28,6 +28,16 @@ def count_member_call(program: Program, account: Account, now: dt.datetime) -> A
     """The account with one more call of the member in the rate window (RateLimited beyond it).
     Written with the call's own effect, so a refused call writes nothing."""
     return RATE.write(account, admit(program.behaviours.rate_limit, RATE.read(account), now))
+
+
+def open_for_action(program: Program, account: Account, now: dt.datetime, *, by_member: bool,
+                    signals: Signals | None) -> tuple[list[SignalClaim], Account]:
+    """The account an action decides from (opened, the member's own call counted) and the
+    device and IP counters (风控) its write joins."""
+    account = open_account(account, program, now)
+    if by_member:
+        account = count_member_call(program, account, now)
+    return abuse.claims(program.abuse, account, signals, program.local_date(now))
 
 
 def action_key(action: str, ref: str) -> str:
@@ -69,10 +79,7 @@ def credit_action(svc: Wiring, program: Program, *, member: str, action: str, re
     today = program.local_date(now)
 
     def decide(state: MemberState) -> Decision:
-        account = open_account(state.account, program, now)
-        if by_member:
-            account = count_member_call(program, account, now)
-        claims, account = abuse.claims(program.abuse, account, signals, today)
+        claims, account = open_for_action(program, state.account, now, by_member=by_member, signals=signals)
         outcome = apply_action(program.behaviours, CAPS.read(account), action, today)
         book = EntryBuilder(now, account.balance, request_key)
         expiry = credit_expiry(program, account, today) if outcome.points else None

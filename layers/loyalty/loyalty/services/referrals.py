@@ -11,8 +11,7 @@ from ..domain.abuse import DEVICES, Signals
 from ..domain.account import MemberState
 from ..domain.program import Program
 from ..domain.referrals import Invite, check_friend, check_invite, referral_key
-from ..domain.tiers import open_account
-from .actions import action_key, count_member_call, credit_action
+from .actions import action_key, credit_action, open_for_action
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, write_member
 
@@ -28,13 +27,9 @@ def record_invite(svc: Wiring, program: Program, *, inviter: str, action: str, f
     # condition is what keeps one inviter per friend.
     friend_account = svc.store.load_member(program.id, friend, account_only=True).account
     request_key = action_key(action, friend)
-    today = program.local_date(now)
 
     def decide(state: MemberState) -> Decision:
-        account = open_account(state.account, program, now)
-        if by_member:
-            account = count_member_call(program, account, now)
-        claims, account = abuse.claims(program.abuse, account, signals, today)
+        claims, account = open_for_action(program, state.account, now, by_member=by_member, signals=signals)
         devices = abuse.recent_devices(account, signals)
         check_invite(inviter, friend, friend_orders=friend_account.orders, inviter_devices=devices,
                      friend_devices=DEVICES.read(friend_account))
