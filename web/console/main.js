@@ -7,6 +7,7 @@ import { showDashboard } from "./dashboard.js";
 import { setupMembers } from "./members.js";
 import { setupProgram, showProgram } from "./program.js";
 import { showCatalog } from "./catalog.js";
+import { showReviews } from "./reviews.js";
 import { currentProgram } from "./session.js";
 
 register(withEntryTypes(TEXTS));
@@ -15,7 +16,7 @@ apply();
 
 const $ = (id) => document.getElementById(id);
 const tabs = {
-  dashboard: $("tab-dashboard"), members: $("tab-members"), catalog: $("tab-catalog"), program: $("tab-program"),
+  dashboard: $("tab-dashboard"), members: $("tab-members"), catalog: $("tab-catalog"), reviews: $("tab-reviews"), program: $("tab-program"),
 };
 const order = Object.keys(tabs);
 
@@ -29,6 +30,7 @@ function select(name) {
   if (name === "dashboard") showDashboard();
   if (name === "program") showProgram();
   if (name === "catalog") showCatalog();
+  if (name === "reviews") showReviews();
 }
 
 // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab leaves the tab list.

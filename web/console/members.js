@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 let member = null;
 let cursor = null;
 let ready = false;
+let status = "active";
 
 function say(id, text, good = true) {
   $(id).textContent = text;
@@ -33,6 +34,25 @@ function showAccount(account) {
   $("tier-progress-text").textContent = next ? t("toNext", { n: num(next.points_needed), tier: next.name }) : t("topTier");
   $("tier-progress").setAttribute("aria-valuenow", String(Math.round(progress)));
   $("tier-progress").firstElementChild.style.width = `${progress}%`;
+  status = account.status || "active";
+  $("member-status").textContent = t(`status.${status}`);
+  $("member-status").className = status === "frozen" ? "error" : "ok";
+  $("status-toggle").textContent = t(status === "frozen" ? "unfreeze" : "freeze");
+}
+
+async function changeStatus(event) {
+  event.preventDefault();
+  const body = { status: status === "frozen" ? "active" : "frozen", reason: $("status-reason").value.trim() };
+  const intent = intentKey(`status-${member}`, body);
+  try {
+    await api("PUT", `/v1/admin/members/${encodeURIComponent(member)}/status`, { body, key: intent.key });
+    intent.done = true;
+    say("status-status", t("statusChanged", { status: t(`status.${body.status}`) }));
+    event.target.reset();
+    await refresh();
+  } catch (error) {
+    say("status-status", `${error.code}: ${error.message}`, false);
+  }
 }
 
 function ledgerRow(entry) {
@@ -117,9 +137,10 @@ export async function setupMembers() {
   $("lookup").addEventListener("submit", lookUp);
   $("adjust").addEventListener("submit", adjust);
   $("tier-form").addEventListener("submit", changeTier);
+  $("status-form").addEventListener("submit", changeStatus);
   $("ledger-more").addEventListener("click", () => loadLedger(true));
   document.addEventListener("languagechange", () => {
-    for (const id of ["adjust-status", "tier-status"]) $(id).textContent = "";  // said in the other language
+    for (const id of ["adjust-status", "tier-status", "status-status"]) $(id).textContent = "";  // said in the other language
     if (member && !$("member").hidden) refresh();
   });
   try {
