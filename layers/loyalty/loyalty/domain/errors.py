@@ -35,6 +35,12 @@ class Unauthorized(LoyaltyError):
     code = "UNAUTHORIZED"
 
 
+class UpstreamUnavailable(LoyaltyError):
+    """A service the engine calls (WeChat's code2Session) timed out or is down: try again."""
+
+    code = "UPSTREAM_UNAVAILABLE"
+
+
 class TierRequired(LoyaltyError):
     code = "TIER_REQUIRED"
 

@@ -1,0 +1,78 @@
+"""The two signers of the engine's member tokens: a KMS asymmetric key in AWS (the private key
+never leaves KMS) and a local RSA key for `make run` and the tests."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+
+def _b64int(value: int) -> str:
+    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _jwk(public: rsa.RSAPublicKey, kid: str) -> dict[str, Any]:
+    numbers = public.public_numbers()
+    return {"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": _b64int(numbers.n), "e": _b64int(numbers.e)}
+
+
+def _kid_of(public: rsa.RSAPublicKey) -> str:
+    # Derived from the key itself so a rotated key gets a new kid without anyone choosing one.
+    der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()[:16]
+
+
+class LocalSigner:
+    def __init__(self, private_pem: bytes) -> None:
+        key = serialization.load_pem_private_key(private_pem, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the local signing key must be an RSA key")
+        self._key = key
+        self.kid = _kid_of(key.public_key())
+
+    @staticmethod
+    def generate_pem() -> bytes:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+
+    def sign(self, signing_input: bytes) -> bytes:
+        return self._key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+
+    def public_jwk(self) -> dict[str, Any]:
+        return _jwk(self._key.public_key(), self.kid)
+
+
+class KmsSigner:
+    def __init__(self, client: Any, key_id: str) -> None:
+        self._client = client
+        self._key_id = key_id
+        self._public: rsa.RSAPublicKey | None = None
+        self._kid = ""
+
+    def _load(self) -> rsa.RSAPublicKey:
+        if self._public is None:
+            der = self._client.get_public_key(KeyId=self._key_id)["PublicKey"]
+            public = serialization.load_der_public_key(der)
+            if not isinstance(public, rsa.RSAPublicKey):
+                raise ValueError("the KMS signing key must be RSA")
+            self._public, self._kid = public, _kid_of(public)
+        return self._public
+
+    @property
+    def kid(self) -> str:
+        self._load()
+        return self._kid
+
+    def sign(self, signing_input: bytes) -> bytes:
+        answer = self._client.sign(KeyId=self._key_id, Message=signing_input, MessageType="RAW",
+                                   SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")
+        return bytes(answer["Signature"])
+
+    def public_jwk(self) -> dict[str, Any]:
+        return _jwk(self._load(), self.kid)
