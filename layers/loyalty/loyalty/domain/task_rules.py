@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TaskKind = Literal["newbie", "daily", "achievement"]
 STREAK = "streak"
-# Ledger types a task may count: the member's own earning writes. Spends, reversals and the
+# Ledger types a task may count: orders and check-ins (an action is counted by its code: its
+# ledger type is bonus, shared with streak rewards). Spends, reversals and the
 # task payouts themselves are left out: a task paying for tasks would feed itself.
-COUNTED_LEDGER_TYPES = frozenset({"earn", "checkin", "behaviour"})
+COUNTED_LEDGER_TYPES = frozenset({"earn", "checkin"})
 MAX_TASKS = 50
 
 
@@ -21,7 +22,7 @@ class Task(BaseModel):
     task_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
     name: str = Field(min_length=1, max_length=80)
     kind: TaskKind
-    counts: str = Field(pattern=r"^[a-z0-9_]{1,40}$", description="a ledger type (earn, checkin, behaviour), "
+    counts: str = Field(pattern=r"^[a-z0-9_]{1,40}$", description="a ledger type (earn, checkin), "
                                                                   "an action's code, or 'streak'")
     target: int = Field(ge=1, le=10_000)
     points: int = Field(ge=1, le=1_000_000)
