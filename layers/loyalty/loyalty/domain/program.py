@@ -26,6 +26,7 @@ from pydantic import (
 from . import program_limits as limits
 from .abuse_rules import AbuseRules
 from .program_limits import Category, Name, ShortName
+from .task_rules import MAX_TASKS, Task, check_tasks
 
 # A multiplier such as 1.2 arrives from YAML as a float; converting through str keeps "1.2"
 # exact instead of 1.1999999999999999555910790149937.
@@ -258,6 +259,7 @@ class Program(_Model):
     cash_out: CashOutRules = CashOutRules()
     transfers: TransferRules = TransferRules()
     abuse: AbuseRules = AbuseRules()
+    tasks: list[Task] = Field(default_factory=_empty_list, max_length=MAX_TASKS)
 
     @field_validator("timezone")
     @classmethod
@@ -287,6 +289,7 @@ class Program(_Model):
         ids = [c.id for c in self.campaigns]
         if len(set(ids)) != len(ids):
             raise ValueError("campaign ids must be unique")
+        check_tasks(self.tasks, set(self.behaviours.actions))
         return self
 
     @property
