@@ -22,7 +22,7 @@ from ..support.events import call, http_event, member_claims
 from ..support.streams import TableStream, publish
 from ..support.template import TABLE
 from . import api
-from .test_actions import action_event, by_admin, on_bus, use_program
+from .test_actions import action_event, by_admin, on_bus, use_program, with_action
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -153,7 +153,8 @@ def test_a_friend_who_uses_the_inviters_device_after_the_invite_does_not_qualify
 
 
 def test_payouts_count_toward_the_invites_monthly_cap(svc: Wiring, bus: BusTap, stream: TableStream) -> None:
-    use_program(behaviours={"actions": {"invite": {"points": 200, "monthly_cap": 1, "pays_on": "friend_first_order"}}})
+    use_program(behaviours={"actions": with_action("invite", {"points": 200, "monthly_cap": 1,
+                                                              "pays_on": "friend_first_order"})})
     invite("alice", "bob")
     invite("alice", "dan")  # recording is not capped: only what is paid is
     api.earn("bob", "o-1", FIRST_ORDER_FEN)
