@@ -7,20 +7,29 @@ import datetime as dt
 import pytest
 
 from loyalty.domain.errors import Ended, Forbidden, ValidationFailed
-from loyalty.domain.referrals import RECENT_DEVICES, Invite, check_invite, on_first_order, remember_device
+from loyalty.domain.referrals import (
+    RECENT_DEVICES,
+    Invite,
+    check_friend,
+    check_invite,
+    on_first_order,
+    remember_device,
+)
 
 AT = dt.datetime(2026, 11, 23, 4, tzinfo=dt.UTC)
 INVITE = Invite(friend="bob", inviter="alice", invited_at=AT, inviter_devices=("d-alice",))
 
 
 def test_an_invite_of_a_new_friend_from_another_device_is_accepted() -> None:
-    check_invite("alice", "bob", friend_orders=0, inviter_devices=("d-alice",), friend_devices=("d-bob",))
+    check_friend("alice", "bob")
+    accepted = check_invite("alice", "bob", friend_orders=0, inviter_devices=("d-alice",), friend_devices=("d-bob",))
+    assert accepted is None  # no refusal raised
 
 
 @pytest.mark.parametrize("friend", ["alice", "", "bob#x", "b" * 65, "名字"])
 def test_oneself_and_a_ref_that_is_no_member_id_are_refused(friend: str) -> None:
     with pytest.raises(ValidationFailed):
-        check_invite("alice", friend, friend_orders=0, inviter_devices=(), friend_devices=())
+        check_friend("alice", friend)
 
 
 def test_a_friend_who_has_ordered_is_no_new_customer() -> None:

@@ -84,14 +84,6 @@ def _load_devices(raw: Any) -> tuple[str, ...]:
 DEVICES: Section[tuple[str, ...]] = Section("devices", _load_devices, list)
 
 
-def recent_devices(account: Account, signals: Signals | None = None) -> tuple[str, ...]:
-    """The member's recent device digests, with the calling device's when there is one."""
-    recent = DEVICES.read(account)
-    if signals is not None and signals.device is not None:
-        recent = remember_device(recent, digest_of(signals.device))
-    return recent
-
-
 def claims(rules: AbuseRules, account: Account, signals: Signals | None,
            today: dt.date) -> tuple[list[SignalClaim], Account]:
     """The counter items this write must join, and the account remembering them: none for a
@@ -99,7 +91,7 @@ def claims(rules: AbuseRules, account: Account, signals: Signals | None,
     if signals is None:
         return [], account
     if signals.device is not None and digest_of(signals.device) not in DEVICES.read(account):
-        account = DEVICES.write(account, recent_devices(account, signals))
+        account = DEVICES.write(account, remember_device(DEVICES.read(account), digest_of(signals.device)))
     seen = SEEN.read(account)
     if seen.day != today.isoformat():
         seen = SeenToday(day=today.isoformat())

@@ -66,8 +66,8 @@ def check_friend(inviter: str, friend: str) -> None:
 
 def check_invite(inviter: str, friend: str, *, friend_orders: int, inviter_devices: tuple[str, ...],
                  friend_devices: tuple[str, ...]) -> None:
-    """Refuse an invite that could never be paid honestly; an accepted one is recorded (0 points)."""
-    check_friend(inviter, friend)
+    """Refuse an invite that could never be paid honestly (after check_friend); an accepted one
+    is recorded (0 points)."""
     if friend_orders > 0:
         raise Ended("the friend has ordered already: only a new customer can be invited",
                     {"reason": "friend_has_ordered", "friend_id": friend})

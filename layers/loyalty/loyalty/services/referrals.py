@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..domain import abuse
 from ..domain.abuse import DEVICES, Signals
 from ..domain.account import MemberState
 from ..domain.program import Program
@@ -30,7 +29,7 @@ def record_invite(svc: Wiring, program: Program, *, inviter: str, action: str, f
 
     def decide(state: MemberState) -> Decision:
         claims, account = open_for_action(program, state.account, now, by_member=by_member, signals=signals)
-        devices = abuse.recent_devices(account, signals)
+        devices = DEVICES.read(account)  # the calling device among them: claims() added it
         check_invite(inviter, friend, friend_orders=friend_account.orders, inviter_devices=devices,
                      friend_devices=DEVICES.read(friend_account))
         book = EntryBuilder(now, account.balance, request_key)
