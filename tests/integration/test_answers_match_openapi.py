@@ -187,6 +187,12 @@ def test_an_operators_reads_and_writes_of_a_member_answer_the_bodies_the_documen
     assert answer(api.earn_event(member, "o1", 12_345))[1]["status"] == "credited"
     assert answer(api.earn_event(member, "o2", 0))[1]["expires_on"] is None
     assert answer(member_route("POST", "/actions", member, body={"action": "review", "ref": "rv1"}))[0] == 200
+    invite = member_route("POST", "/actions", member, body={"action": "invite", "ref": "friend-new"})
+    assert answer(invite)[1]["status"] == "recorded"
+    assert code(answer(member_route("POST", "/actions", "inviter-2", body={"action": "invite", "ref": "friend-new"}))) == (
+        409, "LIMIT_REACHED")
+    assert code(answer(member_route("POST", "/actions", "inviter-2", body={"action": "invite", "ref": member}))) == (
+        409, "ENDED")  # the member has ordered (o1)
     tier = member_route("PUT", "/tier", member, headers={"Idempotency-Key": "t1"},
                         body={"tier": "gold", "reason": "VIP"})
     assert answer(tier)[1]["tier"]["code"] == "gold"

@@ -211,9 +211,10 @@ class ActionCredited(Answer):
     ref: str
     points: int
     balance: int
-    status: Literal["credited", "capped", "held"] = Field(
+    status: Literal["credited", "capped", "held", "recorded"] = Field(
         description="held (风控): the action's points would take the member past the program's behaviour points "
-                    "a day; they wait for an operator's review")
+                    "a day; they wait for an operator's review. recorded: an invite (pays_on friend_first_order), "
+                    "paid to the inviter when the friend's first paid order is")
     cap: Cap | None = Field(description="the cap that applied, if any")
     expires_on: dt.date | None
     review_id: str | Absent = Field(default=None, description="the review holding these points")

@@ -119,7 +119,7 @@ class WebhookResult(Answer):
     member_id: str
     points: int = Field(description="signed: pending points of a paid order, minus what a refund took back")
     status: str = Field(description="pending, credited, available, cancelled, clawed_back, capped, "
-                                    "already_registered, completed (a points + cash redemption paid)...")
+                                    "already_registered, completed (a points + cash redemption paid), recorded (an invite)...")
     balance: int | Absent = None
     pending: int | Absent = None
     order_id: str | Absent = None
