@@ -36,7 +36,11 @@ def as_client(call: Callable[[], Receipt]) -> Receipt | str:
     return outcome.receipt if outcome.receipt is not None else str(outcome.code)
 
 
-def test_given_16_concurrent_check_ins_of_one_member_on_one_day_then_exactly_one_credits(
+# The demo's newbie task "first check-in" pays 20 points, once, with the first check-in.
+FIRST_CHECKIN_TASK = 20
+
+
+def test_given_16_concurrent_check_ins_of_one_member_on_one_day_then_exactly_one_credits_and_the_first_checkin_task_pays_once(
     locked_svc: Wiring, engine: LockedDynamoDB
 ) -> None:
     outcomes = race(16, lambda i: as_client(lambda: checkin.check_in(
@@ -48,8 +52,10 @@ def test_given_16_concurrent_check_ins_of_one_member_on_one_day_then_exactly_one
     assert all(b == {**first, "already_checked_in": b["already_checked_in"]} for b in bodies)
     books = read_books(locked_svc, "m1")
     books.assert_consistent()
-    assert [(e["type"], int(e["points"])) for e in books.entries] == [("checkin", 5)]
-    assert books.balance == 5 and set(books.requests) == {"checkin:2026-11-23"}
+    assert sorted((e["type"], int(e["points"])) for e in books.entries) == [("bonus", FIRST_CHECKIN_TASK), ("checkin", 5)]
+    assert first["tasks_completed"] == [{"task_id": "first-checkin", "name": first["tasks_completed"][0]["name"],
+                                         "points": FIRST_CHECKIN_TASK}]
+    assert books.balance == 5 + FIRST_CHECKIN_TASK and set(books.requests) == {"checkin:2026-11-23"}
     assert engine.app.contended > 0, "the threads never overlapped at the engine"
 
 
@@ -72,7 +78,8 @@ def test_given_32_concurrent_reviews_against_a_cap_of_3_a_day_then_exactly_3_are
 
 
 def checked_odd_days(svc: Wiring, member: str = "m1") -> None:
-    """Nov 1, 3, ..., 17 checked in (45 points); the even days between are missed."""
+    """Nov 1, 3, ..., 17 checked in (45 points, and the first check-in's task); the even days
+    between are missed."""
     for day in range(1, 18, 2):
         checkin.check_in(svc, program_id="demo", member=member, now=noon(day))
 
@@ -88,7 +95,7 @@ def test_given_8_concurrent_make_ups_of_different_days_and_a_limit_of_2_a_month_
     assert sorted(b["cost"]["card"] for b in made) == [False, True], "one card, then 20 points"
     books = read_books(locked_svc, "m1")
     books.assert_consistent()
-    assert books.balance == 45 + 2 * 5 - 20
+    assert books.balance == 45 + FIRST_CHECKIN_TASK + 2 * 5 - 20
     assert len(books.entries_of("redeem")) == 1
     assert engine.app.contended > 0
 
@@ -104,5 +111,5 @@ def test_given_16_concurrent_make_ups_of_the_same_day_then_it_is_made_up_once_an
     books = read_books(locked_svc, "m1")
     books.assert_consistent()
     made_up = [e for e in books.entries_of("checkin") if e["ref"] == "2026-11-02"]
-    assert len(made_up) == 1 and books.balance == 45 + 5
+    assert len(made_up) == 1 and books.balance == 45 + FIRST_CHECKIN_TASK + 5
     assert engine.app.contended > 0

@@ -56,11 +56,19 @@ def template_routes(function_dir: str) -> set[str]:
 
 
 def use_program(**sections: Any) -> None:
-    document = demo_program().to_document()
+    """The demo program, changed by ``sections``, without its tasks (see _check_ins_alone)."""
+    document = {**demo_program().to_document(), "tasks": []}
     for key, value in sections.items():
         document[key] = {**document[key], **value} if isinstance(value, dict) and key in document else value
     status, body = put_program(document)
     assert status == 200, body
+
+
+@pytest.fixture(autouse=True)
+def _check_ins_alone(svc: Wiring) -> None:
+    """These tests prove what a check-in pays by itself; what the demo's tasks add to a check-in
+    (the first check-in, the 7-day streak) is proved in test_tasks.py."""
+    use_program()
 
 
 # ----- once a day ---------------------------------------------------------------------------

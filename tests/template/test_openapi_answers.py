@@ -19,7 +19,7 @@ OPERATIONS = {f"{method.upper()} {path}": operation
 
 # What each route answers when it succeeds (services' receipts: a replay answers the first status).
 SUCCESS = {
-    "GET /v1/me": {200}, "GET /v1/me/ledger": {200}, "GET /v1/rewards": {200},
+    "GET /v1/me": {200}, "GET /v1/me/ledger": {200}, "GET /v1/me/tasks": {200}, "GET /v1/rewards": {200},
     "POST /v1/me/redemptions": {201}, "POST /v1/me/check-ins": {200}, "GET /v1/me/check-ins": {200},
     "POST /v1/me/check-ins/makeup": {200}, "POST /v1/me/actions": {200}, "PUT /v1/me/profile": {200},
     "GET /v1/admin/members/{member_id}": {200}, "GET /v1/admin/members/{member_id}/ledger": {200},

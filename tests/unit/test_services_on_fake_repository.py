@@ -43,7 +43,8 @@ def test_given_a_member_checked_in_today_when_they_check_in_again_then_nothing_i
     assert (first.body["points"], first.body["already_checked_in"]) == (5, False)
     assert second.body["already_checked_in"] is True
     assert repository.commits == 1
-    assert repository.load_member(PROGRAM, "m1").account.balance == 5
+    # The day's 5 points and, once, the demo's first check-in task (20).
+    assert repository.load_member(PROGRAM, "m1").account.balance == 5 + 20
 
 
 def test_given_an_adjustment_when_its_key_is_sent_again_then_the_first_answer_is_replayed_and_another_payload_is_refused() -> None:

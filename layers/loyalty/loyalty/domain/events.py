@@ -29,6 +29,7 @@ EVENT_TYPES: dict[str, str] = {
     "PointsExpiring": "points will expire soon (reminder, from the expiry sweep)",
     "TierChanged": "the member's tier changed (upgrade, review, manual)",
     "TierWillDowngrade": "the member will lose the tier at review unless they earn more (reminder)",
+    "TierWithinReach": "the member's 成长值 came within 10% of the next tier's threshold (once per tier and period)",
     "ExchangeRequested": "points were held for a partner exchange (积分联盟): to that partner alone, as exchange.requested",
     "ReferralQualified": "the friend a member invited paid their first order: the engine pays the inviter, once",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -140,3 +141,25 @@ def is_redeemable(program: Program, account: Account, reward: Reward, spendable:
     except (NotFound, TierRequired, LimitReached):
         return False
     return True
+
+
+CatalogSort = Literal["points", "nearest"]
+
+
+def points_short(reward: Reward, spendable: int) -> int:
+    """The points a member with ``spendable`` still lacks for one of ``reward``; 0: enough now."""
+    return max(0, reward.points - spendable)
+
+
+def nearest_first(rewards: Iterable[Reward], spendable: int,
+                  obtainable: Callable[[Reward], bool]) -> list[Reward]:
+    """The catalog for 差一点就能兑换: the rewards the member does not afford yet, the smallest
+    shortfall first; then those affordable now, the dearest first (the nearest to the balance);
+    last, those points alone would not get (sold out, another tier, outside their window:
+    ``obtainable`` says which are not)."""
+    def key(reward: Reward) -> tuple[int, int, str]:
+        short = points_short(reward, spendable)
+        if not obtainable(reward):
+            return 2, reward.points, reward.id
+        return (0, short, reward.id) if short else (1, -reward.points, reward.id)
+    return sorted(rewards, key=key)

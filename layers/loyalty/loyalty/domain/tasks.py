@@ -56,6 +56,11 @@ class Progress:
 TASKS = Section("tasks", Progress.load, Progress.dump)
 
 
+def task_ref(task: Task, today: dt.date) -> str:
+    """The ledger reference of a task's payout: the task, and the local day for a daily one."""
+    return f"task:{task.task_id}:{today.isoformat()}" if task.kind == "daily" else f"task:{task.task_id}"
+
+
 @dataclass(frozen=True)
 class Happened:
     """What one write did that tasks may count: its ledger type, the action it credited, the

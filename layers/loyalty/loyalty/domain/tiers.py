@@ -48,6 +48,7 @@ class TierState:
     period_from: dt.date | None = None  # the first day of the period now running
     remind_on: dt.date | None = None  # a TierWillDowngrade is due on this day (before review_on)
     reminded: dt.date | None = None  # the review date the last reminder was about
+    nudged: str | None = None  # the last TierWithinReach: "{next tier}@{period end}" (tier_events.py)
 
     @classmethod
     def of(cls, account: Account) -> TierState:
@@ -69,6 +70,7 @@ class TierState:
             period_from=day("period_from"),
             remind_on=day("remind_on"),
             reminded=day("reminded"),
+            nudged=raw.get("nudged"),
         )
 
     def store(self, account: Account) -> Account:
@@ -83,6 +85,8 @@ class TierState:
             value = getattr(self, key)
             if value is not None:
                 raw[key] = value.isoformat()
+        if self.nudged:
+            raw["nudged"] = self.nudged
         return TIER.write(account, raw)
 
 

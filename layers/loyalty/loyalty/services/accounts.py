@@ -11,6 +11,7 @@ from ..domain.expiry import NEVER
 from ..domain.lots import allocate, spendable
 from ..domain.member_status import status_of
 from ..domain.program import Program
+from ..domain.tasks import TASKS, view
 from ..domain.tiers import open_account, qualifies, remove_qualifying
 from .credit import Line, credit, credit_expiry, qualifying_points
 from .ports import LotWrite
@@ -44,6 +45,13 @@ def account_view(program: Program, state: MemberState, now: dt.datetime) -> dict
 def get_account(svc: Wiring, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
     program = svc.programs.get(program_id)
     return account_view(program, svc.store.load_member(program_id, member), now)
+
+
+def get_tasks(svc: Wiring, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
+    """GET /v1/me/tasks: the program's tasks with the member's progress, from the account alone."""
+    program = svc.programs.get(program_id)
+    account = svc.store.load_member(program_id, member, account_only=True).account
+    return {"tasks": view(TASKS.read(account), program.tasks, program.local_date(now))}
 
 
 def get_ledger(svc: Wiring, program_id: str, member: str, *, limit: int, cursor: str | None) -> dict[str, Any]:

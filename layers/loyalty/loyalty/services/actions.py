@@ -13,6 +13,7 @@ from ..domain.behaviours import Counters, admit, apply_action, behaviour
 from ..domain.errors import Forbidden
 from ..domain.program import Program
 from ..domain.reviews import behaviour_over, count_behaviour
+from ..domain.tasks import Happened
 from ..domain.tiers import open_account
 from . import reviews
 from .credit import Line, credit, credit_expiry, qualifying_points
@@ -97,8 +98,10 @@ def credit_action(svc: Wiring, program: Program, *, member: str, action: str, re
                 "member_id": member, "action": action, "ref": ref, "points": 0, "balance": after.balance,
                 "status": "held", "cap": None, "expires_on": None, "review_id": record.review.review_id}, entries=book.entries, signals=claims, reviews=[record])
         account = count_behaviour(account, today, outcome.points)
+        # A capped action still happened: tasks count it (a daily task pays once a day anyway).
         credited = credit(program, account, book, [line], lot=expiry, today=today, ref=ref,
-                          qualifying=qualifying_points(program, "behaviour", outcome.points))
+                          qualifying=qualifying_points(program, "behaviour", outcome.points),
+                          happened=Happened(action=action))
         after = CAPS.write(credited.account, outcome.counters)
         body: dict[str, Any] = {
             "member_id": member,
@@ -109,6 +112,7 @@ def credit_action(svc: Wiring, program: Program, *, member: str, action: str, re
             "status": "capped" if outcome.cap and not outcome.points else "credited",
             "cap": {"rule": outcome.cap.rule, "limit": outcome.cap.limit} if outcome.cap else None,
             "expires_on": expiry.isoformat() if expiry else None,
+            **credited.tasks_answer(),
         }
         return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries,
                         signals=claims)

@@ -14,7 +14,7 @@ from aws_lambda_powertools import Logger
 
 from ..domain.account import Account
 from ..domain.events import DomainEvent
-from ..domain.tier_events import tier_changed
+from ..domain.tier_events import tier_changed, within_reach
 from .wiring import Wiring
 
 logger = Logger(service="loyalty", child=True)
@@ -23,12 +23,17 @@ logger = Logger(service="loyalty", child=True)
 def announce(svc: Wiring, program_id: str, before: Account, after: Account,
              events: list[DomainEvent], *, ref: str, now: dt.datetime) -> None:
     out = list(events)
+    program = svc.programs.get(program_id)
     # Every tier change is announced, whichever write made it (an earn, a check-in, a webhook's
     # order crossing a threshold), unless the write announced it itself with more context.
     if after.tier != before.tier and not any(event.type == "TierChanged" for event in out):
-        change = tier_changed(svc.programs.get(program_id), before, after, cause="qualifying", at=now, ref=ref)
+        change = tier_changed(program, before, after, cause="qualifying", at=now, ref=ref)
         if change is not None:
             out.append(change)
+    # The nudge toward the next tier: marked by the credit that made it true (one per tier and period).
+    nudge = within_reach(program, before, after, program.local_date(now), now)
+    if nudge is not None:
+        out.append(nudge)
     if not out:
         return
     try:

@@ -20,6 +20,7 @@ from ..domain.lots import allocate
 from ..domain.months import month_key
 from ..domain.program import Program
 from ..domain.reviews import count_behaviour
+from ..domain.tasks import Happened
 from ..domain.tiers import open_account
 from .actions import count_member_call
 from .credit import Credited, Line, credit, credit_expiry, lot_writes, qualifying_points
@@ -42,16 +43,18 @@ def _history(account: Account) -> CheckinState:
 
 
 def _credit_day(program: Program, account: Account, book: EntryBuilder, added: DayAdded, today: dt.date,
-                **details: Any) -> Credited:
+                streak: int, **details: Any) -> Credited:
     """A checked day's credit: its own points (an entry even at 0, so every checked day is on the
-    ledger), then each ladder reward it paid, into today's lot."""
+    ledger), then each ladder reward it paid, into today's lot, and the tasks it completes
+    (``streak``: the run it makes as of today)."""
     lines = [
         Line("checkin", added.points, "check-in", added.day.isoformat(), {"streak_day": added.streak_day, **details}),
         *(Line("bonus", reward.points, f"check-in streak day {reward.streak_day}", reward.day.isoformat(),
                {"source": "checkin", "streak_day": reward.streak_day}) for reward in added.rewards),
     ]
     return credit(program, account, book, lines, lot=credit_expiry(program, account, today), today=today,
-                  ref=added.day.isoformat(), qualifying=qualifying_points(program, "checkin", added.points + added.bonus))
+                  ref=added.day.isoformat(), qualifying=qualifying_points(program, "checkin", added.points + added.bonus),
+                  happened=Happened(ledger_type="checkin", streak=streak))
 
 
 def _already(program: Program, history: CheckinState, account: Account, today: dt.date) -> dict[str, Any]:
@@ -85,10 +88,11 @@ def check_in(svc: Wiring, *, program_id: str, member: str, now: dt.datetime, sig
         # its points are bounded by the program, and a held check-in would break the streak.
         account = count_behaviour(account, today, added.points + added.bonus)
         book = EntryBuilder(now, account.balance, request_key)
-        credited = _credit_day(program, account, book, added, today)
+        credited = _credit_day(program, account, book, added, today, added.streak_day)
         after = credited.account
         body = {"date": today.isoformat(), "streak": added.streak_day, "points": added.points,
-                "bonus": added.bonus, "balance": after.balance, "already_checked_in": False}
+                "bonus": added.bonus, "balance": after.balance, "already_checked_in": False,
+                **credited.tasks_answer()}
         after = CHECKINS.write(after, replace(added.state, last=body))
         return Decision(after=after, body=body, lots=credited.lots(state.lots), entries=book.entries, signals=claims)
 
@@ -120,7 +124,8 @@ def make_up(svc: Wiring, *, program_id: str, member: str, day: dt.date, now: dt.
                      tuple((d.expires_on, -d.take) for d in draws), makeup=True)
             changes += [(d.expires_on, -d.take) for d in draws]
             account = account.evolve(balance=account.balance - cost, redeemed=account.redeemed + cost)
-        credited = _credit_day(program, account, book, result.added, today, makeup=True)
+        credited = _credit_day(program, account, book, result.added, today, result.added.state.streak(today),
+                               makeup=True)
         changes += credited.lot_changes
         after = CHECKINS.write(credited.account, result.added.state)
         body = {
@@ -132,6 +137,7 @@ def make_up(svc: Wiring, *, program_id: str, member: str, day: dt.date, now: dt.
             "balance": after.balance,
             "makeups_left": result.makeups_left,
             "cards_left": result.cards_left,
+            **credited.tasks_answer(),
         }
         return Decision(after=after, body=body, lots=lot_writes(state.lots, changes), entries=book.entries)
 

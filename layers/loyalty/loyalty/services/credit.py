@@ -16,6 +16,8 @@ from ..domain.debt import repayment
 from ..domain.expiry import expires_on
 from ..domain.lots import Lot
 from ..domain.program import Program, QualifyingSource
+from ..domain.tasks import TASKS, Happened, advance, task_ref
+from ..domain.tier_events import mark_within_reach
 from ..domain.tiers import apply_qualifying, qualifies
 from .ports import LotWrite
 from .writes import EntryBuilder
@@ -36,6 +38,14 @@ class Line:
 class Credited:
     account: Account  # after the credit and the repayment of any debt
     lot_changes: list[tuple[dt.date, int]]  # (expiry day, delta): the credit, then what repaid debt
+    tasks: tuple[Line, ...] = ()  # the task payouts among the lines
+
+    def tasks_answer(self) -> dict[str, Any]:
+        """What the write's answer says of the tasks this credit completed: nothing when none."""
+        if not self.tasks:
+            return {}
+        return {"tasks_completed": [{"task_id": line.details["task_id"], "name": line.reason.removeprefix("task: "),
+                                     "points": line.points} for line in self.tasks]}
 
     def lots(self, held: Iterable[Lot]) -> list[LotWrite]:
         return lot_writes(held, self.lot_changes)
@@ -43,12 +53,22 @@ class Credited:
 
 def credit(program: Program, account: Account, book: EntryBuilder, lines: Sequence[Line], *, lot: dt.date | None,
            today: dt.date, qualifying: int, fen: int = 0, ref: str | None,
-           counter: Literal["earned", "adjusted"] = "earned", from_pending: int = 0) -> Credited:
+           counter: Literal["earned", "adjusted"] = "earned", from_pending: int = 0,
+           happened: Happened | None = None) -> Credited:
     """The one credit step. ``lot``: the expiry day the points go to (:func:`credit_expiry` for a
     new credit; None only when nothing is credited); ``qualifying``/``fen``: what counts toward tiers (:func:`qualifying_points`);
     ``counter``: the lifetime total the points add to (operators' corrections count apart);
     ``from_pending``: points that were pending until now. An entry of 0 points is still booked
-    (it explains why nothing was credited) but touches no lot."""
+    (it explains why nothing was credited) but touches no lot.
+    ``happened``: what the write did that tasks count (a check-in, an action, a paid order): the
+    tasks it completes are paid here, in the same credit and transaction (one bonus line each)."""
+    paid: list[Line] = []
+    if happened is not None:
+        account, paid = _pay_tasks(program, account, happened, today)
+        if paid:
+            lines = [*lines, *paid]
+            qualifying += qualifying_points(program, "bonus", sum(line.points for line in paid))
+            lot = lot or credit_expiry(program, account, today)
     total = sum(line.points for line in lines)
     if total and lot is None:
         raise ValueError("a credit needs the lot its points go to")
@@ -58,13 +78,27 @@ def credit(program: Program, account: Account, book: EntryBuilder, lines: Sequen
     added = apply_qualifying(account, program, qualifying, today, fen=fen).evolve(
         balance=account.balance + total, pending=account.pending - from_pending)
     added = added.evolve(**{counter: getattr(account, counter) + total})
+    added = mark_within_reach(program, added, today)
     if not total or lot is None:
-        return Credited(added, [])
+        return Credited(added, [], tuple(paid))
     settled, changes = settle_debt(added, book, [(lot, total)], ref)
     if counter != "earned":
         repaid = added.balance - settled.balance
         settled = settled.evolve(earned=added.earned, **{counter: getattr(added, counter) - repaid})
-    return Credited(settled, changes)
+    return Credited(settled, changes, tuple(paid))
+
+
+def _pay_tasks(program: Program, account: Account, happened: Happened,
+               today: dt.date) -> tuple[Account, list[Line]]:
+    """The account with its task progress moved by ``happened``, and a line per task completed.
+    When no task counts the write the account comes back as it was: nothing more is written."""
+    progress = TASKS.read(account)
+    after, completed = advance(progress, program.tasks, happened, today)
+    if after is progress:
+        return account, []
+    lines = [Line("bonus", task.points, f"task: {task.name}", task_ref(task, today),
+                  {"source": "task", "task_id": task.task_id, "task_kind": task.kind}) for task in completed]
+    return TASKS.write(account, after), lines
 
 
 def qualifying_points(program: Program, source: QualifyingSource, points: int) -> int:

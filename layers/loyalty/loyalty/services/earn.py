@@ -24,6 +24,7 @@ from ..domain.pending import holds_points, release_day
 from ..domain.referrals import on_first_order
 from ..domain.refunds import SaleRecord
 from ..domain.reviews import order_over
+from ..domain.tasks import Happened
 from ..domain.tiers import open_account, qualifies
 from . import holds, reviews
 from .credit import Line, credit
@@ -34,6 +35,11 @@ from .writes import Decision, EntryBuilder, Receipt, write_member
 
 def order_key(order_id: str) -> str:
     return order_paid_key(order_id)
+
+
+def paid_order(amount_fen: int) -> Happened | None:
+    """What an order is to tasks: a paid order counts; one a voucher paid in full (0 fen) does not."""
+    return Happened(ledger_type="earn") if amount_fen > 0 else None
 
 
 def earn_order(
@@ -116,15 +122,19 @@ def earn_order(
             if quote.bonus:
                 book.add("bonus", 0, "first order bonus: pending", order_id, (), pending=quote.bonus,
                          available_on=release.isoformat())
-            # Qualifying points wait with the points: a refunded order never moved anyone up.
-            after = account.evolve(pending=account.pending + total, orders=account.orders + 1)
+            # Qualifying points wait with the points: a refunded order never moved anyone up. The
+            # tasks counting orders count it now, paid order that it is (their points are no
+            # order's: a refund does not take them back).
+            tasks = credit(program, account, book, [], lot=None, today=today, ref=order_id, qualifying=0,
+                           happened=paid_order(amount_fen))
+            after = tasks.account.evolve(pending=account.pending + total, orders=account.orders + 1)
             body = {
                 "member_id": member, "order_id": order_id, "points": quote.points, "bonus": quote.bonus,
                 "balance": after.balance, "pending": after.pending, "tier": after.tier,
                 "expires_on": expiry.isoformat(), "available_on": release.isoformat(), "status": "pending",
-                **paid_with,
+                **tasks.tasks_answer(), **paid_with,
             }
-            return Decision(after=after, body=body, entries=book.entries,
+            return Decision(after=after, body=body, entries=book.entries, lots=tasks.lots(state.lots),
                             pending=[PendingWrite(held, exists_before=False, delete=False)],
                             sales=[SaleWrite(sale, exists_before=False)], holds=captured.writes)
         lines = [Line("earn", quote.points, "order paid", order_id,
@@ -133,7 +143,7 @@ def earn_order(
         if quote.bonus:
             lines.append(Line("bonus", quote.bonus, "first order bonus", order_id))
         credited = credit(program, account, book, lines, lot=expiry, today=today, ref=order_id,
-                          qualifying=qualifying, fen=amount_fen)
+                          qualifying=qualifying, fen=amount_fen, happened=paid_order(amount_fen))
         # A 0-fen order (a voucher paid it all) is no paid order: the first-order bonus waits.
         after = credited.account.evolve(orders=account.orders + (1 if amount_fen > 0 else 0))
         lots = credited.lots(state.lots)
@@ -146,6 +156,7 @@ def earn_order(
             "tier": after.tier,
             "expires_on": expiry.isoformat() if total else None,
             "status": "credited",
+            **credited.tasks_answer(),
             **paid_with,
         }
         return Decision(after=after, body=body, lots=lots, entries=book.entries,

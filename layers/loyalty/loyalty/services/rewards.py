@@ -13,7 +13,16 @@ from ..domain.errors import Conflict, NotFound, OutOfStock, ValidationFailed
 from ..domain.lots import allocate, spendable
 from ..domain.member_status import check_can_spend
 from ..domain.reward_stock import plan_takes, split_stock, start_of
-from ..domain.rewards import Reward, RewardSpec, check_redeemable, check_window, is_redeemable
+from ..domain.rewards import (
+    CatalogSort,
+    Reward,
+    RewardSpec,
+    check_redeemable,
+    check_window,
+    is_redeemable,
+    nearest_first,
+    points_short,
+)
 from ..domain.tiers import open_account
 from . import paid_redemptions
 from .ports import LotWrite, ProgramItemConflict, StockTake, WriteConflict
@@ -37,16 +46,22 @@ def list_rewards(svc: Wiring, program_id: str) -> list[Reward]:
     return sorted((_reward(i) for i in svc.store.list_rewards(program_id)), key=lambda r: (r.points, r.id))
 
 
-def catalog_for_member(svc: Wiring, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
+def catalog_for_member(svc: Wiring, program_id: str, member: str, now: dt.datetime,
+                       sort: CatalogSort = "points") -> dict[str, Any]:
+    """The active rewards with what the member can redeem and how many points each still lacks;
+    ``nearest``: those the member almost affords first (差一点就能兑换, see nearest_first)."""
     program = svc.programs.get(program_id)
     state = svc.store.load_member(program_id, member, with_pending=False)
     account = open_account(state.account, program, now)
     points = spendable(state.lots, program.local_date(now))
+    active = [r for r in list_rewards(svc, program_id) if r.active]
+    if sort == "nearest":
+        active = nearest_first(active, points, lambda r: is_redeemable(program, account, r, max(points, r.points), now))
     return {
         "rewards": [
-            {**reward_view(r), "redeemable": is_redeemable(program, account, r, points, now)}
-            for r in list_rewards(svc, program_id)
-            if r.active
+            {**reward_view(r), "redeemable": is_redeemable(program, account, r, points, now),
+             "points_short": points_short(r, points)}
+            for r in active
         ]
     }
 

@@ -36,6 +36,13 @@ def get_my_ledger(limit: Limit = 20, cursor: Cursor = None) -> dict[str, Any]:
     return accounts.get_ledger(wiring(), program, member, limit=limit, cursor=cursor)
 
 
+@router.get("/v1/me/tasks", summary="My tasks (任务): progress, target, points, done",
+            responses=of(success(200, "Tasks", "The program's tasks with my progress"), *TOKEN))
+def get_my_tasks() -> dict[str, Any]:
+    program, member = member_of(router)
+    return accounts.get_tasks(wiring(), program, member, utc_now())
+
+
 @router.get("/v1/admin/members/<member_id>", summary="A member's account, as the member sees it",
             responses=of(success(200, "Account", "The member's account"), *TOKEN, *PARAMETERS))
 def get_member(member_id: MemberPath) -> dict[str, Any]:

@@ -176,6 +176,18 @@ class Adjustment(Answer):
     balance: int
 
 
+class TaskCompleted(Answer):
+    task_id: str
+    name: str
+    points: int = Field(description="paid by this same write (a bonus entry, source task)")
+
+
+# What a write that tasks count answers about them: present only when it completed some.
+TasksCompleted = Annotated[list[TaskCompleted] | Absent, Field(
+    default=None, description="present when this write completed tasks (任务) and paid them; balance includes "
+                              "their points")]
+
+
 class Earned(Answer):
     """An order's points: credited at once by this route; ``pending`` (with ``pending`` and
     ``available_on``) when the same order was first received from the shop (webhook or bus)
@@ -198,6 +210,7 @@ class Earned(Answer):
     points_paid: int | Absent = Field(default=None, description="held points spent on the order")
     value_fen: int | Absent = Field(default=None, description="what those points paid")
     cash_fen: int | Absent = Field(default=None, description="the part paid in money: what the order earned on")
+    tasks_completed: TasksCompleted
 
 
 class Cap(Answer):
@@ -218,6 +231,7 @@ class ActionCredited(Answer):
     cap: Cap | None = Field(description="the cap that applied, if any")
     expires_on: dt.date | None
     review_id: str | Absent = Field(default=None, description="the review holding these points")
+    tasks_completed: TasksCompleted
 
 
 # ----- check-ins ------------------------------------------------------------------------------------
@@ -230,6 +244,7 @@ class CheckIn(Answer):
     bonus: int = Field(description="the ladder reward this day paid")
     balance: int
     already_checked_in: bool = Field(description="true: today was checked in before; this is its answer again")
+    tasks_completed: TasksCompleted
 
 
 class NextReward(Answer):
@@ -268,6 +283,7 @@ class Makeup(Answer):
     cost: MakeupCost
     balance: int
     makeups_left: int
+    tasks_completed: TasksCompleted
     cards_left: int
 
 
@@ -293,10 +309,12 @@ class Reward(Answer):
 
 class MemberReward(Reward):
     redeemable: bool = Field(description="this member can redeem one now")
+    points_short: int = Field(description="points this member still lacks for one (差一点就能兑换); 0: enough now")
 
 
 class MemberCatalog(Answer):
-    rewards: list[MemberReward] = Field(description="active rewards, cheapest first")
+    rewards: list[MemberReward] = Field(description="active rewards, cheapest first; with sort=nearest, those "
+                                                    "the member almost affords first")
 
 
 class Catalog(Answer):

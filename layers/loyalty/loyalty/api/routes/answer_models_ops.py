@@ -18,6 +18,7 @@ from .answer_models_lottery import LOTTERY_MODELS
 from .answer_models_reconciliation import RECONCILIATION_MODELS
 from .answer_models_reports import REPORT_MODELS
 from .answer_models_reviews import REVIEW_MODELS
+from .answer_models_tasks import TASK_MODELS
 from .answer_models_transfers import TRANSFER_MODELS
 from .answers import REF
 
@@ -136,7 +137,7 @@ class WebhookReceipt(Answer):
 
 
 MODELS: tuple[type[BaseModel], ...] = (
-    *MEMBER_MODELS, *TRANSFER_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion, Partner, NewPartner,
+    *MEMBER_MODELS, *TRANSFER_MODELS, *TASK_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion, Partner, NewPartner,
     SecretRotated, WebhookReceipt, MemberStatusSet,
     *DONATION_MODELS,
     *LOTTERY_MODELS,

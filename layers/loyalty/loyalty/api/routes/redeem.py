@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 from ...clock import utc_now
 from ...domain.program_limits import MAX_ORDER_FEN
+from ...domain.rewards import CatalogSort
 from ...services import holds, rewards
 from ...services.wiring import wiring
 from ..http import IDEMPOTENCY_KEY, json_response, member_of, signals_of
@@ -22,10 +23,11 @@ IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTE
 
 
 @router.get("/v1/rewards", summary="The catalog, with what I can redeem",
-            responses=of(success(200, "MemberCatalog", "The active rewards"), *TOKEN))
-def get_rewards() -> dict[str, Any]:
+            responses=of(success(200, "MemberCatalog", "The active rewards"), *TOKEN, *PARAMETERS))
+def get_rewards(sort: Annotated[CatalogSort, Query(description="points: cheapest first; nearest: those I almost "
+                                                               "afford first (差一点就能兑换)")] = "points") -> dict[str, Any]:
     program, member = member_of(router)
-    return rewards.catalog_for_member(wiring(), program, member, utc_now())
+    return rewards.catalog_for_member(wiring(), program, member, utc_now(), sort=sort)
 
 
 @router.post("/v1/me/redemptions", summary="Redeem a reward",
