@@ -61,7 +61,7 @@ class Operation:
 REGISTRY: dict[str, Operation] = {}
 # Modules whose import registers more operations (later issues append theirs here).
 MODULES: list[str] = ["bench.checkin", "bench.holds", "bench.transfers", "bench.donations", "bench.exchanges",
-                      "bench.lottery", "bench.reports", "bench.reviews", "bench.referrals"]
+                      "bench.lottery", "bench.reports", "bench.reviews", "bench.referrals", "bench.tasks"]
 
 
 def funded_members(prefix: str, *, points: int = 10_000, first: Callable[[Bench], object] | None = None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import boto3
 import pytest
@@ -39,6 +39,8 @@ from loyalty.domain.lottery_rules import LotterySpec
 from loyalty.domain.rewards import RewardSpec
 from loyalty.services import (
     accounts,
+    actions,
+    checkin,
     donations,
     earn,
     holds,
@@ -90,6 +92,7 @@ class LedgerMachine(RuleBasedStateMachine):
     holds_ended: ClassVar[dict[str, int]] = {}  # across every run: how holds ended (each way must happen)
     donated = 0  # across every run: donations applied
     transfers_given = 0  # across every run: gifts that moved points
+    tasks_paid = 0  # across every run: task payouts (任务) the writes that completed them made
     lottery_draws: ClassVar[dict[str, int]] = {}  # across every run: what draws gave (each prize must come)
 
     def __init__(self) -> None:
@@ -121,6 +124,8 @@ class LedgerMachine(RuleBasedStateMachine):
             lottery_admin.put_lottery(self.svc, "demo", lottery_id, LotterySpec.model_validate(LOTTERY), START)
         self.prize_stock = LOTTERY_STOCK
         self.draws_on: dict[tuple[str, dt.date], int] = {}  # (member, local day): draws made
+        self.checkins: dict[str, set[str]] = {m: set() for m in MEMBERS}  # their keys (answered, never replayed)
+        self.task_points = dict.fromkeys(MEMBERS, 0)  # what the tasks paid each member
         # Every member starts with points, so that holds (and what ends them) are tried from the start.
         for member in MEMBERS:
             self.adjust(member, 1_000)
@@ -398,6 +403,38 @@ class LedgerMachine(RuleBasedStateMachine):
         self.applied[f"transfer:{key}"] = Applied(sender, send, lambda now: send(now, points + 1), receipt, self.now)
         LedgerMachine.transfers_given += 1
 
+    def _tasks(self, member: str, body: dict[str, Any]) -> int:
+        paid = sum(task["points"] for task in body.get("tasks_completed", []))
+        self.task_points[member] += paid
+        LedgerMachine.tasks_paid += len(body.get("tasks_completed", []))
+        return paid
+
+    @rule(member=st.sampled_from(MEMBERS))
+    def check_in(self, member: str) -> None:
+        receipt = checkin.check_in(self.svc, program_id="demo", member=member, now=self.now)
+        body = receipt.body
+        assert receipt.status == 200
+        if body["already_checked_in"]:  # answered from the account: nothing written
+            return
+        assert body["balance"] == self.balance[member] + body["points"] + body["bonus"] + self._tasks(member, body)
+        self.balance[member] = body["balance"]
+        self.checkins[member].add(f"checkin:{body['date']}")
+
+    @rule(member=st.sampled_from(MEMBERS))
+    def share(self, member: str) -> None:
+        ref = self._next("post-")
+
+        def send(now: dt.datetime) -> Receipt:
+            return actions.record_action(self.svc, program_id="demo", member=member, action="share", ref=ref,
+                                         now=now, source="test")
+
+        receipt = send(self.now)
+        body = receipt.body
+        assert receipt.status == 200 and not receipt.replayed
+        assert body["balance"] == self.balance[member] + body["points"] + self._tasks(member, body)
+        self.balance[member] = body["balance"]
+        self.applied[f"action:share:{ref}"] = Applied(member, send, None, receipt, self.now)
+
     def _remembered(self) -> list[str]:
         days = self.svc.settings.request_ttl_days
         return sorted(k for k, a in self.applied.items() if a.remembered(k, self.now, days))
@@ -431,7 +468,11 @@ class LedgerMachine(RuleBasedStateMachine):
             held = sum(points for m, _, points, _ in self.held.values() if m == member)
             assert int((books.account or {}).get("held", 0)) == held
             mine = {k: a for k, a in self.applied.items() if a.member == member}
-            assert set(books.requests) == set(mine)
+            assert set(books.requests) == set(mine) | self.checkins[member]
+            # Each task paid once (a daily one once a local day), and what the answers said they paid.
+            paid = [e for e in books.entries_of("bonus") if e["ref"].startswith("task:")]
+            assert len({e["ref"] for e in paid}) == len(paid)
+            assert sum(int(e["points"]) for e in paid) == self.task_points[member]
             given = -sum(int(e["points"]) for e in books.entries_of("donate"))
             assert given == sum(a.first.body["points"] for k, a in mine.items() if k.startswith("donate:"))
             for key, applied in mine.items():
@@ -454,6 +495,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     LedgerMachine.transfers_given = 0
     LedgerMachine.donated = 0
     LedgerMachine.lottery_draws = {}
+    LedgerMachine.tasks_paid = 0
     run_state_machine_as_test(
         LedgerMachine,
         # Derandomized: the same sequences run after run on one machine; what they draw still moves
@@ -468,6 +510,7 @@ def test_random_earns_redeems_adjustments_and_replays_keep_every_members_books_b
     assert LedgerMachine.donated >= 1  # donations were given (and the project total checked after each step)
     assert LedgerMachine.transfers_given >= 1, LedgerMachine.transfers_given  # gifts moved points between members
     assert LedgerMachine.lottery_draws, LedgerMachine.lottery_draws  # draws were made (and their prizes booked)
+    assert LedgerMachine.tasks_paid >= 1  # check-ins and shares completed tasks (and the books counted them)
 
 
 class Draws:
