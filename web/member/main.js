@@ -11,7 +11,6 @@ apply();
 
 const $ = (id) => document.getElementById(id);
 let cursor = null;
-let balance = 0;
 
 function fail(error) {
   $("message").textContent = t("errorPrefix") + (error.code ? `${error.code} ${error.message}` : String(error));
@@ -19,7 +18,6 @@ function fail(error) {
 
 async function account() {
   const me = await api("GET", "/v1/me");
-  balance = me.balance;
   $("balance").textContent = num(me.balance);
   $("tier-name").textContent = me.tier.name;
   $("qualifying").textContent = t("qualifying", { n: num(me.qualifying_points) });
@@ -77,21 +75,63 @@ async function checkIn() {
   try {
     const day = await api("POST", "/v1/me/check-ins");
     $("checkin-status").textContent = t("checkinDone", { points: num(day.points) }) +
-      (day.bonus ? t("checkinBonus", { bonus: num(day.bonus) }) : "");
-    await Promise.all([account(), calendar(), ledger()]);
+      (day.bonus ? t("checkinBonus", { bonus: num(day.bonus) }) : "") + tasksPaid(day.tasks_completed);
+    await account();
+    await Promise.all([calendar(), ledger(), tasks(), catalog()]);
     $("check-in").focus();
   } catch (error) { fail(error); }
 }
 
+// What a write's answer says it paid for tasks ("，完成任务「首次签到」+20"); nothing when none.
+function tasksPaid(completed) {
+  if (!completed || !completed.length) return "";
+  return t("tasksPaid", { tasks: completed.map((c) => t("taskPaid", { name: c.name, points: num(c.points) })).join("、") });
+}
+
+async function tasks() {
+  const { tasks: list } = await api("GET", "/v1/me/tasks");
+  $("tasks").replaceChildren(...(list.length ? list : [null]).map((task) => {
+    const item = document.createElement("li");
+    if (!task) { item.textContent = t("noTasks"); return item; }
+    item.dataset.task = task.task_id;
+    item.dataset.done = String(task.done);
+    item.innerHTML = `<div><div class="name"></div><div class="muted"></div></div><div class="state"></div>`;
+    item.querySelector(".name").textContent = task.name;
+    item.querySelector(".muted").textContent = t("taskLine", {
+      kind: t(`kind.${task.kind}`), progress: num(task.progress), target: num(task.target), points: num(task.points),
+    });
+    item.querySelector(".state").textContent = task.done ? t("taskDone") : t("taskOpen");
+    item.querySelector(".state").classList.add(task.done ? "ok" : "muted");
+    return item;
+  }));
+}
+
+// 差一点就能兑换: the engine orders the catalog by what the member almost affords (sort=nearest);
+// the shelf shows the first few still out of reach, with what each lacks.
+async function nearest() {
+  const { rewards } = await api("GET", "/v1/rewards?sort=nearest");
+  const close = rewards.filter((reward) => reward.points_short > 0).slice(0, 3);
+  $("nearest").replaceChildren(...(close.length ? close : [null]).map((reward) => {
+    const item = document.createElement("li");
+    if (!reward) { item.textContent = t("nearestNone"); return item; }
+    item.dataset.reward = reward.id;
+    item.innerHTML = `<div><div class="name"></div><div class="muted"></div></div>`;
+    item.querySelector(".name").textContent = reward.name;
+    item.querySelector(".muted").textContent = `${t("cost", { points: num(reward.points) })} · ${t("short", { n: num(reward.points_short) })}`;
+    return item;
+  }));
+}
+
 async function catalog() {
   const { rewards } = await api("GET", "/v1/rewards");
+  nearest().catch(fail);
   $("catalog").replaceChildren(...rewards.map((reward) => {
     const item = document.createElement("li");
     item.dataset.reward = reward.id;
     const text = document.createElement("div");
     const price = t("cost", { points: num(reward.points) }) + (reward.cash_fen ? t("cashPart", { cash: yuan(reward.cash_fen) }) : "");
     const extra = reward.stock === null ? "" : ` · ${t("stock", { n: num(reward.stock) })}`;
-    const short = !reward.redeemable && reward.points > balance ? ` · ${t("short", { n: num(reward.points - balance) })}` : "";
+    const short = reward.points_short ? ` · ${t("short", { n: num(reward.points_short) })}` : "";
     text.innerHTML = `<div class="name"></div><div class="muted"></div>`;
     text.firstChild.textContent = reward.name;
     text.lastChild.textContent = price + extra + short;
@@ -152,7 +192,7 @@ async function quote(event) {
 async function everything() {
   $("message").textContent = "";
   await account();
-  await Promise.all([calendar(), catalog(), ledger()]);
+  await Promise.all([calendar(), catalog(), ledger(), tasks()]);
 }
 
 $("lang").addEventListener("click", () => { toggle(); document.title = t("title"); everything().catch(fail); });

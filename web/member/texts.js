@@ -13,6 +13,10 @@ export const TEXTS = {
     quoteResult: "最多可用 {points} 积分抵 {value}（每 {rate} 积分抵 1 元，至少 {min} 积分）",
     quoteNone: "该订单暂不能使用积分抵现", signedOut: "请从小程序或 make run 打印的链接进入（缺少登录令牌）",
     errorPrefix: "出错了：",
+    tasksTitle: "任务中心", "kind.newbie": "新手任务", "kind.daily": "每日任务", "kind.achievement": "成就",
+    taskLine: "{kind} · {progress}/{target} · 奖励 {points} 积分", taskDone: "已完成", taskOpen: "进行中",
+    tasksPaid: "，完成任务{tasks}", taskPaid: "「{name}」+{points}", noTasks: "暂无任务",
+    nearestTitle: "差一点就能兑换", nearestNone: "暂时没有差一点就能兑换的礼品",
   },
   en: {
     title: "My points", lang: "中文", balance: "Points", tier: "Tier", pending: "Pending",
@@ -28,5 +32,9 @@ export const TEXTS = {
     quoteResult: "Up to {points} points for {value} ({rate} points per CNY, at least {min})",
     quoteNone: "This order cannot take points", signedOut: "Open this page from the mini-program or the link make run prints (no token)",
     errorPrefix: "Error: ",
+    tasksTitle: "Tasks", "kind.newbie": "Newbie", "kind.daily": "Daily", "kind.achievement": "Achievement",
+    taskLine: "{kind} · {progress}/{target} · {points} points", taskDone: "Done", taskOpen: "In progress",
+    tasksPaid: "; tasks done: {tasks}", taskPaid: "\u201c{name}\u201d +{points}", noTasks: "No tasks",
+    nearestTitle: "Almost yours", nearestNone: "Nothing just out of reach right now",
   },
 };
