@@ -19,11 +19,12 @@ from loyalty.services.wiring import Wiring
 
 from ..support import partners
 from ..support.bus import BusTap
-from ..support.clock import Clock
+from ..support.clock import Clock, shanghai
 from ..support.events import LambdaContext, event_file, load_function
 from ..support.partners import payload, send, verify_as_received
 from ..support.streams import TableStream, publish
 from ..support.template import REGION, TABLE, template
+from . import api
 
 
 @dataclass
@@ -122,6 +123,20 @@ def test_given_a_subscribed_partner_when_points_are_earned_then_it_receives_a_si
     assert (data["data"]["member_id"], data["data"]["points"], data["data"]["reason"]) == ("m1", 100, "sign-up bonus")
     assert headers["webhook-id"] == f"evt_{data['data']['event_id']}"
     assert headers["content-type"] == "application/json"
+
+
+def test_given_a_partner_subscribed_to_tier_nudges_when_an_order_brings_the_member_near_silver_then_it_receives_one(
+    pipeline: Pipeline, receiver: Receiver, clock: Clock
+) -> None:
+    _, crm = partners.register("crm", events=[], deliver_to=receiver.url, subscribe=["TierWithinReach"])
+    clock.set(shanghai("2026-03-15T14:00:00"))
+    assert api.earn("m1", "o1", 400_00, paid_at=None)[0] == 200  # 400 + the 500 bonus: 100 short of 1,000
+    assert {"detail_type": "TierWithinReach", "deliveries": 1} in pipeline.run_bus()
+    assert pipeline.deliver(pipeline.receive())["batchItemFailures"] == []
+    [(headers, body)] = receiver.received
+    data = verify_as_received(crm["secret"], body, headers)
+    assert data["type"] == "TierWithinReach"
+    assert (data["data"]["next_tier"], data["data"]["points_needed"]) == ("silver", 100)
 
 
 def test_given_events_a_partner_did_not_subscribe_to_then_nothing_is_queued_for_it(
