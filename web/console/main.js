@@ -8,6 +8,9 @@ import { setupMembers } from "./members.js";
 import { setupProgram, showProgram } from "./program.js";
 import { showCatalog } from "./catalog.js";
 import { showReviews } from "./reviews.js";
+import { showLotteries } from "./lotteries.js";
+import { showCharity } from "./charity.js";
+import { showPartners } from "./partners.js";
 import { currentProgram } from "./session.js";
 
 register(withEntryTypes(TEXTS));
@@ -17,6 +20,7 @@ apply();
 const $ = (id) => document.getElementById(id);
 const tabs = {
   dashboard: $("tab-dashboard"), members: $("tab-members"), catalog: $("tab-catalog"), reviews: $("tab-reviews"), program: $("tab-program"),
+  lotteries: $("tab-lotteries"), charity: $("tab-charity"), partners: $("tab-partners"),
 };
 const order = Object.keys(tabs);
 
@@ -31,6 +35,9 @@ function select(name) {
   if (name === "program") showProgram();
   if (name === "catalog") showCatalog();
   if (name === "reviews") showReviews();
+  if (name === "lotteries") showLotteries();
+  if (name === "charity") showCharity();
+  if (name === "partners") showPartners();
 }
 
 // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab leaves the tab list.

@@ -28,6 +28,7 @@ class ListedLottery(Answer):
     total_weight: int
     fallback_prize_id: str
     seed_hash: str = Field(description="the commitment; the seed itself is never listed")
+    stock_shards: int = Field(description="as the document says (a PUT of the document sends it again)")
     rev: int = Field(description="its revision")
     drawn: bool = Field(description="a draw was made: the odds, stock, price and start can no longer change")
 
