@@ -22,11 +22,16 @@ function remember(path, value) {
   }
 }
 
+// Ids of list items are unique in their list: a copy has them emptied, to be typed anew (the
+// rest, kinds, names and numbers, is kept as the model to edit).
+const IDS = /(^|_)id$|^code$/;
+
 function blankLike(value) {
-  // A copy with its text emptied (an id must be typed anew), numbers and switches kept as models.
   if (Array.isArray(value)) return value.map(blankLike);
-  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, blankLike(v)]));
-  return typeof value === "string" ? "" : value;
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, IDS.test(k) && typeof v === "string" ? "" : blankLike(v)]));
+  }
+  return value;
 }
 
 function redraw(focusPath) {
