@@ -13,6 +13,9 @@ let show = null;
 let shards = 1;  // the edited lottery's stock_shards, sent back unchanged
 let rowCount = 0;
 
+// A program-local time as the document holds it (2026-12-12T20:00:00), to the minute.
+const shortTime = (local) => local.slice(0, 16).replace("T", " ");
+
 function prizeSummary(lottery) {
   const list = document.createElement("ul");
   for (const prize of lottery.prizes) {
@@ -26,7 +29,7 @@ function prizeSummary(lottery) {
 
 function lotteryRow(lottery) {
   const status = t(`lottery.${lottery.status}`) + (lottery.drawn ? ` · ${t("drawnNote")}` : "");
-  const row = textRow([lottery.lottery_id, lottery.name, status, `${lottery.starts_at} – ${lottery.ends_at}`,
+  const row = textRow([lottery.lottery_id, lottery.name, status, `${shortTime(lottery.starts_at)} – ${shortTime(lottery.ends_at)}`,
     num(lottery.cost_points), num(lottery.daily_limit)], [4, 5]);
   row.dataset.lottery = lottery.lottery_id;
   row.dataset.status = lottery.status;
