@@ -8,9 +8,6 @@ import { setupMembers } from "./members.js";
 import { setupProgram, showProgram } from "./program.js";
 import { showCatalog } from "./catalog.js";
 import { showReviews } from "./reviews.js";
-import { showLotteries } from "./lotteries.js";
-import { showCharity } from "./charity.js";
-import { showPartners } from "./partners.js";
 import { currentProgram } from "./session.js";
 
 register(withEntryTypes(TEXTS));
@@ -35,9 +32,10 @@ function select(name) {
   if (name === "program") showProgram();
   if (name === "catalog") showCatalog();
   if (name === "reviews") showReviews();
-  if (name === "lotteries") showLotteries();
-  if (name === "charity") showCharity();
-  if (name === "partners") showPartners();
+  // Loaded on first use, as the dashboard's ECharts is: the first visit does not pay for them.
+  if (name === "lotteries") import("./lotteries.js").then((view) => view.showLotteries());
+  if (name === "charity") import("./charity.js").then((view) => view.showCharity());
+  if (name === "partners") import("./partners.js").then((view) => view.showPartners());
 }
 
 // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab leaves the tab list.
