@@ -109,6 +109,10 @@ def test_the_charity_view_shows_what_each_project_raised_and_closes_one(
     expect(page.locator("#charity-status")).to_have_text(f"已保存项目 {project}（已筹 1,234 积分）")
     expect(row).to_have_attribute("data-active", "false")
     expect(row).to_contain_text("已关闭")
+    page.get_by_role("button", name="English").click()
+    expect(row).to_contain_text("closed")
+    expect(row.get_by_role("button", name=f"Reopen project {project}")).to_be_visible()
+    page.get_by_role("button", name="中文").click()
     projects = admin.call("GET", "/v1/admin/charity-projects?limit=100")[1]["projects"]
     assert next(p for p in projects if p["project_id"] == project)["active"] is False
     status, refused = local.member(donor).call("POST", "/v1/me/donations", {"project_id": project, "points": 10},
@@ -213,3 +217,18 @@ def test_the_program_editor_adds_a_task_shows_a_refusal_at_its_field_and_saves_i
     page.get_by_role("button", name="保存新版本").click()
     expect(page.locator("#program-status")).to_contain_text(f"已保存为第 {stored['version'] + 2} 版")
     assert len(admin.call("GET", "/v1/admin/program")[1]["document"]["tasks"]) == tasks
+
+
+def test_the_arrow_keys_walk_every_tab_and_wrap_around_the_new_ones(local: Local, new_page: Callable[..., Page]) -> None:
+    page = signed_in(local, new_page, "数据看板")
+    page.get_by_role("tab", name="数据看板").focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("tab", name="合作伙伴")).to_be_focused()
+    expect(page.get_by_role("tab", name="合作伙伴")).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#partners")).to_be_visible()
+    page.keyboard.press("ArrowLeft")
+    expect(page.get_by_role("tab", name="公益捐赠")).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("tab", name="数据看板")).to_be_focused()
+    expect(page.locator("#partners")).to_be_hidden()
