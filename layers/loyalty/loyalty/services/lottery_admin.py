@@ -113,6 +113,5 @@ def list_lotteries(svc: Wiring, program_id: str, now: dt.datetime, *, limit: int
         spec = stored_spec(item)
         view = {k: v for k, v in lottery_view(spec, item, revealed=False).items() if k != "seed"}
         lotteries.append({**view, "status": window_status(program, spec, now), "stock_shards": spec.stock_shards,
-                          "rev": int(item["rev"]),
-                          "drawn": "started_at" in item})
+                          "rev": int(item["rev"]), "drawn": "started_at" in item})
     return {"lotteries": lotteries, "next_cursor": cursors.encode(last)}
