@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ..e2e.conftest import Admin, Local, unique
-from .conftest import screenshot
+from .conftest import SCREENSHOTS, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -211,6 +211,7 @@ def test_the_program_editor_adds_a_task_shows_a_refusal_at_its_field_and_saves_i
     assert (added["task_id"], added["name"], added["target"], added["points"]) == ("weekly-share", "每周分享 3 次", 3, 30)
     expect(page.locator(f"input[data-path='tasks.{tasks}.task_id']")).to_have_value("weekly-share")
     screenshot(page, "console-program-task-added")
+    page.locator("fieldset[data-list-of='tasks']").screenshot(path=str(SCREENSHOTS / "console-program-tasks.png"))
 
     # And removed again through the page: the list is back to its length.
     page.get_by_role("button", name=f"删除 tasks.{tasks}").click()
