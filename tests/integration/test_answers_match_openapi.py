@@ -323,3 +323,21 @@ def test_lottery_routes_answer_what_the_document_declares(member: str, clock: Cl
     clock.set(DEFAULT_NOW + dt.timedelta(days=7))
     assert code(answer(lottery_api.draw_event("double11", "l3", member))) == (409, "ENDED")
     assert answer(lottery_api.get_event("double11", member))[1]["seed"] is not None
+
+
+def test_the_consoles_lists_answer_what_the_document_declares(member: str) -> None:
+    from . import console_api, donations_api, lottery_api  # the routes' own helpers
+
+    assert answer(lottery_api.put_event("double11", lottery_api.demo_lottery()))[0] == 201
+    assert answer(donations_api.project_event("trees"))[0] == 201
+    assert partners.register("shop")[0] == 201
+    assert answer(admin_event("POST", "/v1/admin/rewards", body={"id": "teapot", "name": "Teapot", "points": 100,
+                                                               "stock": 3, "cash_fen": 9_900}))[0] == 201
+    assert answer(api.redeem_event("teapot", key="pc1", member=member))[0] == 201
+    assert answer(holds_api.hold_event("o-1", 20_000, 300, key="h1", member=member))[0] == 201
+    for listed in (console_api.lotteries_event, console_api.projects_event, console_api.partners_event):
+        status, body = answer(listed(limit="1"))
+        assert status == 200 and body["next_cursor"] is None
+        assert code(answer(listed(cursor="IyM"))) == (422, "VALIDATION_FAILED")
+    status, held = answer(console_api.holds_event(member))
+    assert (status, [h["kind"] for h in held["holds"]]) == (200, ["order", "redemption"])

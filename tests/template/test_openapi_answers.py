@@ -40,6 +40,8 @@ SUCCESS = {
     "GET /v1/admin/reports/summary": {200}, "GET /v1/admin/reports/daily": {200},
     "GET /v1/admin/reports/expiry-forecast": {200},
     "GET /v1/admin/reconciliation": {200},
+    "GET /v1/admin/lotteries": {200}, "GET /v1/admin/charity-projects": {200}, "GET /v1/admin/partners": {200},
+    "GET /v1/admin/members/{member_id}/holds": {200},
 }
 
 

@@ -99,3 +99,20 @@ def test_points_returned_refill_the_lot_that_expires_last_first_and_parts_add_up
         for day, points in part:
             totals[day] = totals.get(day, 0) + points
     assert totals == {early: 3_000, late: 1_500}
+
+
+def test_an_open_hold_is_held_a_points_and_cash_one_awaits_payment_and_either_is_lapsing_once_its_time_is_over() -> None:
+    until = dt.datetime(2026, 11, 23, 6, 30, tzinfo=dt.UTC)
+    order = cash_out.Hold(hold_id="h1", order_id="o1", amount_fen=20_000, points=500, value_fen=500, expires_at=until,
+                          lots=((dt.date(2027, 11, 30), 500),))
+    reward = cash_out.RewardTake(reward_id="mug", quantity=1, rev=1, cash_fen=9_900, shards=((None, 1),),
+                                 finite=True)
+    paid_later = cash_out.Hold(hold_id="r1", order_id="r1", amount_fen=0, points=1_000, value_fen=0, expires_at=until,
+                               lots=(), reward=reward)
+    before, after = until - dt.timedelta(seconds=1), until
+    assert order.open_view(before) == {"hold_id": "h1", "order_id": "o1", "amount_fen": 20_000, "points": 500,
+                                       "value_fen": 500, "status": "held", "kind": "order",
+                                       "expires_at": "2026-11-23T06:30:00+00:00"}
+    assert (paid_later.open_view(before)["status"], paid_later.open_view(before)["reward"]) == (
+        "awaiting_payment", {"reward_id": "mug", "quantity": 1, "cash_fen": 9_900})
+    assert [h.open_view(after)["status"] for h in (order, paid_later)] == ["lapsing", "lapsing"]

@@ -11,7 +11,14 @@ from pydantic import ValidationError
 
 from loyalty.domain.account import Account
 from loyalty.domain.errors import Conflict, Ended, LimitReached, NotStarted
-from loyalty.domain.lottery_rules import DRAWS_TODAY, LotterySpec, check_change, check_daily_limit, check_open
+from loyalty.domain.lottery_rules import (
+    DRAWS_TODAY,
+    LotterySpec,
+    check_change,
+    check_daily_limit,
+    check_open,
+    window_status,
+)
 
 from ..conftest import demo_program
 from ..support.clock import shanghai
@@ -97,3 +104,11 @@ def test_once_drawn_the_name_the_daily_limit_and_a_later_end_may_change_but_not_
     with pytest.raises(Conflict):
         check_change(PROGRAM, "l", spec(), spec(ends_at="2026-12-07T00:00:00"), drawn=True,
                      now=shanghai("2026-11-29 23:56:00"))
+
+
+@pytest.mark.parametrize(("local", "status"), [
+    ("2026-11-23 09:59:59", "scheduled"), ("2026-11-23 10:00:00", "open"),
+    ("2026-11-29 23:59:59", "open"), ("2026-11-30 00:00:00", "ended"),
+])
+def test_the_window_status_an_operator_lists_is_read_in_the_programs_local_time(local: str, status: str) -> None:
+    assert window_status(PROGRAM, spec(), shanghai(local)) == status

@@ -17,6 +17,7 @@ apply();
 const $ = (id) => document.getElementById(id);
 const tabs = {
   dashboard: $("tab-dashboard"), members: $("tab-members"), catalog: $("tab-catalog"), reviews: $("tab-reviews"), program: $("tab-program"),
+  lotteries: $("tab-lotteries"), charity: $("tab-charity"), partners: $("tab-partners"),
 };
 const order = Object.keys(tabs);
 
@@ -31,6 +32,10 @@ function select(name) {
   if (name === "program") showProgram();
   if (name === "catalog") showCatalog();
   if (name === "reviews") showReviews();
+  // Loaded on first use, as the dashboard's ECharts is: the first visit does not pay for them.
+  if (name === "lotteries") import("./lotteries.js").then((view) => view.showLotteries());
+  if (name === "charity") import("./charity.js").then((view) => view.showCharity());
+  if (name === "partners") import("./partners.js").then((view) => view.showPartners());
 }
 
 // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Tab leaves the tab list.

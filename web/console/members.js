@@ -1,6 +1,6 @@
 // Member lookup, adjustments, tier changes and the ledger: the operator routes of docs/api.md.
 import { api, intentKey } from "../common/api.js";
-import { num, signed, t, when } from "../common/i18n.js";
+import { num, signed, t, when, yuan } from "../common/i18n.js";
 import { currentProgram } from "./session.js";
 
 const $ = (id) => document.getElementById(id);
@@ -81,9 +81,32 @@ async function loadLedger(more = false) {
   $("ledger-more").hidden = !cursor;
 }
 
+function holdRow(hold) {
+  // An order's hold pays value_fen of the order; a points + cash reward costs cash_fen besides.
+  const money = hold.reward ? yuan(hold.reward.cash_fen) : yuan(hold.value_fen);
+  const row = document.createElement("tr");
+  [hold.hold_id, t(`holdKind.${hold.kind}`), hold.order_id, num(hold.points), money, when(hold.expires_at),
+    t(`hold.${hold.status}`)].forEach((text, i) => {
+    const cell = document.createElement("td");
+    cell.textContent = text;
+    if (i === 3 || i === 4) cell.className = "num";
+    if (i === 6 && hold.status === "lapsing") cell.className = "error";
+    row.append(cell);
+  });
+  row.dataset.hold = hold.hold_id;
+  row.dataset.status = hold.status;
+  return row;
+}
+
+async function loadHolds() {
+  const { holds } = await api("GET", `/v1/admin/members/${encodeURIComponent(member)}/holds`);
+  $("holds").tBodies[0].replaceChildren(...holds.map(holdRow));
+  $("holds-empty").hidden = holds.length > 0;
+}
+
 async function refresh() {
   showAccount(await api("GET", `/v1/admin/members/${encodeURIComponent(member)}`));
-  await loadLedger();
+  await Promise.all([loadLedger(), loadHolds()]);
 }
 
 async function lookUp(event) {

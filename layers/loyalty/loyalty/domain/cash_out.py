@@ -142,6 +142,20 @@ class Hold:
     def is_live(self, now: dt.datetime) -> bool:
         return now < self.expires_at
 
+    def open_view(self, now: dt.datetime) -> dict[str, Any]:
+        """The hold in an operator's list of a member's open holds: ``held`` (an order's points at
+        checkout, or an exchange out awaiting the partner), ``awaiting_payment`` (a points + cash
+        redemption), or ``lapsing`` once its time is over and the every-minute sweep has yet to
+        give the points back."""
+        status = "lapsing" if not self.is_live(now) else "awaiting_payment" if self.kind == "redemption" else "held"
+        shown = {**self.view(status), "kind": self.kind}
+        if self.reward is not None:
+            shown["reward"] = {"reward_id": self.reward.reward_id, "quantity": self.reward.quantity,
+                               "cash_fen": self.reward.cash_fen}
+        if self.exchange is not None:
+            shown["partner_id"] = self.exchange.partner_id
+        return shown
+
 
 def _load_holds(value: Any) -> dict[str, Hold]:
     return {hold_id: Hold.from_stored(stored) for hold_id, stored in (value or {}).items()}

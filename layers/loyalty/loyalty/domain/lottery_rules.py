@@ -107,6 +107,13 @@ def has_ended(program: Program, spec: LotterySpec, now: dt.datetime) -> bool:
     return local_now(program, now) >= spec.ends_at
 
 
+def window_status(program: Program, spec: LotterySpec, now: dt.datetime) -> str:
+    """Where ``now`` is in the lottery's window: ``scheduled`` (before starts_at), ``open``, or
+    ``ended`` (from ends_at on: the seed is revealed)."""
+    local = local_now(program, now)
+    return "scheduled" if local < spec.starts_at else "ended" if local >= spec.ends_at else "open"
+
+
 def check_open(program: Program, lottery_id: str, spec: LotterySpec, now: dt.datetime) -> None:
     local = local_now(program, now)
     if local < spec.starts_at:

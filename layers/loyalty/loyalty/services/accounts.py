@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ..domain.account import MemberState
+from ..domain.cash_out import active_holds
 from ..domain.errors import ValidationFailed
 from ..domain.expiry import NEVER
 from ..domain.lots import allocate, spendable
@@ -52,6 +53,15 @@ def get_tasks(svc: Wiring, program_id: str, member: str, now: dt.datetime) -> di
     program = svc.programs.get(program_id)
     account = svc.store.load_member(program_id, member, account_only=True).account
     return {"tasks": view(TASKS.read(account), program.tasks, program.local_date(now))}
+
+
+def member_holds(svc: Wiring, program_id: str, member: str, now: dt.datetime) -> dict[str, Any]:
+    """The member's open holds, soonest to end first: they ride on the account item (a member
+    has at most holds.MAX_ACTIVE_HOLDS), so this is one item read and needs no paging."""
+    svc.programs.get(program_id)
+    account = svc.store.load_member(program_id, member, account_only=True).account
+    holds = sorted(active_holds(account).values(), key=lambda hold: (hold.expires_at, hold.hold_id))
+    return {"member_id": member, "held": account.held, "holds": [hold.open_view(now) for hold in holds]}
 
 
 def get_ledger(svc: Wiring, program_id: str, member: str, *, limit: int, cursor: str | None) -> dict[str, Any]:

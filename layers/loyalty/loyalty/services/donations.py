@@ -17,12 +17,13 @@ import io
 import itertools
 from typing import Any
 
-from ..domain.donations import Donation, base_rate, check_period, shard_for, suffix_of, value_fen
+from ..domain.donations import PROJECT_ID, Donation, base_rate, check_period, shard_for, suffix_of, value_fen
 from ..domain.errors import Conflict, Ended, NotFound, ValidationFailed
 from ..domain.lots import allocate
 from ..domain.member_status import check_can_spend
 from ..domain.reward_stock import start_of
 from ..domain.tiers import open_account
+from . import cursors
 from .ports import LotWrite, ProgramItemConflict, WriteConflict
 from .wiring import Wiring
 from .writes import Decision, EntryBuilder, Receipt, Retry, new_id, write_member
@@ -62,6 +63,13 @@ def active_projects(svc: Wiring, program_id: str) -> dict[str, Any]:
     svc.programs.get(program_id)
     projects = [project_view(p) for p in svc.charity.list_projects(program_id) if p["active"]]
     return {"projects": [{k: v for k, v in p.items() if k != "active"} for p in projects]}
+
+
+def all_projects(svc: Wiring, program_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of every project by id, closed ones included, with what each raised (one Query)."""
+    svc.programs.get(program_id)
+    projects, last = svc.charity.list_page(program_id, limit=limit, after=cursors.decode(cursor, PROJECT_ID))
+    return {"projects": [project_view(p) for p in projects], "next_cursor": cursors.encode(last)}
 
 
 def donate(svc: Wiring, *, program_id: str, member: str, project_id: str, points: int, idempotency_key: str,

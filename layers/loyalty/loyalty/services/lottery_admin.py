@@ -12,8 +12,9 @@ from typing import Any
 
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.lottery import commitment
-from ..domain.lottery_rules import LotterySpec, check_change, has_ended
+from ..domain.lottery_rules import ID, LotterySpec, check_change, has_ended, window_status
 from ..domain.reward_stock import split_stock
+from . import cursors
 from .lottery import lottery_view, stored_spec
 from .ports import WriteConflict
 from .wiring import Wiring
@@ -98,3 +99,19 @@ def list_draws(svc: Wiring, program_id: str, lottery_id: str, *, limit: int, cur
               "landed_on": i["landed_on"], "roll_hex": f"{int(i['roll']):016x}",
               "created_at": dt.datetime.fromtimestamp(int(i["created_at"]), dt.UTC).isoformat()} for i in items]
     return {"lottery_id": lottery_id, "draws": draws, "next_cursor": _encode(after)}
+
+
+def list_lotteries(svc: Wiring, program_id: str, now: dt.datetime, *, limit: int,
+                   cursor: str | None) -> dict[str, Any]:
+    """A page of the program's lotteries by id, each with its window's status, its prizes and
+    odds as members see them and its stock left; never the seed (an operator reads it, once the
+    lottery has ended, where members do: GET /v1/lotteries/{lottery_id})."""
+    program = svc.programs.get(program_id)
+    items, last = svc.lotteries.list_page(program_id, limit=min(limit, MAX_PAGE), after=cursors.decode(cursor, ID))
+    lotteries = []
+    for item in items:
+        spec = stored_spec(item)
+        view = {k: v for k, v in lottery_view(spec, item, revealed=False).items() if k != "seed"}
+        lotteries.append({**view, "status": window_status(program, spec, now), "stock_shards": spec.stock_shards,
+                          "rev": int(item["rev"]), "drawn": "started_at" in item})
+    return {"lotteries": lotteries, "next_cursor": cursors.encode(last)}

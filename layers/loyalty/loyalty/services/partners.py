@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.events import EVENT_TYPES
 from ..domain.exchange import ExchangeTerms
+from . import cursors
 from .ports import WriteConflict
 from .wiring import Wiring
 
@@ -106,6 +107,14 @@ def partner_view(record: Mapping[str, Any]) -> dict[str, Any]:
         "subscribe": list(record.get("subscribe", [])),
         "exchange": {k: int(v) for k, v in record["exchange"].items()} if record.get("exchange") else None,
     }
+
+
+def list_partners(svc: Wiring, program_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:
+    """A page of the program's partners by id, as partner_view shows them: never a secret (those
+    are in Parameter Store, and only a registration or a rotation answers one, once)."""
+    svc.programs.get(program_id)
+    records, last = svc.partners.list_page(program_id, limit=limit, after=cursors.decode(cursor, PARTNER_ID))
+    return {"partners": [partner_view(r) for r in records], "next_cursor": cursors.encode(last)}
 
 
 def register(svc: Wiring, program_id: str, partner_id: str, spec: PartnerSpec, *,

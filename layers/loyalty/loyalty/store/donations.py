@@ -24,6 +24,7 @@ from ..domain.donations import SHARDS, Donation
 from . import keys
 from .errors import WriteConflict
 from .items import _plain
+from .listing import page_of_records
 
 if TYPE_CHECKING:  # the table's store imports this module's ops: no cycle at import time
     from .table import Store
@@ -101,6 +102,14 @@ class CharityStore:
         """Every project of the program with its totals, by id (one Query, paged)."""
         return sorted(self._projects(program), key=lambda p: p["project_id"])
 
+    def list_page(self, program: str, *, limit: int,
+                  after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of every project by id (closed ones too), each with its totals, and the last id
+        when more follow: one Query of the program's ``CHARITY#`` range (store/listing.py)."""
+        records, last = page_of_records(self.client, self.table_name, keys.program_pk(program), CHARITY_PREFIX,
+                                        limit=limit, after=after)
+        return [_with_totals(items) for items in records], last
+
     def put_project(self, program: str, project_id: str, fields: dict[str, Any], *, expected_rev: int | None) -> None:
         """Create the project and its counters (expected_rev None: the id is free) or replace its
         fields at a known revision, with ``active`` copied onto every counter in the same
@@ -151,7 +160,7 @@ class CharityStore:
                 continue
             if current is not None:
                 yield current
-            current = {k: v for k, v in item.items() if k not in ("PK", "SK")} | {"raised_points": 0, "donations": 0}
+            current = _with_totals([item])
         if current is not None:
             yield current
 
@@ -164,6 +173,15 @@ class CharityStore:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _with_totals(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A project from its item and its counter items (plain, with keys): the counters summed."""
+    project = {k: v for k, v in items[0].items() if k not in ("PK", "SK")} | {"raised_points": 0, "donations": 0}
+    for counter in items[1:]:
+        project["raised_points"] += int(counter.get("raised", 0))
+        project["donations"] += int(counter.get("donations", 0))
+    return project
 
 
 __all__ = ["CharityStore", "WriteConflict", "donation_ops"]

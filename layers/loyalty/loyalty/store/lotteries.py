@@ -24,6 +24,7 @@ from . import keys
 from .changes import DrawWrite
 from .errors import WriteConflict
 from .items import _plain
+from .listing import page_of_records
 
 LOTTERY_PREFIX = "LOTTERY#"
 STOCK_INFIX = "#STOCK#"
@@ -97,18 +98,16 @@ class LotteryStore:
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        main = next((i for i in items if i["SK"] == low), None)
-        if main is None:
-            return None
-        stock: dict[str, dict[int, int]] = {}
-        for item in items:
-            if item["SK"] != low:
-                prize_id, _, shard = item["SK"].removeprefix(low + STOCK_INFIX).rpartition("#")
-                stock.setdefault(prize_id, {})[int(shard)] = int(item["stock"])
-        lottery = {k: v for k, v in main.items() if k not in {"PK", "SK"}}
-        lottery["document"] = json.loads(lottery["document"])
-        lottery["stock"] = {prize: [units[k] for k in sorted(units)] for prize, units in stock.items()}
-        return lottery
+        return _assembled(low, items)
+
+    def list_page(self, program: str, *, limit: int,
+                  after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of the program's lotteries by id, each as ``get`` reads it (its stock with it),
+        and the last id when more follow: one Query of the program's ``LOTTERY#`` range."""
+        records, last = page_of_records(self._client, self._table, keys.program_pk(program), LOTTERY_PREFIX,
+                                        limit=limit, after=after)
+        found = [_assembled(items[0]["SK"], items) for items in records]
+        return [lottery for lottery in found if lottery is not None], last
 
     def put(self, program: str, lottery: dict[str, Any], stock: dict[str, list[int]], *,
             expected_rev: int | None, odds_locked: bool) -> None:
@@ -179,3 +178,19 @@ class LotteryStore:
         if shard >= DRAW_SHARDS:
             return found, None
         return found, ({"shard": shard} if after is None else {"shard": shard, "after": after})
+
+
+def _assembled(low: str, items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The lottery of sort key ``low`` from its item and its stock items (plain, with keys)."""
+    main = next((i for i in items if i["SK"] == low), None)
+    if main is None:
+        return None
+    stock: dict[str, dict[int, int]] = {}
+    for item in items:
+        if item["SK"] != low:
+            prize_id, _, shard = item["SK"].removeprefix(low + STOCK_INFIX).rpartition("#")
+            stock.setdefault(prize_id, {})[int(shard)] = int(item["stock"])
+    lottery = {k: v for k, v in main.items() if k not in {"PK", "SK"}}
+    lottery["document"] = json.loads(lottery["document"])
+    lottery["stock"] = {prize: [units[k] for k in sorted(units)] for prize, units in stock.items()}
+    return lottery

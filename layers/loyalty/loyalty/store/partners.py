@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from botocore.exceptions import ClientError
 
 from . import keys
+from .listing import page_of_records
 from .table import Store, WriteConflict, _plain
 
 SECRETS_MAX_AGE = 300
@@ -74,6 +75,14 @@ class PartnerStore:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def list_page(self, program: str, *, limit: int,
+                  after: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """A page of the program's partners by id (their records: the secrets are in Parameter
+        Store, never in the table), and the last id when more follow; one Query."""
+        records, last = page_of_records(self.store.client, self.store.table_name, keys.program_pk(program),
+                                        keys.PARTNER_PREFIX, limit=limit, after=after)
+        return [_record(items[0]) for items in records], last
 
     # ----- webhook ids ---------------------------------------------------------------------
 

@@ -57,6 +57,13 @@ def get_member_ledger(member_id: MemberPath, limit: Limit = 20, cursor: Cursor =
     return accounts.get_ledger(wiring(), program, member_id, limit=limit, cursor=cursor)
 
 
+@router.get("/v1/admin/members/<member_id>/holds", summary="A member's open point holds and unpaid points + cash redemptions",
+            responses=of(success(200, "MemberHolds", "The open holds, soonest to end first"), *TOKEN, *PARAMETERS))
+def get_member_holds(member_id: MemberPath) -> dict[str, Any]:
+    program, _ = admin_of(router)
+    return accounts.member_holds(wiring(), program, member_id, utc_now())
+
+
 @router.post("/v1/admin/members/<member_id>/adjustments", summary="Add or remove points by hand",
              responses=of(success(201, "Adjustment", "Ledgered (the same key again: this answer again)"),
                           *TOKEN, *BODY, *KEYED, "INSUFFICIENT_POINTS"))

@@ -13,6 +13,7 @@ from ...domain.program import Program
 from ...domain.tier_review import Outcome
 from ...services.partners import InboundEvent
 from .answer_models import MEMBER_MODELS, Absent, Answer, Cap
+from .answer_models_console import CONSOLE_MODELS, NEXT_CURSOR
 from .answer_models_donations import DONATION_MODELS
 from .answer_models_lottery import LOTTERY_MODELS
 from .answer_models_reconciliation import RECONCILIATION_MODELS
@@ -108,6 +109,11 @@ class NewPartner(Partner):
     secret: str = Field(description="whsec_...: shown this once")
 
 
+class PartnerList(Answer):
+    partners: list[Partner] = Field(description="by id; no secret is ever listed")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
 class SecretRotated(Answer):
     partner_id: str
     secret: str = Field(description="the new secret (whsec_...): shown this once")
@@ -137,13 +143,14 @@ class WebhookReceipt(Answer):
 
 
 MODELS: tuple[type[BaseModel], ...] = (
-    *MEMBER_MODELS, *TRANSFER_MODELS, *TASK_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion, Partner, NewPartner,
-    SecretRotated, WebhookReceipt, MemberStatusSet,
+    *MEMBER_MODELS, *TRANSFER_MODELS, *TASK_MODELS, BirthdaySet, BirthdayChanged, TierSet, TierEvaluation, ProgramVersion,
+    Partner, NewPartner, PartnerList, SecretRotated, WebhookReceipt, MemberStatusSet,
     *DONATION_MODELS,
     *LOTTERY_MODELS,
     *RECONCILIATION_MODELS,
     *REPORT_MODELS,
     *REVIEW_MODELS,
+    *CONSOLE_MODELS,
 )
 
 # The program document's local times (a campaign's window, in the program's time zone, never with

@@ -63,6 +63,14 @@ def post_donation(body: DonationBody, idempotency_key: IdempotencyKey) -> Any:
     return json_response(receipt.status, receipt.body)
 
 
+@admin_router.get("/v1/admin/charity-projects", summary="Every charity project, closed ones too, with what it raised",
+                  responses=of(success(200, "CharityProjectList", "A page of projects, by id"), *TOKEN, *PARAMETERS))
+def get_all_projects(limit: Annotated[int, Query(ge=1, le=100)] = 50,
+                     cursor: Annotated[str | None, Query(max_length=400)] = None) -> dict[str, Any]:
+    program, _ = admin_of(admin_router)
+    return donations.all_projects(wiring(), program, limit=limit, cursor=cursor)
+
+
 @admin_router.put("/v1/admin/charity-projects/<project_id>", summary="Register or change a charity project",
                   responses=of({**success(200, "CharityProject", "Changed (its totals are kept)"),
                                 **success(201, "CharityProject", "Registered")}, *TOKEN, *BODY, "CONFLICT"))

@@ -31,6 +31,14 @@ def put_lottery(lottery_id: LotteryId, body: LotterySpec) -> Any:
     return json_response(status, answer)
 
 
+@router.get("/v1/admin/lotteries", summary="The program's lotteries: status, window, prizes and odds (no seed)",
+            responses=of(success(200, "LotteryList", "A page of lotteries, by id"), *TOKEN, *PARAMETERS))
+def get_lotteries(limit: Annotated[int, Query(ge=1, le=100)] = 50,
+                  cursor: Annotated[str | None, Query(max_length=400)] = None) -> dict[str, Any]:
+    program, _ = admin_of(router)
+    return lottery_admin.list_lotteries(wiring(), program, utc_now(), limit=limit, cursor=cursor)
+
+
 @router.get("/v1/admin/lotteries/<lottery_id>/draws", summary="The lottery's draws, for verification",
             responses=of(success(200, "LotteryDraws", "A page of draws"), *TOKEN, *PARAMETERS))
 def get_draws(lottery_id: LotteryId, limit: Annotated[int, Query(ge=1, le=lottery_admin.MAX_PAGE)] = 100,

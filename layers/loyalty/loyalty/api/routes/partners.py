@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import ConfigDict, Field
 
 from ...clock import utc_now
@@ -31,6 +31,14 @@ class PartnerBody(partners.PartnerSpec):
     name: Name
     deliver_to: str | None = Field(default=None, max_length=500, pattern=r"^[\x21-\x7e]+$",
                                    description="https URL that receives the subscribed events")
+
+
+@admin_router.get("/v1/admin/partners", summary="The program's partners (never their secrets)",
+                  responses=of(success(200, "PartnerList", "A page of partners, by id"), *TOKEN, *PARAMETERS))
+def get_partners(limit: Annotated[int, Query(ge=1, le=100)] = 50,
+                 cursor: Annotated[str | None, Query(max_length=400)] = None) -> dict[str, Any]:
+    program, _ = admin_of(admin_router)
+    return partners.list_partners(wiring(), program, limit=limit, cursor=cursor)
 
 
 @admin_router.put("/v1/admin/partners/<partner_id>", summary="Register or update a partner of the program",
