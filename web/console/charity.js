@@ -4,7 +4,7 @@
 // same PUT again changes nothing, so it takes no Idempotency-Key).
 import { api } from "../common/api.js";
 import { num, t } from "../common/i18n.js";
-import { $, button, pagedTable, refusal, say, textRow } from "./ui.js";
+import { $, button, listRoute, pagedTable, refusal, say, textRow } from "./ui.js";
 
 let ready = false;
 let show = null;
@@ -67,11 +67,7 @@ export async function showCharity() {
     ready = true;
     show = pagedTable({
       table: "charity-table", more: "charity-more", empty: "charity-empty", render: projectRow,
-      load: async (cursor) => {
-        const query = new URLSearchParams({ limit: "20", ...(cursor ? { cursor } : {}) });
-        const page = await api("GET", `/v1/admin/charity-projects?${query}`);
-        return { items: page.projects, next_cursor: page.next_cursor };
-      },
+      load: listRoute("/v1/admin/charity-projects", "projects"),
     });
     $("project-form").addEventListener("submit", save);
     document.addEventListener("languagechange", () => { if (!$("charity").hidden) show(); });

@@ -6,7 +6,7 @@
 // the route takes no Idempotency-Key.
 import { api } from "../common/api.js";
 import { num, percent, t } from "../common/i18n.js";
-import { $, button, pagedTable, refusal, say, textRow } from "./ui.js";
+import { $, button, listRoute, pagedTable, refusal, say, textRow } from "./ui.js";
 
 let ready = false;
 let show = null;
@@ -141,11 +141,7 @@ export async function showLotteries() {
     ready = true;
     show = pagedTable({
       table: "lotteries-table", more: "lotteries-more", empty: "lotteries-empty", render: lotteryRow,
-      load: async (cursor) => {
-        const query = new URLSearchParams({ limit: "20", ...(cursor ? { cursor } : {}) });
-        const page = await api("GET", `/v1/admin/lotteries?${query}`);
-        return { items: page.lotteries, next_cursor: page.next_cursor };
-      },
+      load: listRoute("/v1/admin/lotteries", "lotteries"),
     });
     $("lottery-form").addEventListener("submit", save);
     $("prize-add").addEventListener("click", () => addPrize().querySelector("input").focus());

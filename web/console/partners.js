@@ -5,7 +5,7 @@
 // A rotation is not idempotent (each one makes a new secret), so it asks for a second click.
 import { api } from "../common/api.js";
 import { t, when } from "../common/i18n.js";
-import { $, button, pagedTable, refusal, say, textRow } from "./ui.js";
+import { $, button, listRoute, pagedTable, refusal, say, textRow } from "./ui.js";
 
 // What a partner may send (services/partners.py InboundEvent).
 const INBOUND = ["order.paid", "order.completed", "order.refunded", "member.registered", "member.action",
@@ -99,11 +99,7 @@ export async function showPartners() {
     }));
     show = pagedTable({
       table: "partners-table", more: "partners-more", empty: "partners-empty", render: partnerRow,
-      load: async (cursor) => {
-        const query = new URLSearchParams({ limit: "20", ...(cursor ? { cursor } : {}) });
-        const page = await api("GET", `/v1/admin/partners?${query}`);
-        return { items: page.partners, next_cursor: page.next_cursor };
-      },
+      load: listRoute("/v1/admin/partners", "partners"),
     });
     $("partner-form").addEventListener("submit", save);
     $("partner-secret-done").addEventListener("click", forgetSecret);

@@ -1,5 +1,6 @@
 // Small builders the console's list views share: a table row of text cells, a labelled button,
 // a status line, and the message of a refused write (the engine names each invalid field).
+import { api } from "../common/api.js";
 import { t } from "../common/i18n.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -41,6 +42,16 @@ export function refusal(error) {
 }
 
 /** A paged list: `load(cursor)` reads one page ({items, next_cursor}); `render(item)` a row. */
+// The load of a pagedTable over a list route of the engine (`limit` and the opaque `cursor` it
+// answers): the page's rows are its `key`.
+export function listRoute(path, key) {
+  return async (cursor) => {
+    const query = new URLSearchParams({ limit: "20", ...(cursor ? { cursor } : {}) });
+    const page = await api("GET", `${path}?${query}`);
+    return { items: page[key], next_cursor: page.next_cursor };
+  };
+}
+
 export function pagedTable({ table, more, empty, load, render }) {
   let cursor = null;
   async function show(next = false) {
