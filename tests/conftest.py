@@ -17,8 +17,11 @@ from moto import mock_aws
 from loyalty.domain.program import parse_program
 from loyalty.services.wiring import Wiring, reset_wiring, wiring
 
+from .support import fast_transactions
 from .support.clock import DEFAULT_NOW, SHANGHAI, Clock
 from .support.template import CREDENTIALS, REGION, ROOT, TABLE, create_table_kwargs
+
+fast_transactions.install()
 
 
 def demo_document() -> dict[str, Any]:
