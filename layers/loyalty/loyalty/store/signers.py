@@ -76,3 +76,18 @@ class KmsSigner:
 
     def public_jwk(self) -> dict[str, Any]:
         return _jwk(self._load(), self.kid)
+
+
+def signer_of(*, key_id: str = "", pem_parameter: str = "", kms_client: Any = None, ssm_client: Any = None
+              ) -> KmsSigner | LocalSigner:
+    """The engine's signer as the template configures it: the KMS key (SigningKey=KMS), else the
+    PEM of an SSM SecureString the local stack wrote (SigningKey=LOCAL_SSM)."""
+    import boto3
+
+    if key_id:
+        return KmsSigner(kms_client or boto3.client("kms"), key_id)
+    if not pem_parameter:
+        raise ValueError("no signing key: set SIGNING_KEY_ID (KMS) or SIGNING_KEY_PARAMETER (local)")
+    ssm = ssm_client or boto3.client("ssm")
+    pem = ssm.get_parameter(Name=pem_parameter, WithDecryption=True)["Parameter"]["Value"]
+    return LocalSigner(pem.encode())
