@@ -13,14 +13,23 @@ from typing import Any
 import boto3
 import pytest
 
+from loyalty.domain.wechat import Credentials
 from loyalty.store.code2session import Code2SessionClient
 from loyalty.store.wechat import WeChatCredentialStore
-from loyalty.domain.wechat import Credentials
 from loyalty_local.wechat_standin import dev_secret, unionid_of
 
 from ..conftest import TABLE, snapshot
 from ..support.events import call, http_event, received_at
-from .wechat_api import ISSUER, SECRETS_PATH, WeChat, login, put_credentials, verified_claims, wechat, well_known
+from .wechat_api import (
+    ISSUER,
+    SECRETS_PATH,
+    WeChat,
+    login,
+    put_credentials,
+    verified_claims,
+    wechat,
+    well_known,
+)
 
 __all__ = ["wechat"]  # the fixture, used by name
 

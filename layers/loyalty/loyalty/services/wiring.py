@@ -23,9 +23,6 @@ if TYPE_CHECKING:
     from ..store.wechat import WeChatCredentialStore, WeChatLoginStore
     from .tokens import TokenSigner
     from .wechat_login import Code2Session
-    from ..store.wechat import WeChatCredentialStore, WeChatLoginStore
-    from .tokens import TokenSigner
-    from .wechat_login import Code2Session
 
 
 @dataclass

@@ -66,7 +66,7 @@ def get_openid_configuration() -> Any:
 
 
 @router.get("/.well-known/jwks.json", summary="The public keys of the engine's member tokens (JWKS)",
-            responses=of(success(200, "Jwks", "The keys, by kid"), authorizer=False))
+            responses=of(success(200, "Jwks", "The keys, by kid"), "UPSTREAM_UNAVAILABLE", authorizer=False))
 def get_jwks() -> Any:
     return _public(wechat_auth.jwks(wiring()))
 
