@@ -190,3 +190,23 @@ def test_given_too_many_logins_from_one_ip_in_a_minute_then_429_until_the_next_m
     counter = boto3.client("dynamodb").get_item(TableName=TABLE, Key={
         "PK": {"S": "LOGINRATE#198.51.100.1"}, "SK": {"S": str(int(minute.timestamp()) // 60)}})["Item"]
     assert counter["logins"] == {"N": "3"} and int(counter["ttl"]["N"]) > int(minute.timestamp())
+
+
+def test_given_the_kms_signer_then_the_token_verifies_against_the_jwks_of_the_kms_key(
+        wechat: WeChat, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SigningKey=KMS, as deployed: the private key never leaves KMS (moto's here)."""
+    key_id = boto3.client("kms").create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    monkeypatch.setattr(wechat.svc.settings, "signing_key_id", key_id)
+    monkeypatch.setattr(wechat.svc.settings, "signing_key_parameter", "")
+    wechat.svc.forget("signer")
+    status, body = login("dev-kms")
+    assert status == 200, body
+    assert verified_claims(body["token"])["sub"] == body["member_id"]
+
+
+def test_given_kms_unavailable_then_the_login_is_503_not_a_crash(wechat: WeChat, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(wechat.svc.settings, "signing_key_id", "alias/no-such-key")
+    wechat.svc.forget("signer")
+    status, body = login("dev-nokey")
+    assert (status, body["error"]["code"], body["error"]["details"]) == (503, "UPSTREAM_UNAVAILABLE",
+                                                                          {"upstream": "signing_key"})
