@@ -44,6 +44,7 @@ __all__ = ["ROOT", "Endpoints", "LocalStack", "LocalStackError", "Settings", "cl
            "port_is_free"]
 
 BUCKET = "loyalty-local-artifacts"
+LOCAL_LOGINS_PER_MINUTE = 1000
 DIGEST_TAG = "loyalty-local:digest"
 _DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
 _FAILED = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"}
@@ -219,7 +220,10 @@ class LocalStack:
                 # The engine's member tokens: its local key (MiniStack's KMS would sign too, but the
                 # CLI and the tests mint member tokens with the same key, offline), its issuer under
                 # the dev server, and WeChat's stand-in.
-                "SigningKey": "LOCAL_SSM", "EngineIssuerUrl": s.engine_issuer_url, "WeChatApiBase": s.wechat_url}
+                "SigningKey": "LOCAL_SSM", "EngineIssuerUrl": s.engine_issuer_url, "WeChatApiBase": s.wechat_url,
+                # Every local login comes from 127.0.0.1 (the page, the tests, the fuzz): the
+                # deployed default of 30 a minute would let one suite lock out the next.
+                "LoginsPerIpMinute": str(LOCAL_LOGINS_PER_MINUTE)}
 
     def _put_engine_key(self) -> None:
         """The engine's local signing key, as the SecureString the auth function reads

@@ -182,6 +182,7 @@ def test_given_the_wechat_parameters_then_their_defaults_are_wechat_kms_and_the_
     assert parameters["EngineIssuerUrl"]["Default"] == "" and parameters["MemberJwtIssuer"]["Default"] == ""
     auth = template()["Resources"]["AuthFunction"]["Properties"]["Environment"]["Variables"]
     assert auth["WECHAT_API_BASE"] == {"Ref": "WeChatApiBase"}
+    assert parameters["LoginsPerIpMinute"]["Default"] == 30 and auth["LOGINS_PER_IP_MINUTE"] == {"Ref": "LoginsPerIpMinute"}
 
 
 def test_given_the_signing_key_then_it_is_an_rsa_2048_kms_key_only_with_signing_key_kms() -> None:
