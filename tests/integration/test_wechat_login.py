@@ -19,7 +19,7 @@ from loyalty.store.wechat import WeChatCredentialStore
 from loyalty_local.wechat_standin import dev_secret, unionid_of
 
 from ..conftest import TABLE, snapshot
-from ..support.events import call, http_event, received_at
+from ..support.events import call, event_file, http_event, received_at
 from .wechat_api import (
     ISSUER,
     SECRETS_PATH,
@@ -210,3 +210,15 @@ def test_given_kms_unavailable_then_the_login_is_503_not_a_crash(wechat: WeChat,
     status, body = login("dev-nokey")
     assert (status, body["error"]["code"], body["error"]["details"]) == (503, "UPSTREAM_UNAVAILABLE",
                                                                           {"upstream": "signing_key"})
+
+
+def test_given_the_kept_events_of_auth_and_wechat_admin_then_each_is_served(wechat: WeChat) -> None:
+    """events/auth/ and events/wechat_admin/ (for `sam local invoke -e`): the operator's PUT, then
+    the login with the code of the sample, then the issuer's two documents."""
+    put = event_file("wechat_admin/put-wechat.json")
+    sent = json.loads(put["body"])
+    assert call("wechat_admin", put)[0] == 200
+    wechat.standin.accept(sent["appid"], sent["secret"])
+    for name in ("post-wechat-login.json", "get-openid-configuration.json", "get-jwks.json"):
+        status, body = call("auth", event_file(f"auth/{name}"))
+        assert status == 200, (name, body)
