@@ -79,7 +79,8 @@ def up_command(settings: Settings) -> int:
     started = time.monotonic()
     stack = LocalStack(settings, say=lambda line: print(f"  {line}", flush=True))
     print(f"starting MiniStack on 127.0.0.1:{settings.gateway_port} (state in {_shown(settings.state_dir)}) "
-          f"and the dev issuer on 127.0.0.1:{settings.issuer_port} ...", flush=True)
+          f"the dev issuer on 127.0.0.1:{settings.issuer_port} and WeChat's stand-in on 127.0.0.1:{settings.wechat_port} ...",
+          flush=True)
     try:
         endpoints = stack.start()
     except KeyboardInterrupt:
