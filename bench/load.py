@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             endpoints = Endpoints.load(settings.endpoints_path)
             issuer = DevIssuer.at(endpoints.issuer_url, settings.key_path)
         else:
-            settings = Settings(local_dir=scratch / "stack", gateway_port=free_port(), issuer_port=free_port(),
+            settings = Settings(local_dir=scratch / "stack", gateway_port=free_port(), issuer_port=free_port(), wechat_port=free_port(),
                                 lambda_concurrency=args.lambda_concurrency, schedules=False, log_level="WARNING")
             print(f"starting a local stack on 127.0.0.1:{settings.gateway_port} ...", flush=True)
             stack = LocalStack(settings, say=lambda line: print(f"  {line}", flush=True))

@@ -54,6 +54,11 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SWEEP_QUEUE_URL", f"https://sqs.{REGION}.amazonaws.com/123456789012/unset-sweeps")
     monkeypatch.setenv("DELIVERY_QUEUE_URL", f"https://sqs.{REGION}.amazonaws.com/123456789012/unset-deliveries")
     monkeypatch.setenv("PARTNER_SECRETS_PATH", "/loyalty/partners")
+    # The auth function's (tests/integration/wechat_api.py points them at a code2Session stand-in).
+    monkeypatch.setenv("WECHAT_SECRETS_PATH", "/loyalty/wechat")
+    monkeypatch.setenv("WECHAT_API_BASE", "http://127.0.0.1:9")
+    monkeypatch.setenv("ENGINE_ISSUER", "https://engine-issuer.test")
+    monkeypatch.setenv("SIGNING_KEY_PARAMETER", "/loyalty/engine/signing-key")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "loyalty-test")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
     reset_wiring()

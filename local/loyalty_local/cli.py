@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .stack import Endpoints, LocalStack, LocalStackError, Settings, client, http_json
-from .webpages import console_url, member_page_url
+from .webpages import console_url, member_login_url, member_page_url
 
 DEMO_MEMBER = "m1"
 DEMO_OPERATOR = "op1"
@@ -79,7 +79,8 @@ def up_command(settings: Settings) -> int:
     started = time.monotonic()
     stack = LocalStack(settings, say=lambda line: print(f"  {line}", flush=True))
     print(f"starting MiniStack on 127.0.0.1:{settings.gateway_port} (state in {_shown(settings.state_dir)}) "
-          f"and the dev issuer on 127.0.0.1:{settings.issuer_port} ...", flush=True)
+          f"the dev issuer on 127.0.0.1:{settings.issuer_port} and WeChat's stand-in on 127.0.0.1:{settings.wechat_port} ...",
+          flush=True)
     try:
         endpoints = stack.start()
     except KeyboardInterrupt:
@@ -125,7 +126,9 @@ Loyalty engine is up locally (ready in {seconds:.1f} s)
   Swagger UI    {endpoints.docs_url}
   Console       {console_url(endpoints.issuer_url, admin)}
   Member page   {member_page_url(endpoints.issuer_url, member)}
+  WeChat login  {member_login_url(endpoints.issuer_url, "dev-alice")}   (any code dev-<name> logs in as <name>)
   OIDC issuer   {endpoints.issuer_url}   (more tokens: .venv/bin/loyalty-local token --member m2 [--admin])
+  Engine issuer {endpoints.engine_issuer_url}   (member tokens; code2Session stand-in {endpoints.wechat_url})
   Logs          {_shown(stack.settings.log_path)}
 
 Copy-paste (tokens last 12 h; member {DEMO_MEMBER} and operator {DEMO_OPERATOR} of program demo):
@@ -138,6 +141,7 @@ curl -s -X POST "$API/v1/admin/members/{DEMO_MEMBER}/earn" {auth_a} -H "Idempote
 curl -s "$API/v1/rewards" {auth_m}
 curl -s -X POST "$API/v1/me/redemptions" {auth_m} -H "Idempotency-Key: redeem-1" {json_h} -d '{{"reward_id": "charity-tree", "quantity": 1}}'
 curl -s "$API/v1/me/ledger" {auth_m}
+curl -s -X POST "$API/v1/auth/wechat" {json_h} -d '{{"program": "demo", "code": "dev-alice"}}'
 
 Ctrl-C stops everything; the data is kept for the next `make run`.
 """

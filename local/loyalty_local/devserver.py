@@ -1,5 +1,6 @@
 """The dev server on 127.0.0.1: the OIDC issuer's discovery document and JWKS (fetched by the
-emulated API Gateway's JWT authorizer), Swagger UI over the exported docs/openapi.json, and the
+emulated API Gateway's JWT authorizer), the engine's own issuer under /engine (forwarded to its
+EngineIssuerApi, so its documents are the auth function's), Swagger UI over the exported docs/openapi.json, and the
 operator console and member page of web/ (webpages.py).
 
 Swagger UI and the pages call the API through /api on this same server, because the HTTP API has no CORS
@@ -59,6 +60,7 @@ class DevServer:
         self.issuer = issuer
         self.openapi_path = openapi_path
         self.api_url: str | None = None
+        self.engine_url: str | None = None  # EngineIssuerApi, once deployed
         self._server = _Server(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="loyalty-dev-server", daemon=True)
@@ -116,6 +118,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urllib.parse.urlsplit(self.path).path
         if path.startswith("/api/") or path == "/api":
             return self._proxy()
+        if path.startswith("/engine/.well-known/"):
+            return self._proxy(owner.engine_url, "/engine")
         if path == "/.well-known/openid-configuration":
             return self._json(200, owner.issuer.openid_configuration())
         if path == "/.well-known/jwks.json":
@@ -147,9 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_POST
 
-    def _proxy(self) -> None:
-        api_url = self.server_owner.api_url
-        if not api_url or not self.path.startswith("/api"):
+    def _proxy(self, base: str | None = None, prefix: str = "/api") -> None:
+        api_url = base if prefix != "/api" else self.server_owner.api_url
+        if not api_url or not self.path.startswith(prefix):
             return self._json(503, {"error": {"code": "NOT_READY", "message": "the API is not deployed yet",
                                               "details": {}}})
         target = urllib.parse.urlsplit(api_url)
@@ -158,7 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
         conn = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=60)
         try:
-            conn.request(self.command, target.path + self.path[len("/api"):], body=body, headers=headers)
+            conn.request(self.command, target.path + self.path[len(prefix):], body=body, headers=headers)
             response = conn.getresponse()
             payload = response.read()
             passed = {k: v for k, v in response.getheaders() if k.lower() not in _HOP_BY_HOP | {"content-type"}}

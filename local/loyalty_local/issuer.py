@@ -1,5 +1,10 @@
 """The dev OIDC issuer: one RS256 key made on first run, its JWKS, and tokens the HTTP API's
-JWT authorizer accepts. Dev-only: the key lives in .local/ (git-ignored) and is never committed."""
+JWT authorizers accept. Dev-only: the keys live in .local/ (git-ignored) and are never committed.
+
+Operators' tokens are the dev issuer's own (the brand's identity provider, JwtIssuer). Members'
+tokens are the engine's: signed with the engine's local key (the PEM the stack hands to the auth
+function, SigningKey=LOCAL_SSM) and issued by the engine's issuer URL, exactly as POST
+/v1/auth/wechat signs them, so the member routes' MemberJwt authorizer accepts both."""
 
 from __future__ import annotations
 
@@ -17,8 +22,13 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from loyalty.services import tokens
+from loyalty.store.signers import LocalSigner
+
 AUDIENCE = "loyalty-api"  # the template's JwtAudience default
 TOKEN_HOURS = 12
+ENGINE_KEY = "engine-signing-key.pem"  # beside the dev issuer's key (Settings.engine_key_path)
+ENGINE_PATH = "/engine"  # the engine's issuer under the dev server (Settings.engine_issuer_url)
 
 
 def _b64url_uint(value: int) -> str:
@@ -52,10 +62,19 @@ class DevIssuer:
     url: str
     key: rsa.RSAPrivateKey
     audience: str = AUDIENCE
+    engine_url: str = ""
+    engine_pem: bytes = b""
 
     @classmethod
     def at(cls, url: str, key_path: pathlib.Path) -> DevIssuer:
-        return cls(url=url.rstrip("/"), key=load_or_create_key(key_path))
+        engine_key = key_path.parent / ENGINE_KEY
+        load_or_create_key(engine_key)
+        return cls(url=url.rstrip("/"), key=load_or_create_key(key_path), engine_url=url.rstrip("/") + ENGINE_PATH,
+                   engine_pem=engine_key.read_bytes())
+
+    @functools.cached_property
+    def engine_signer(self) -> LocalSigner:
+        return LocalSigner(self.engine_pem)
 
     @functools.cached_property
     def jwk(self) -> dict[str, str]:
@@ -80,11 +99,13 @@ class DevIssuer:
 
     def token(self, subject: str, *, program: str = "demo", admin: bool = False, hours: float = TOKEN_HOURS,
               now: float | None = None, **overrides: Any) -> str:
-        """A token as the product's identity provider would issue it (claims of docs/api.md "Calling the API").
+        """A token as the product would issue it (claims of docs/api.md "Calling the API"): an
+        operator's from the brand's identity provider, a member's from the engine (WeChat login).
         `overrides` replace or add claims, so tests can forge expired or foreign-audience tokens."""
         issued = int(time.time() if now is None else now)
+        engine = not admin and bool(self.engine_pem)
         claims: dict[str, Any] = {
-            "iss": self.url,
+            "iss": self.engine_url if engine else self.url,
             "aud": self.audience,
             "sub": subject,
             "program": program,
@@ -93,4 +114,6 @@ class DevIssuer:
             "exp": issued + int(hours * 3600),
         }
         claims.update(overrides)
+        if engine:
+            return tokens.encode(self.engine_signer, claims)
         return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.jwk["kid"]})

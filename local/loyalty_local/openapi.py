@@ -14,6 +14,7 @@ from loyalty.api.routes import (
     admin,
     answer_models_ops,
     answers,
+    auth,
     checkin,
     donations,
     earn,
@@ -32,7 +33,8 @@ from loyalty.api.routes import (
 ROUTERS = [account.router, earn.router, redeem.router, exchanges.router, admin.router, tiers.router, partner_webhooks.router,
            partners.admin_router, checkin.router, actions.router, transfers.router,
            donations.router, donations.admin_router,
-           lottery.router, reconciliation.router, reports.admin_router, reviews.router]
+           lottery.router, reconciliation.router, reports.admin_router, reviews.router,
+           auth.router, auth.admin_router]
 
 # Powertools documents a 422 of its own ({"detail": [...]}) on every route, ours is the envelope;
 # and a response validation error no route of ours is set to answer.

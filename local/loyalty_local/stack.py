@@ -7,128 +7,47 @@ MiniStack SIGTERM, the only stop on which it saves its state."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
-import http.client
 import importlib.metadata
 import json
 import os
 import pathlib
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import boto3
-import yaml
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from . import seeding
 from .devserver import DevServer
+from .endpoints import (
+    ROOT,
+    Endpoints,
+    LocalStackError,
+    Settings,
+    client,
+    free_port,
+    http_json,
+    port_is_free,
+)
 from .expand import expand_http_apis, load_template, sam_transform
 from .issuer import AUDIENCE, DevIssuer
 from .package import package
+from .wechat_standin import WeChatStandIn
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Importable from here as before this module was split (the CLI, the tests, the bench).
+__all__ = ["ROOT", "Endpoints", "LocalStack", "LocalStackError", "Settings", "client", "free_port", "http_json",
+           "port_is_free"]
+
 BUCKET = "loyalty-local-artifacts"
+LOCAL_LOGINS_PER_MINUTE = 1000
 DIGEST_TAG = "loyalty-local:digest"
 _DONE = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"}
 _FAILED = {"CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"}
-
-
-class LocalStackError(RuntimeError):
-    """Something a developer can act on; the message says what."""
-
-
-@dataclass(frozen=True)
-class Settings:
-    root: pathlib.Path = ROOT
-    local_dir: pathlib.Path = ROOT / ".local"
-    gateway_port: int = 4566
-    issuer_port: int = 4567
-    stack_name: str = "loyalty-local"
-    region: str = "us-east-1"
-    log_level: str = "INFO"
-    seed: bool = True
-    # Invocations running at once across all functions (MiniStack's LAMBDA_ACCOUNT_CONCURRENCY);
-    # beyond it the API answers 429, as AWS does at an account's limit. None: MiniStack's default.
-    lambda_concurrency: int | None = None
-    # False deploys the sweeps' schedules DISABLED (template parameter Schedules): the e2e suites
-    # start each sweep themselves, and a schedule firing mid-test would write under a request.
-    schedules: bool = True
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> Settings:
-        values: dict[str, Any] = {
-            "gateway_port": int(os.environ.get("LOYALTY_GATEWAY_PORT", "4566")),
-            "issuer_port": int(os.environ.get("LOYALTY_ISSUER_PORT", "4567")),
-        }
-        if os.environ.get("LOYALTY_LOCAL_DIR"):
-            values["local_dir"] = pathlib.Path(os.environ["LOYALTY_LOCAL_DIR"]).resolve()
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
-
-    @property
-    def state_dir(self) -> pathlib.Path:
-        return self.local_dir / "state"
-
-    @property
-    def key_path(self) -> pathlib.Path:
-        return self.local_dir / "dev-issuer-key.pem"
-
-    @property
-    def endpoints_path(self) -> pathlib.Path:
-        return self.local_dir / "endpoints.json"
-
-    @property
-    def log_path(self) -> pathlib.Path:
-        return self.local_dir / "ministack.log"
-
-    @property
-    def gateway_url(self) -> str:
-        return f"http://127.0.0.1:{self.gateway_port}"
-
-    @property
-    def issuer_url(self) -> str:
-        return f"http://127.0.0.1:{self.issuer_port}"
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where the running stack answers; written to .local/endpoints.json for the other commands."""
-
-    gateway_url: str
-    issuer_url: str
-    api_url: str
-    docs_url: str
-    region: str
-    stack_name: str
-    table_name: str
-    functions: dict[str, str] = field(default_factory=dict)  # functions/<name> -> deployed function name
-
-    def save(self, path: pathlib.Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
-
-    @classmethod
-    def load(cls, path: pathlib.Path) -> Endpoints:
-        if not path.exists():
-            raise LocalStackError(f"{path} does not exist: start the local stack first (`make run`)")
-        return cls(**json.loads(path.read_text()))
-
-
-def client(service: str, gateway_url: str, region: str) -> Any:
-    """A boto3 client of the emulator, never of a real account (fixed dummy credentials)."""
-    return boto3.client(
-        service, endpoint_url=gateway_url, region_name=region, aws_access_key_id="test",
-        aws_secret_access_key="test", aws_session_token="test",
-        config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60),
-    )
 
 
 def check_layer_requirements(root: pathlib.Path) -> None:
@@ -149,50 +68,6 @@ def check_layer_requirements(root: pathlib.Path) -> None:
     if stale:
         raise LocalStackError("the venv does not match the layer's requirements: " + ", ".join(stale)
                               + "; run `.venv/bin/pip install -e '.[dev]'` (or `make clean run`)")
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _iso(value: Any) -> str:
-    if isinstance(value, dt.date | dt.time):  # YAML reads timestamps as datetimes
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
-def http_json(method: str, url: str, *, token: str | None = None, body: Any = None,
-              headers: dict[str, str] | None = None, timeout: float = 60) -> tuple[int, Any]:
-    """One HTTP call to the local API; (status, parsed JSON body or None)."""
-    parts = urllib.parse.urlsplit(url)
-    sent = {"Content-Type": "application/json", **(headers or {})}
-    if token:
-        sent["Authorization"] = f"Bearer {token}"
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
-    try:
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        payload = None if body is None else json.dumps(body, default=_iso, ensure_ascii=False).encode()
-        conn.request(method, path, body=payload, headers=sent)
-        response = conn.getresponse()
-        text = response.read()
-    finally:
-        conn.close()
-    try:
-        return response.status, json.loads(text) if text else None
-    except ValueError:
-        return response.status, text.decode(errors="replace")
 
 
 # MiniStack's entry point, after asking Linux to send it SIGTERM should `loyalty-local up` die
@@ -216,6 +91,7 @@ class LocalStack:
         self.issuer = DevIssuer.at(settings.issuer_url, settings.key_path)
         self.process: subprocess.Popen[bytes] | None = None
         self.devserver: DevServer | None = None
+        self.wechat: WeChatStandIn | None = None
         self.endpoints: Endpoints | None = None
 
     # ----- lifecycle ------------------------------------------------------------------------
@@ -224,19 +100,25 @@ class LocalStack:
         s = self.settings
         check_layer_requirements(s.root)
         s.state_dir.mkdir(parents=True, exist_ok=True)
-        for port, what in ((s.gateway_port, "MiniStack"), (s.issuer_port, "the dev issuer")):
+        for port, what in ((s.gateway_port, "MiniStack"), (s.issuer_port, "the dev issuer"),
+                           (s.wechat_port, "the WeChat stand-in")):
             if not port_is_free(port):
                 raise LocalStackError(
                     f"port {port} (for {what}) is in use on 127.0.0.1: is another `make run` running? "
-                    "Stop it, or choose ports: LOYALTY_GATEWAY_PORT=4576 LOYALTY_ISSUER_PORT=4577 make run")
+                    "Stop it, or choose ports: LOYALTY_GATEWAY_PORT=4576 LOYALTY_ISSUER_PORT=4577 "
+                    "LOYALTY_WECHAT_PORT=4578 make run")
         try:
             self.devserver = DevServer(self.issuer, s.issuer_port, s.root / "docs" / "openapi.json")
             self.devserver.start()
+            self.wechat = WeChatStandIn(s.wechat_port).start()
             self._start_ministack()
+            self._put_engine_key()
             endpoints = self.deploy()
             self.devserver.api_url = endpoints.api_url
+            self.devserver.engine_url = endpoints.issuer_api_url
+            seeding.configure_wechat(self, endpoints)
             if s.seed:
-                self.seed(endpoints)
+                seeding.seed(self, endpoints)
             endpoints.save(s.endpoints_path)
             self.endpoints = endpoints
             return endpoints
@@ -315,6 +197,9 @@ class LocalStack:
         if self.devserver is not None:
             self.devserver.stop()
             self.devserver = None
+        if self.wechat is not None:
+            self.wechat.stop()
+            self.wechat = None
 
     def __enter__(self) -> LocalStack:
         self.start()
@@ -329,8 +214,22 @@ class LocalStack:
         return client(service, self.settings.gateway_url, self.settings.region)
 
     def parameters(self) -> dict[str, str]:
-        return {"JwtIssuer": self.issuer.url, "JwtAudience": AUDIENCE, "LogLevel": self.settings.log_level,
-                "Schedules": "ENABLED" if self.settings.schedules else "DISABLED"}
+        s = self.settings
+        return {"JwtIssuer": self.issuer.url, "JwtAudience": AUDIENCE, "LogLevel": s.log_level,
+                "Schedules": "ENABLED" if s.schedules else "DISABLED",
+                # The engine's member tokens: its local key (MiniStack's KMS would sign too, but the
+                # CLI and the tests mint member tokens with the same key, offline), its issuer under
+                # the dev server, and WeChat's stand-in.
+                "SigningKey": "LOCAL_SSM", "EngineIssuerUrl": s.engine_issuer_url, "WeChatApiBase": s.wechat_url,
+                # Every local login comes from 127.0.0.1 (the page, the tests, the fuzz): the
+                # deployed default of 30 a minute would let one suite lock out the next.
+                "LoginsPerIpMinute": str(LOCAL_LOGINS_PER_MINUTE)}
+
+    def _put_engine_key(self) -> None:
+        """The engine's local signing key, as the SecureString the auth function reads
+        (SigningKey=LOCAL_SSM): the PEM of .local/, which the dev issuer signs member tokens with."""
+        self.aws("ssm").put_parameter(Name=f"/{self.settings.stack_name}/engine/signing-key", Type="SecureString",
+                                      Value=self.issuer.engine_pem.decode(), Overwrite=True)
 
     def deploy(self) -> Endpoints:
         """Package, transform, expand and create or update the stack; unchanged -> nothing sent."""
@@ -423,21 +322,21 @@ class LocalStack:
         resources = {r["LogicalResourceId"]: r.get("PhysicalResourceId", "")
                      for r in cfn.describe_stack_resources(StackName=s.stack_name)["StackResources"]}
         functions = {}
-        api_id = table = ""
+        table = ""
         for logical, resource in template["Resources"].items():
             kind = resource["Type"]
             if kind == "AWS::Lambda::Function" and logical in resources:
                 functions[code_dirs.get(logical, logical)] = resources[logical]
-            elif kind == "AWS::ApiGatewayV2::Api" and not api_id:
-                api_id = resources.get(logical, "")
             elif kind == "AWS::DynamoDB::Table" and not table:
                 table = resources.get(logical, "")
-        if not api_id or not table:
-            raise LocalStackError(f"the stack has no HTTP API or no table: {sorted(resources)}")
+        api_id, issuer_api_id = resources.get("LoyaltyApi", ""), resources.get("EngineIssuerApi", "")
+        if not api_id or not issuer_api_id or not table:
+            raise LocalStackError(f"the stack has no HTTP API, no issuer API or no table: {sorted(resources)}")
         return Endpoints(
             gateway_url=s.gateway_url, issuer_url=self.issuer.url, region=s.region, stack_name=s.stack_name,
             api_url=f"{s.gateway_url}/_aws/execute-api/{api_id}", docs_url=f"{self.issuer.url}/docs",
-            table_name=table, functions=functions,
+            table_name=table, functions=functions, engine_issuer_url=s.engine_issuer_url,
+            issuer_api_url=f"{s.gateway_url}/_aws/execute-api/{issuer_api_id}", wechat_url=s.wechat_url,
         )
 
     def _ensure_ttl(self, table: str, template: dict[str, Any]) -> None:
@@ -454,35 +353,3 @@ class LocalStack:
             return
         ddb.update_time_to_live(TableName=table, TimeToLiveSpecification={
             "Enabled": True, "AttributeName": spec["AttributeName"]})
-
-    # ----- demo data --------------------------------------------------------------------------
-
-    def seed(self, endpoints: Endpoints) -> None:
-        """The demo program and catalog, through the real admin API: what is missing is created,
-        nothing stored is overwritten (edits made through the API survive a restart)."""
-        root = self.settings.root / "programs"
-        document = yaml.safe_load((root / "demo.yaml").read_text())
-        program = str(document["id"])
-        admin = self.issuer.token("loyalty-local", program=program, admin=True, hours=0.25)
-        status, body = http_json("GET", f"{endpoints.api_url}/v1/admin/program", token=admin)
-        if status == 404:
-            status, body = http_json("PUT", f"{endpoints.api_url}/v1/admin/program", token=admin, body=document)
-            if status != 200:
-                raise LocalStackError(f"loading programs/demo.yaml failed: {status} {body}")
-            self.say(f"loaded program {program!r} (version {body['version']})")
-        elif status != 200:
-            raise LocalStackError(f"reading the program failed: {status} {body}")
-        status, body = http_json("GET", f"{endpoints.api_url}/v1/admin/rewards", token=admin)
-        if status != 200:
-            raise LocalStackError(f"reading the catalog failed: {status} {body}")
-        existing = {r["id"] for r in body["rewards"]}
-        added = 0
-        for reward in yaml.safe_load((root / "demo-catalog.yaml").read_text()) or []:
-            if reward["id"] in existing:
-                continue
-            status, body = http_json("POST", f"{endpoints.api_url}/v1/admin/rewards", token=admin, body=reward)
-            if status != 201:
-                raise LocalStackError(f"loading reward {reward['id']!r} failed: {status} {body}")
-            added += 1
-        if added:
-            self.say(f"loaded {added} rewards from programs/demo-catalog.yaml")

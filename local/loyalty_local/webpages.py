@@ -43,6 +43,12 @@ def member_page_url(issuer_url: str, token: str) -> str:
     return f"{issuer_url}/member/#token={urllib.parse.quote(token)}"
 
 
+def member_login_url(issuer_url: str, code: str, program: str = "demo") -> str:
+    """The member page with no token: it logs in with ``code`` as a mini-program does with
+    wx.login()'s (POST /v1/auth/wechat); locally any ``dev-<name>`` is accepted by the stand-in."""
+    return f"{issuer_url}/member/#code={urllib.parse.quote(code)}&program={urllib.parse.quote(program)}"
+
+
 def find(path: str) -> Asset | str | None:
     """The asset at `path`; a redirect target (str) for a folder without its slash; None."""
     for prefix, root in _ROOTS.items():

@@ -143,7 +143,8 @@ def start_local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Local]:
     """The session's `local` fixture (declared in tests/conftest.py, so that tests/e2e and
     tests/browser share this one stack: a second one would double the suite's startup)."""
     settings = Settings(local_dir=tmp_path_factory.mktemp("local-stack"), gateway_port=free_port(),
-                        issuer_port=free_port(), lambda_concurrency=LAMBDA_CONCURRENCY, schedules=False)
+                        issuer_port=free_port(), wechat_port=free_port(), lambda_concurrency=LAMBDA_CONCURRENCY,
+                        schedules=False)
     stack = LocalStack(settings)
     endpoints = stack.start()
     try:

@@ -45,17 +45,30 @@ def test_a_token_from_another_issuer_is_refused_with_401(local: Local) -> None:
 
 def test_a_token_signed_by_another_key_with_our_key_id_is_refused_with_401(local: Local) -> None:
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    claims = {"iss": local.endpoints.issuer_url, "aud": "loyalty-api", "sub": "m-forged", "program": "demo",
+    claims = {"iss": local.endpoints.engine_issuer_url, "aud": "loyalty-api", "sub": "m-forged", "program": "demo",
               "scope": "member", "exp": int(time.time()) + 600}
-    forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": local.stack.issuer.jwk["kid"]})
+    forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": local.stack.issuer.engine_signer.kid})
     assert local.call("GET", "/v1/me", forged)[0] == 401
+    # The operators' issuer, likewise.
+    claims = {**claims, "iss": local.endpoints.issuer_url, "scope": "admin", "sub": "op-forged"}
+    forged = jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": local.stack.issuer.jwk["kid"]})
+    assert local.call("GET", "/v1/admin/program", forged)[0] == 401
 
 
 def test_an_unsigned_alg_none_token_is_refused_with_401(local: Local) -> None:
-    header = {"alg": "none", "kid": local.stack.issuer.jwk["kid"], "typ": "JWT"}
-    claims = {"iss": local.endpoints.issuer_url, "aud": "loyalty-api", "sub": "m-none", "program": "demo",
+    header = {"alg": "none", "kid": local.stack.issuer.engine_signer.kid, "typ": "JWT"}
+    claims = {"iss": local.endpoints.engine_issuer_url, "aud": "loyalty-api", "sub": "m-none", "program": "demo",
               "scope": "member", "exp": int(time.time()) + 600}
     assert local.call("GET", "/v1/me", f"{_b64(header)}.{_b64(claims)}.")[0] == 401
+
+
+def test_a_member_token_of_the_operators_issuer_is_refused_on_member_routes_with_401(local: Local) -> None:
+    """Member routes trust the engine's issuer (MemberJwt), not the brand's operator issuer."""
+    issuer = local.stack.issuer
+    claims = {"iss": issuer.url, "aud": "loyalty-api", "sub": "m-brand", "program": "demo", "scope": "member",
+              "exp": int(time.time()) + 600}
+    brand = jwt.encode(claims, issuer.key, algorithm="RS256", headers={"kid": issuer.jwk["kid"]})
+    assert local.call("GET", "/v1/me", brand)[0] == 401
 
 
 def test_a_valid_token_without_the_loyalty_claims_is_refused_with_401_by_the_function(local: Local) -> None:
@@ -70,17 +83,19 @@ def test_a_valid_token_without_the_loyalty_claims_is_refused_with_401_by_the_fun
     ("POST", "/v1/admin/members/m1/earn", {"order_id": "o-self", "amount_fen": 100000}),
     ("POST", "/v1/admin/rewards", {"id": "free", "name": "Free", "points": 1}),
 ])
-def test_a_member_token_on_an_admin_route_is_refused_with_403_and_changes_nothing(
+def test_a_member_token_on_an_admin_route_is_refused_with_401_and_changes_nothing(
         local: Local, method: str, path: str, body: object) -> None:
+    # Operators' routes trust the brand's issuer only (LoyaltyJwt): the engine's member token is
+    # refused by API Gateway itself. (A brand whose one issuer signs both gets the engine's 403.)
     before = local.table_items()
     status, answer = local.member("m1").call(method, path, body, {"Idempotency-Key": unique("k")})
-    assert (status, answer["error"]["code"]) == (403, "FORBIDDEN")
+    assert (status, answer) == (401, {"message": "Unauthorized"})
     assert local.table_items() == before
 
 
-def test_an_admin_token_on_a_member_route_is_refused_with_403(local: Local) -> None:
+def test_an_admin_token_on_a_member_route_is_refused_with_401(local: Local) -> None:
     status, body = local.admin().call("GET", "/v1/me")
-    assert (status, body["error"]["code"]) == (403, "FORBIDDEN")
+    assert (status, body) == (401, {"message": "Unauthorized"})
 
 
 def test_member_a_sees_only_their_own_account_and_cannot_spend_member_b_points(local: Local) -> None:
@@ -94,8 +109,8 @@ def test_member_a_sees_only_their_own_account_and_cannot_spend_member_b_points(l
     status, ledger = a.call("GET", "/v1/me/ledger")
     assert status == 200 and ledger["entries"] == []
     # The only way to name another member is an admin route, closed to members.
-    assert a.call("GET", f"/v1/admin/members/{b.id}")[0] == 403
-    assert a.call("GET", f"/v1/admin/members/{b.id}/ledger")[0] == 403
+    assert a.call("GET", f"/v1/admin/members/{b.id}")[0] == 401
+    assert a.call("GET", f"/v1/admin/members/{b.id}/ledger")[0] == 401
     assert b.me() == b_before
 
 

@@ -77,6 +77,8 @@ def test_generated_requests_on_every_operation_get_documented_answers_never_a_5x
 
     def send(case: Any) -> tuple[requests.Response, set[tuple[str, str]]]:
         """The response, and the items a 4xx of this request may write."""
+        if case.path.startswith("/.well-known/"):  # the engine's issuer, an API of its own
+            return case.call(base_url=local.endpoints.issuer_api_url, session=session, timeout=30), set()
         if case.operation.label != WEBHOOKS:
             token = tokens["admin" if case.path.startswith("/v1/admin") else "member"]
             return case.call(base_url=local.endpoints.api_url, session=session, timeout=30,
@@ -120,6 +122,10 @@ def test_generated_requests_on_every_operation_get_documented_answers_never_a_5x
         state["items"] = after
         old, new = keys_of(before), keys_of(after)
         written = {key for key in old.keys() | new.keys() if old.get(key) != new.get(key)}
+        if label == "POST /v1/auth/wechat":
+            # A login counts against its address whatever WeChat answers (codes cannot be tried
+            # for free): its minute's counter is the one item a refused login writes.
+            written = {key for key in written if not key[0].startswith("LOGINRATE#")}
         if written - may_write:
             problems.append(f"a {status} wrote {sorted(written - may_write)[:3]}: {where}")
 
@@ -160,7 +166,7 @@ def test_generated_requests_on_every_operation_get_documented_answers_never_a_5x
         print(f"  {label:<{width}} {answered(seen[label]):>4}  "
               + ", ".join(f"{k} {v}" for k, v in sorted(seen[label].items())))
     print(f"  {WEBHOOKS} refusals: {dict(reasons.most_common())}")
-    assert problems == []
+    assert problems == [], "\n".join(problems)
     assert sum(answered(c, ("5xx",)) for c in seen.values()) == 0
     assert sum(answered(c, ("2xx", "3xx", "4xx")) for c in seen.values()) >= AT_LEAST, dict(seen)
     assert seen[WEBHOOKS]["positive 2xx"] > 0, "no generated webhook event got through its signature and checks"

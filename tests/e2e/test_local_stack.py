@@ -29,7 +29,7 @@ def handler(event, context):  # added by the e2e test: proves this code was rede
 
 def test_data_survives_a_restart_and_only_a_changed_function_is_redeployed(tmp_path: pathlib.Path) -> None:
     tree = clone_working_tree(tmp_path / "tree")
-    settings = Settings(root=tree, local_dir=tree / ".local", gateway_port=free_port(), issuer_port=free_port(),
+    settings = Settings(root=tree, local_dir=tree / ".local", gateway_port=free_port(), issuer_port=free_port(), wechat_port=free_port(),
                         lambda_concurrency=LAMBDA_CONCURRENCY)
     said: list[str] = []
     member = unique("keep")

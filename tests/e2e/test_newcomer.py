@@ -29,7 +29,8 @@ def test_make_run_in_a_fresh_clone_serves_the_api_with_the_printed_tokens(tmp_pa
     tree = clone_working_tree(tmp_path / "newcomer")
     assert not (tree / ".venv").exists()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTEST_", "AWS_"))}
-    env.update(LOYALTY_GATEWAY_PORT=str(free_port()), LOYALTY_ISSUER_PORT=str(free_port()))
+    env.update(LOYALTY_GATEWAY_PORT=str(free_port()), LOYALTY_ISSUER_PORT=str(free_port()),
+               LOYALTY_WECHAT_PORT=str(free_port()))
     # pip's byte-compiling of every installed module is two thirds of creating .venv; without
     # it the same packages are installed and Python compiles what it imports, when it does.
     env["PIP_NO_COMPILE"] = "1"

@@ -128,20 +128,92 @@ def test_given_the_translated_template_then_every_function_runs_python_3_12_on_a
         assert function["Properties"]["Architectures"] == ["arm64"], name
 
 
-def test_given_the_translated_template_then_every_http_route_is_on_the_api_behind_the_jwt_authorizer() -> None:
-    output = translate(template())
-    api = next(iter(resources("AWS::ApiGatewayV2::Api", output).values()))
-    paths = api["Properties"]["Body"]["paths"]
+def test_given_the_translated_template_then_every_http_route_is_on_its_api_behind_its_jwt_authorizer() -> None:
+    """Operators' routes: LoyaltyJwt (the brand's issuer); members' routes: MemberJwt (the
+    engine's tokens, or MemberJwtIssuer); logins and webhooks: none; the engine's /.well-known
+    documents on EngineIssuerApi, which has no authorizer."""
+    output = resources("AWS::ApiGatewayV2::Api", translate(template()))
+    bodies = {name: api["Properties"]["Body"] for name, api in output.items()}
+    assert set(bodies) == {"LoyaltyApi", "EngineIssuerApi"}
+    assert "securitySchemes" not in bodies["EngineIssuerApi"].get("components", {})
     for name, function in HTTP_FUNCTIONS.items():
-        declared = function["Properties"]["Events"]
-        for event in declared.values():
+        for event in function["Properties"]["Events"].values():
             if event["Type"] != "HttpApi":
                 continue
-            operation = paths[event["Properties"]["Path"]][event["Properties"]["Method"].lower()]
-            target = operation["x-amazon-apigateway-integration"]["uri"]
-            assert name in str(target), (name, event)
-            if event["Properties"].get("Auth", {}).get("Authorizer") != "NONE":
+            props = event["Properties"]
+            api = props["ApiId"]["Ref"]
+            operation = bodies[api]["paths"][props["Path"]][props["Method"].lower()]
+            assert name in str(operation["x-amazon-apigateway-integration"]["uri"]), (name, event)
+            path = props["Path"]
+            if api == "EngineIssuerApi":
+                assert path.startswith("/.well-known/") and not operation.get("security"), (name, event)
+            elif path.startswith(("/v1/partners/", "/v1/auth/")):
+                assert props.get("Auth") == {"Authorizer": "NONE"}, (name, event)
+                assert operation.get("security") in (None, [], [{"NONE": []}]), (name, event)
+            elif path.startswith("/v1/admin/"):
                 assert operation["security"] == [{"LoyaltyJwt": []}], (name, event)
+            else:
+                assert operation["security"] == [{"MemberJwt": []}], (name, event)
+
+
+ENGINE_ISSUER = {"Fn::If": ["HasEngineIssuerUrl", {"Ref": "EngineIssuerUrl"},
+                            {"Fn::Sub": "https://${EngineIssuerApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}]}
+
+
+def test_given_the_member_authorizer_then_it_trusts_the_engine_issuer_unless_member_jwt_issuer_is_set() -> None:
+    doc = template()
+    authorizers = doc["Resources"]["LoyaltyApi"]["Properties"]["Auth"]["Authorizers"]
+    assert authorizers["LoyaltyJwt"]["JwtConfiguration"]["issuer"] == {"Ref": "JwtIssuer"}
+    member = authorizers["MemberJwt"]["JwtConfiguration"]
+    assert member["issuer"] == {"Fn::If": ["HasMemberJwtIssuer", {"Ref": "MemberJwtIssuer"}, ENGINE_ISSUER]}
+    assert member["audience"] == [{"Ref": "JwtAudience"}]
+    # The token's iss is the very URL the authorizer trusts, and EngineIssuerApi refers to nothing
+    # of LoyaltyApi (no cycle: LoyaltyApi -> EngineIssuerApi only).
+    auth = doc["Resources"]["AuthFunction"]["Properties"]["Environment"]["Variables"]
+    assert auth["ENGINE_ISSUER"] == ENGINE_ISSUER and auth["JWT_AUDIENCE"] == {"Ref": "JwtAudience"}
+    assert "LoyaltyApi" not in json.dumps(doc["Resources"]["EngineIssuerApi"])
+    assert doc["Conditions"]["HasMemberJwtIssuer"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "MemberJwtIssuer"}, ""]}]}
+
+
+def test_given_the_wechat_parameters_then_their_defaults_are_wechat_kms_and_the_engine_itself() -> None:
+    parameters = template()["Parameters"]
+    assert parameters["WeChatApiBase"]["Default"] == "https://api.weixin.qq.com"
+    assert parameters["SigningKey"]["Default"] == "KMS" and parameters["SigningKey"]["AllowedValues"] == ["KMS", "LOCAL_SSM"]
+    assert parameters["EngineIssuerUrl"]["Default"] == "" and parameters["MemberJwtIssuer"]["Default"] == ""
+    auth = template()["Resources"]["AuthFunction"]["Properties"]["Environment"]["Variables"]
+    assert auth["WECHAT_API_BASE"] == {"Ref": "WeChatApiBase"}
+    assert parameters["LoginsPerIpMinute"]["Default"] == 30 and auth["LOGINS_PER_IP_MINUTE"] == {"Ref": "LoginsPerIpMinute"}
+
+
+def test_given_the_signing_key_then_it_is_an_rsa_2048_kms_key_only_with_signing_key_kms() -> None:
+    key = template()["Resources"]["EngineSigningKey"]
+    assert key["Type"] == "AWS::KMS::Key" and key["Condition"] == "SignsWithKms"
+    assert (key["Properties"]["KeySpec"], key["Properties"]["KeyUsage"]) == ("RSA_2048", "SIGN_VERIFY")
+
+
+def _statements(function: dict[str, Any]) -> list[Any]:
+    return [st for policy in function["Properties"].get("Policies", []) if isinstance(policy, dict)
+            for st in policy.get("Statement", [])]
+
+
+def test_given_the_policies_then_only_the_auth_function_signs_and_reads_the_wechat_secrets() -> None:
+    wechat = "parameter/${AWS::StackName}/wechat/*"
+    for name, function in FUNCTIONS.items():
+        text = json.dumps(_statements(function))
+        if name != "AuthFunction":
+            assert "kms:Sign" not in text and "signing-key" not in text, name
+            assert name == "WeChatAdminFunction" or wechat not in text, name
+    auth = _statements(FUNCTIONS["AuthFunction"])
+    assert auth[0] == {"Effect": "Allow", "Action": ["dynamodb:UpdateItem"], "Resource": {"Fn::GetAtt": "LoyaltyTable.Arn"}}
+    assert auth[1]["Action"] == ["ssm:GetParameter"] and auth[1]["Resource"]["Fn::Sub"].endswith(wechat)
+    condition, kms, local = auth[2]["Fn::If"]
+    assert condition == "SignsWithKms"
+    assert kms == {"Effect": "Allow", "Action": ["kms:Sign", "kms:GetPublicKey"],
+                   "Resource": {"Fn::GetAtt": "EngineSigningKey.Arn"}}
+    assert local["Action"] == ["ssm:GetParameter"]
+    assert local["Resource"]["Fn::Sub"].endswith("parameter/${AWS::StackName}/engine/signing-key")
+    admin = _statements(FUNCTIONS["WeChatAdminFunction"])
+    assert [(st["Action"], st["Resource"]["Fn::Sub"].endswith(wechat)) for st in admin] == [(["ssm:PutParameter"], True)]
 
 
 def test_given_the_layer_then_it_is_built_for_python_3_12_on_arm64_by_its_makefile() -> None:

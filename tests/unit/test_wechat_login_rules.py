@@ -6,7 +6,14 @@ import jwt
 import pytest
 
 from loyalty.domain.errors import Unauthorized, UpstreamUnavailable, ValidationFailed
-from loyalty.domain.wechat import member_id, parse_code, session_of
+from loyalty.domain.wechat import (
+    Credentials,
+    login_minute,
+    member_id,
+    parse_code,
+    parse_credentials,
+    session_of,
+)
 from loyalty.services.tokens import jwks, member_token, openid_configuration
 from loyalty.store.signers import LocalSigner
 
@@ -71,3 +78,28 @@ def test_a_session_yields_openid_and_unionid_never_the_session_key() -> None:
 def test_a_malformed_code_is_refused_before_wechat_is_called(code: object) -> None:
     with pytest.raises(ValidationFailed):
         parse_code(code)
+
+
+@pytest.mark.parametrize(("appid", "secret", "field"), [
+    ("wx0123456789abcdeg", "a" * 32, "appid"), ("wx0123456789abcde", "a" * 32, "appid"), (None, "a" * 32, "appid"),
+    ("wx0123456789abcdef", "a" * 31, "secret"), ("wx0123456789abcdef", 7, "secret"),
+    ("wx0123456789abcdef", "a" * 30 + " x", "secret"),
+])
+def test_malformed_credentials_are_refused_naming_the_field_never_the_value(appid: object, secret: object,
+                                                                           field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        parse_credentials(appid, secret)
+    assert refused.value.details == {"field": field}
+    assert str(secret) not in refused.value.message
+
+
+def test_credentials_show_their_appid_and_hide_their_secret() -> None:
+    credentials = parse_credentials("wx0123456789abcdef", "s3cr3t" + "0" * 26)
+    assert credentials == Credentials("wx0123456789abcdef", "s3cr3t" + "0" * 26)
+    assert "s3cr3t" not in repr(credentials) and "wx0123456789abcdef" in repr(credentials)
+
+
+def test_a_login_counts_in_the_minute_of_its_request() -> None:
+    # 1,800,000,000 s is minute 30,000,000 exactly: its 60 seconds count together, the next one apart.
+    assert login_minute(1_800_000_000) == login_minute(1_800_000_059) == 30_000_000
+    assert login_minute(1_800_000_060) == 30_000_001

@@ -22,7 +22,7 @@ export function takeFragment() {
 export const token = () => sessionStorage.getItem(TOKEN_KEY);
 export const signIn = (value) => sessionStorage.setItem(TOKEN_KEY, value.trim());
 export const signOut = () => sessionStorage.removeItem(TOKEN_KEY);
-const apiBase = () => sessionStorage.getItem(API_KEY) || window.LOYALTY_API || "../api";
+export const apiBase = () => sessionStorage.getItem(API_KEY) || window.LOYALTY_API || "../api";
 
 /** The claims of the token (not verified here: the API's authorizer does that). */
 export function claims() {

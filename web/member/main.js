@@ -4,6 +4,7 @@ import { api, intentKey, takeFragment, token } from "../common/api.js";
 import { apply, num, register, signed, t, toggle, when, yuan } from "../common/i18n.js";
 import { withEntryTypes } from "../common/entry-types.js";
 import { TEXTS } from "./texts.js";
+import { loginIfNeeded } from "./login.js";
 
 register(withEntryTypes(TEXTS));
 takeFragment();
@@ -200,4 +201,6 @@ $("check-in").addEventListener("click", checkIn);
 $("ledger-more").addEventListener("click", () => ledger(true).catch(fail));
 $("quote-form").addEventListener("submit", quote);
 document.title = t("title");
-if (token()) everything().catch(fail); else $("message").textContent = t("signedOut");
+loginIfNeeded()
+  .then(() => (token() ? everything() : ($("message").textContent = t("signedOut"))))
+  .catch(fail);

@@ -141,10 +141,10 @@ def _early(status: int, code: str, message: str) -> dict[str, Any]:
 
 def required_scope(path: str) -> str | None:
     """Who may call a path: operators under /v1/admin/, nobody by token under /v1/partners/
-    (signed webhooks), members elsewhere under /v1/."""
+    (signed webhooks) and /v1/auth/ (logins: no token yet), members elsewhere under /v1/."""
     if path.startswith("/v1/admin/"):
         return "admin"
-    if path.startswith("/v1/partners/") or not path.startswith("/v1/"):
+    if path.startswith(("/v1/partners/", "/v1/auth/")) or not path.startswith("/v1/"):
         return None
     return "member"
 

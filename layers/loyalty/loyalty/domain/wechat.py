@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import Unauthorized, UpstreamUnavailable, ValidationFailed
@@ -33,6 +34,13 @@ BUSY = -1
 STALE_SECRET = 40125
 
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
+# A mini-program's AppID is "wx" and 16 hex digits; its AppSecret 32 characters (hex in practice;
+# any letters and digits are accepted so a differently shaped secret of WeChat's still fits).
+APPID = r"^wx[0-9a-f]{16}$"
+SECRET = r"^[A-Za-z0-9]{32}$"
+# Logins per client IP and minute: a phone logs in once per session, a NAT of a few hundred
+# phones still fits; a script replaying codes does not.
+LOGINS_PER_IP_MINUTE = 30
 
 
 def parse_code(code: Any) -> str:
@@ -40,6 +48,34 @@ def parse_code(code: Any) -> str:
         raise ValidationFailed("code must be the wx.login() code (1-128 letters, digits, - or _)",
                                {"field": "code"})
     return code
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A mini-program's AppID and AppSecret. Its repr shows no secret (a traceback or a log line
+    that prints one shows the appid only)."""
+
+    appid: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(appid={self.appid!r}, secret=<hidden>)"
+
+
+def parse_credentials(appid: Any, secret: Any) -> Credentials:
+    """A mini-program's AppID and AppSecret as an operator gives them. The refusal names the field,
+    never the value: a secret pasted into the wrong field must not come back in an answer."""
+    if not isinstance(appid, str) or not re.fullmatch(APPID, appid):
+        raise ValidationFailed("appid must be the mini-program's AppID: wx and 16 hex digits", {"field": "appid"})
+    if not isinstance(secret, str) or not re.fullmatch(SECRET, secret):
+        raise ValidationFailed("secret must be the mini-program's AppSecret: 32 letters or digits",
+                               {"field": "secret"})
+    return Credentials(appid, secret)
+
+
+def login_minute(now: int) -> int:
+    """The minute a login's rate counter belongs to (UTC epoch minutes: no zone, no day)."""
+    return now // 60
 
 
 def session_of(answer: dict[str, Any]) -> tuple[str, str | None]:

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..domain.wechat import LOGINS_PER_IP_MINUTE
+
 # Setting -> its environment variable.
 ENVIRONMENT = {
     "table_name": "TABLE_NAME",
@@ -20,6 +22,13 @@ ENVIRONMENT = {
     "partner_secrets_path": "PARTNER_SECRETS_PATH",
     "delivery_queue_url": "DELIVERY_QUEUE_URL",
     "allow_private_delivery": "ALLOW_PRIVATE_DELIVERY",
+    "wechat_secrets_path": "WECHAT_SECRETS_PATH",
+    "wechat_api_base": "WECHAT_API_BASE",
+    "engine_issuer": "ENGINE_ISSUER",
+    "jwt_audience": "JWT_AUDIENCE",
+    "signing_key_id": "SIGNING_KEY_ID",
+    "signing_key_parameter": "SIGNING_KEY_PARAMETER",
+    "logins_per_ip_minute": "LOGINS_PER_IP_MINUTE",
 }
 
 
@@ -41,6 +50,16 @@ class Settings(BaseModel):
     # Development stacks only (loyalty-local, tests): their partners are receivers on this
     # machine, so events may go over plain http to private addresses. Never set when deployed.
     allow_private_delivery: bool = False
+    # WeChat login (functions/auth, functions/wechat_admin): where each program's mini-program
+    # credentials are (SSM), where code2Session answers, the engine's issuer and audience, and
+    # its signing key: a KMS key id, or (SigningKey=LOCAL_SSM, local stacks) an SSM PEM.
+    wechat_secrets_path: str = Field(default="/loyalty/wechat", pattern=r"^/[A-Za-z0-9_./-]+$")
+    wechat_api_base: str = Field(default="https://api.weixin.qq.com", pattern=r"^https?://[\x21-\x7e]+$")
+    engine_issuer: str = ""
+    jwt_audience: str = "loyalty-api"
+    signing_key_id: str = ""
+    signing_key_parameter: str = ""
+    logins_per_ip_minute: int = Field(default=LOGINS_PER_IP_MINUTE, ge=1, le=100_000)
 
     @classmethod
     def from_env(cls) -> Settings:

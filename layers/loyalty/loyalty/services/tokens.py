@@ -13,7 +13,8 @@ from ..domain.wechat import member_claims
 class TokenSigner(Protocol):
     """RS256 over a JWS signing input; ``kid`` names the key in the served JWKS."""
 
-    kid: str
+    @property
+    def kid(self) -> str: ...
 
     def sign(self, signing_input: bytes) -> bytes: ...
 

@@ -11,16 +11,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ..domain.errors import NotFound, Unauthorized
-from ..domain.wechat import STALE_SECRET, TOKEN_TYPE, member_id, parse_code, session_of
+from ..domain.wechat import STALE_SECRET, TOKEN_TYPE, Credentials, member_id, parse_code, session_of
 from .tokens import TokenSigner, member_token
 
 Code2Session = Callable[[str, str, str], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Credentials:
-    appid: str
-    secret: str
 
 
 class CredentialStore(Protocol):

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from ..store.partners import PartnerStore
     from ..store.reconciliation import ReconciliationStore
     from ..store.registry import ProgramRegistry
+    from ..store.wechat import WeChatCredentialStore, WeChatLoginStore
+    from .tokens import TokenSigner
+    from .wechat_login import Code2Session
 
 
 @dataclass
@@ -64,6 +67,33 @@ class Wiring:
         from ..store.partners import PartnerStore
 
         return PartnerStore(self._table(), self.settings.partner_secrets_path)
+
+    @cached_property
+    def wechat_credentials(self) -> WeChatCredentialStore:
+        """Each program's mini-program AppID and AppSecret (SSM, cached by Powertools)."""
+        from ..store.wechat import WeChatCredentialStore
+
+        return WeChatCredentialStore(self.settings.wechat_secrets_path)
+
+    @cached_property
+    def wechat_logins(self) -> WeChatLoginStore:
+        """The members' WeChat links and the per-IP login counters."""
+        from ..store.wechat import WeChatLoginStore
+
+        return WeChatLoginStore(self._table())
+
+    @cached_property
+    def code2session(self) -> Code2Session:
+        from ..store.code2session import Code2SessionClient
+
+        return Code2SessionClient(self.settings.wechat_api_base)
+
+    @cached_property
+    def signer(self) -> TokenSigner:
+        """The engine's token key: KMS in AWS, a local PEM in `make run` (built once a container)."""
+        from ..store.signers import signer_of
+
+        return signer_of(key_id=self.settings.signing_key_id, pem_parameter=self.settings.signing_key_parameter)
 
     @cached_property
     def charity(self) -> CharityStore:

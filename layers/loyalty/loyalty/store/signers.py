@@ -4,11 +4,29 @@ never leaves KMS) and a local RSA key for `make run` and the tests."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from ..domain.errors import UpstreamUnavailable
+
+
+@contextlib.contextmanager
+def _key_service() -> Iterator[None]:
+    """KMS (or SSM, for the local key) not answering, throttling or refusing is a 503 to the
+    caller, as WeChat not answering is: a login can be tried again; nothing was written."""
+    failed = False
+    try:
+        yield
+    except (ClientError, BotoCoreError):
+        failed = True
+    if failed:
+        raise UpstreamUnavailable("the engine's signing key is not available, try again", {"upstream": "signing_key"})
 
 
 def _b64int(value: int) -> str:
@@ -57,7 +75,8 @@ class KmsSigner:
 
     def _load(self) -> rsa.RSAPublicKey:
         if self._public is None:
-            der = self._client.get_public_key(KeyId=self._key_id)["PublicKey"]
+            with _key_service():
+                der = self._client.get_public_key(KeyId=self._key_id)["PublicKey"]
             public = serialization.load_der_public_key(der)
             if not isinstance(public, rsa.RSAPublicKey):
                 raise ValueError("the KMS signing key must be RSA")
@@ -70,9 +89,26 @@ class KmsSigner:
         return self._kid
 
     def sign(self, signing_input: bytes) -> bytes:
-        answer = self._client.sign(KeyId=self._key_id, Message=signing_input, MessageType="RAW",
-                                   SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")
+        with _key_service():
+            answer = self._client.sign(KeyId=self._key_id, Message=signing_input, MessageType="RAW",
+                                       SigningAlgorithm="RSASSA_PKCS1_V1_5_SHA_256")
         return bytes(answer["Signature"])
 
     def public_jwk(self) -> dict[str, Any]:
         return _jwk(self._load(), self.kid)
+
+
+def signer_of(*, key_id: str = "", pem_parameter: str = "", kms_client: Any = None, ssm_client: Any = None
+              ) -> KmsSigner | LocalSigner:
+    """The engine's signer as the template configures it: the KMS key (SigningKey=KMS), else the
+    PEM of an SSM SecureString the local stack wrote (SigningKey=LOCAL_SSM)."""
+    import boto3
+
+    if key_id:
+        return KmsSigner(kms_client or boto3.client("kms"), key_id)
+    if not pem_parameter:
+        raise ValueError("no signing key: set SIGNING_KEY_ID (KMS) or SIGNING_KEY_PARAMETER (local)")
+    ssm = ssm_client or boto3.client("ssm")
+    with _key_service():
+        pem = ssm.get_parameter(Name=pem_parameter, WithDecryption=True)["Parameter"]["Value"]
+    return LocalSigner(pem.encode())

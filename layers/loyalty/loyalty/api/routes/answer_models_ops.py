@@ -13,6 +13,7 @@ from ...domain.program import Program
 from ...domain.tier_review import Outcome
 from ...services.partners import InboundEvent
 from .answer_models import MEMBER_MODELS, Absent, Answer, Cap
+from .answer_models_auth import AUTH_MODELS
 from .answer_models_console import CONSOLE_MODELS, NEXT_CURSOR
 from .answer_models_donations import DONATION_MODELS
 from .answer_models_lottery import LOTTERY_MODELS
@@ -151,6 +152,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     *REPORT_MODELS,
     *REVIEW_MODELS,
     *CONSOLE_MODELS,
+    *AUTH_MODELS,
 )
 
 # The program document's local times (a campaign's window, in the program's time zone, never with

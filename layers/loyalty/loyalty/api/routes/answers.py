@@ -44,7 +44,8 @@ _WHEN = {
     409: "Refused by the state of the account, the catalog or the stored version",
     415: "The body is not JSON",
     422: "Not valid",
-    429: "Too many calls of the member",
+    429: "Too many calls of the member (or, for a login, of the address)",
+    503: "A service the engine calls did not answer: try again",
 }
 
 Responses = dict[int, "OpenAPIResponse"]
