@@ -129,13 +129,7 @@ class PartnerStore:
 
     def get_secrets(self, partner_id: str, *, fresh: bool = False) -> dict[str, Any] | None:
         """The secrets document ``{version, secrets: [{secret, created_at, expires_at}]}``."""
-        try:
-            value = self.provider.get(self.secret_name(partner_id), max_age=SECRETS_MAX_AGE, transform="json",
-                                      decrypt=True, force_fetch=fresh)
-        except GetParameterError as exc:
-            if _not_found(exc):
-                return None
-            raise
+        value = read_secure_json(self.provider, self.secret_name(partner_id), fresh=fresh)
         return value if isinstance(value, dict) else None
 
     def put_secrets(self, partner_id: str, document: dict[str, Any]) -> None:
@@ -152,10 +146,17 @@ def _webhook_key(partner_id: str, webhook_id: str) -> dict[str, str]:
     return {"PK": f"{WEBHOOK_PREFIX}{partner_id}#{webhook_id}", "SK": WEBHOOK_PREFIX.rstrip("#")}
 
 
-def _not_found(exc: GetParameterError) -> bool:
-    # Powertools re-raises without `from`: the boto error is the implicit context.
-    cause = exc.__cause__ or exc.__context__
-    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
+def read_secure_json(provider: SSMProvider, name: str, *, fresh: bool) -> Any | None:
+    """A JSON SecureString through Powertools' cache (``fresh``: past it); None when there is
+    none. Powertools' errors name the parameter and the boto error, never its value."""
+    try:
+        return provider.get(name, max_age=SECRETS_MAX_AGE, transform="json", decrypt=True, force_fetch=fresh)
+    except GetParameterError as exc:
+        # Powertools re-raises without `from`: the boto error is the implicit context.
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ParameterNotFound":
+            return None
+        raise
 
 
 def _record(item: dict[str, Any]) -> dict[str, Any]:

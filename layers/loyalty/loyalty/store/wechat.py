@@ -3,7 +3,7 @@ Store, the member's WeChat link item, and the per-IP login counters.
 
 The credentials are one SecureString per program (``{path}/{program}``, JSON ``{appid, secret,
 updated_at}``) read through Powertools Parameters with a cache (``max_age``): a login reads SSM
-once per container and ``SECRETS_MAX_AGE``, and ``fresh=True`` reads past the cache for the
+once per container and ``partners.SECRETS_MAX_AGE``, and ``fresh=True`` reads past the cache for the
 stale-secret retry of services/wechat_login.py. The secret is never logged: no log line or
 exception of this module carries the parameter's value."""
 
@@ -15,15 +15,13 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools.utilities.parameters import SSMProvider
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError
 
 from ..domain.wechat import Credentials
 from . import keys
-from .partners import SECRETS_KEY, _not_found
+from .partners import SECRETS_KEY, read_secure_json
 from .table import Store
 
-SECRETS_MAX_AGE = 300
 # The member's link to WeChat. It sorts after every other item of the member's partition, so no
 # read of the account, its lots or its ledger ever returns it.
 LINK_SK = "WECHAT"
@@ -50,14 +48,7 @@ class WeChatCredentialStore:
         return f"{self.secrets_path}/{program}"
 
     def read(self, program: str, *, fresh: bool = False) -> Credentials | None:
-        try:
-            value = self.provider.get(self.name(program), max_age=SECRETS_MAX_AGE, transform="json",
-                                      decrypt=True, force_fetch=fresh)
-        except GetParameterError as exc:
-            if _not_found(exc):
-                return None
-            # Powertools' message names the parameter and the boto error, never its value.
-            raise
+        value = read_secure_json(self.provider, self.name(program), fresh=fresh)
         if not isinstance(value, dict) or not isinstance(value.get("appid"), str) \
                 or not isinstance(value.get("secret"), str):
             return None
