@@ -233,8 +233,10 @@ def test_the_program_catalog_and_partner_routes_answer_the_bodies_the_document_d
                        body={"name": "Shop", "events": ["order.paid"]})
     assert "secret" in answer(shop)[1]
     assert answer(shop)[0] == 200
-    assert answer(admin_event("POST", "/v1/admin/partners/{partner_id}/secret", {"partner_id": "shop"}))[0] == 200
-    nobody = admin_event("POST", "/v1/admin/partners/{partner_id}/secret", {"partner_id": "nobody"})
+    assert answer(admin_event("POST", "/v1/admin/partners/{partner_id}/secret", {"partner_id": "shop"},
+                              headers={"Idempotency-Key": "rotate-1"}))[0] == 200
+    nobody = admin_event("POST", "/v1/admin/partners/{partner_id}/secret", {"partner_id": "nobody"},
+                         headers={"Idempotency-Key": "rotate-2"})
     assert code(answer(nobody)) == (404, "NOT_FOUND")
     foreign = admin_event("PUT", "/v1/admin/partners/{partner_id}", {"partner_id": "shop"},
                           body={"name": "Shop", "events": ["order.paid"]})

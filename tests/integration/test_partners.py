@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 import boto3
+import pytest
 
 from loyalty.services.wiring import Wiring
 
@@ -150,3 +151,80 @@ def test_given_the_kept_admin_events_then_the_partner_is_registered_and_its_secr
     assert created["subscribe"] == ["PointsEarned", "PointsReversed", "TierChanged"]
     status, rotated = call("partner_admin", event_file("partner_admin/post-partner-secret.json"))
     assert status == 200 and rotated["secret"] not in {created["secret"], None}
+
+
+# ----- a rotation under its Idempotency-Key ---------------------------------------------------------------
+
+
+def _secrets_document() -> dict[str, Any]:
+    import json
+
+    value = boto3.client("ssm").get_parameter(Name="/loyalty/partners/shop", WithDecryption=True)["Parameter"]["Value"]
+    return json.loads(value)  # type: ignore[no-any-return]
+
+
+def test_given_a_rotation_whose_answer_was_lost_when_sent_again_with_its_key_then_the_same_secret_returns_and_nothing_rotates(
+    svc: Wiring, table: Any, clock: Clock
+) -> None:
+    old = partners.register("shop")[1]["secret"]
+    first = partners.rotate("shop", key="rotate-1")
+    assert first[0] == 200
+    before, document = snapshot(table), _secrets_document()
+    clock.set(clock() + dt.timedelta(minutes=5))
+    assert partners.rotate("shop", key="rotate-1") == first
+    assert snapshot(table) == before and _secrets_document() == document
+    assert [e["secret"] for e in document["secrets"]] == [first[1]["secret"], old]
+    # Another key is another rotation.
+    second = partners.rotate("shop", key="rotate-2")
+    assert second[0] == 200 and second[1]["secret"] != first[1]["secret"]
+    # The first key still answers its own rotation while its secret is kept (24 hours).
+    assert partners.rotate("shop", key="rotate-1") == first
+
+
+def test_given_a_rotation_without_a_key_then_422_and_nothing_is_written(svc: Wiring, table: Any, clock: Clock) -> None:
+    partners.register("shop")
+    before, document = snapshot(table), _secrets_document()
+    status, body = call("partner_admin", http_event(
+        "POST", "/v1/admin/partners/shop/secret", claims=partners.admin_claims(),
+        route_key="POST /v1/admin/partners/{partner_id}/secret", path_parameters={"partner_id": "shop"}))
+    assert (status, body["error"]["code"]) == (422, "VALIDATION_FAILED")
+    assert snapshot(table) == before and _secrets_document() == document
+
+
+def test_given_a_rotation_that_failed_after_its_record_when_its_key_comes_again_then_it_is_finished_once(
+    svc: Wiring, table: Any, clock: Clock, monkeypatch: Any
+) -> None:
+    old = partners.register("shop")[1]["secret"]
+    store = type(svc.partners)
+    real_put = store.put_secrets
+
+    def fail(self: Any, partner_id: str, document: dict[str, Any]) -> None:
+        raise RuntimeError("SSM is down")
+
+    monkeypatch.setattr(store, "put_secrets", fail)
+    with pytest.raises(RuntimeError):  # the function fails (API Gateway: 500) after the record's write
+        partners.rotate("shop", key="rotate-1")
+    monkeypatch.setattr(store, "put_secrets", real_put)
+    # Within the stall window another call is told to wait; after it, the same key finishes the rotation.
+    assert partners.rotate("shop", key="rotate-1")[1]["error"]["code"] == "CONFLICT"
+    clock.set(clock() + dt.timedelta(minutes=3))
+    status, body = partners.rotate("shop", key="rotate-1")
+    assert status == 200
+    assert accepted("shop", body["secret"], clock(), "msg_new") and accepted("shop", old, clock(), "msg_old")
+    assert partners.rotate("shop", key="rotate-1") == (status, body)
+    assert [e["secret"] for e in _secrets_document()["secrets"]] == [body["secret"], old]
+
+
+def test_given_a_key_whose_secret_is_gone_when_sent_again_then_409_and_nothing_rotates(
+    svc: Wiring, table: Any, clock: Clock
+) -> None:
+    partners.register("shop")
+    partners.rotate("shop", key="rotate-1")
+    clock.set(clock() + dt.timedelta(hours=25))
+    partners.rotate("shop", key="rotate-2")
+    clock.set(clock() + dt.timedelta(hours=25))
+    partners.rotate("shop", key="rotate-3")  # rotate-1's secret stopped verifying and is dropped
+    before, document = snapshot(table), _secrets_document()
+    status, body = partners.rotate("shop", key="rotate-1")
+    assert (status, body["error"]["code"]) == (409, "CONFLICT")
+    assert snapshot(table) == before and _secrets_document() == document

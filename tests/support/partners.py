@@ -36,9 +36,14 @@ def register(partner_id: str = "shop", *, events: list[str] | None = None, progr
         route_key="PUT /v1/admin/partners/{partner_id}", path_parameters={"partner_id": partner_id}, body=body))
 
 
-def rotate(partner_id: str = "shop", *, program: str = "demo") -> tuple[int, Any]:
+_rotations = iter(range(1, 1 << 62))
+
+
+def rotate(partner_id: str = "shop", *, program: str = "demo", key: str | None = None) -> tuple[int, Any]:
+    """A rotation under ``key`` (default: a key of its own, as a new request)."""
     return call("partner_admin", http_event(
         "POST", f"/v1/admin/partners/{partner_id}/secret", claims=admin_claims(program=program),
+        headers={"Idempotency-Key": key or f"rotation-{next(_rotations)}"},
         route_key="POST /v1/admin/partners/{partner_id}/secret", path_parameters={"partner_id": partner_id}))
 
 

@@ -3,7 +3,7 @@
 // with POST .../secret. The engine answers a secret once (a registration, a rotation): it is
 // shown here once, in its own panel, until the operator says it is stored, and kept nowhere.
 // A rotation is not idempotent (each one makes a new secret), so it asks for a second click.
-import { api } from "../common/api.js";
+import { api, intentKey } from "../common/api.js";
 import { t, when } from "../common/i18n.js";
 import { $, button, listRoute, pagedTable, refusal, say, textRow } from "./ui.js";
 
@@ -35,8 +35,13 @@ async function rotate(partner, control) {
     return;
   }
   control.disabled = true;
+  // One key per intended rotation: a retry after a lost answer gets the same secret back,
+  // never a second rotation; once shown, the next rotation takes a new key.
+  const intent = intentKey(`rotate-${partner.partner_id}`, { partner: partner.partner_id });
   try {
-    const rotated = await api("POST", `/v1/admin/partners/${encodeURIComponent(partner.partner_id)}/secret`);
+    const rotated = await api("POST", `/v1/admin/partners/${encodeURIComponent(partner.partner_id)}/secret`,
+      { key: intent.key });
+    intent.done = true;
     showSecret(rotated.partner_id, rotated.secret, t("secretOldUntil", { until: when(rotated.previous_valid_until) }));
   } catch (error) {
     say("partners-status", refusal(error), false);

@@ -36,6 +36,7 @@ ROTATION_OVERLAP = dt.timedelta(hours=24)
 # A rotation whose secret write never happened (the function died between its two writes)
 # stops blocking new rotations after this long.
 STALLED_ROTATION = dt.timedelta(minutes=2)
+ROTATIONS_KEPT = 20  # the rotations whose Idempotency-Key a retry may still send
 
 InboundEvent = Literal["order.paid", "order.completed", "order.refunded", "member.registered", "member.action",
                        "redemption.paid", "redemption.cancelled", "exchange.completed", "exchange.rejected",
@@ -152,17 +153,24 @@ def register(svc: Wiring, program_id: str, partner_id: str, spec: PartnerSpec, *
     except WriteConflict as exc:
         raise Conflict("this partner id was just taken; read it and try again", {"partner_id": partner_id}) from exc
     secret = new_secret_text()
-    svc.partners.put_secrets(partner_id, {"version": 1, "secrets": [_secret_entry(secret, now, None)]})
+    svc.partners.put_secrets(partner_id, {"version": 1, "secrets": [_secret_entry(secret, now, None, 1)]})
     return 201, {**partner_view(record), "secret": secret}
 
 
-def rotate_secret(svc: Wiring, program_id: str, partner_id: str, *, now: dt.datetime, actor: str) -> dict[str, Any]:
+def rotate_secret(svc: Wiring, program_id: str, partner_id: str, *, idempotency_key: str, now: dt.datetime,
+                  actor: str) -> dict[str, Any]:
+    """A new secret, the old ones valid ROTATION_OVERLAP more. The key is kept on the partner's
+    record with the secret version it made (the last ROTATIONS_KEPT), written by the same
+    conditional put as the rotation: the same key again answers that rotation's secret, read
+    back from SSM, instead of rotating twice (a lost answer would otherwise lose the secret)."""
     current = svc.partners.get(partner_id)
     if current is None or current["program"] != program_id:
         raise NotFound("no such partner", {"partner_id": partner_id})
     document = svc.partners.get_secrets(partner_id, fresh=True) or {"version": 0, "secrets": []}
     version = int(current["secret_version"])
-    if int(document["version"]) < version and now - _time(current["updated_at"]) < STALLED_ROTATION:
+    made = (current.get("rotations") or {}).get(idempotency_key)
+    stalled = int(document["version"]) < version
+    if stalled and now - _time(current["updated_at"]) < STALLED_ROTATION:
         raise Conflict("a rotation of this secret is in progress; try again shortly", {"partner_id": partner_id})
     until = now + ROTATION_OVERLAP
     kept = [
@@ -171,14 +179,28 @@ def rotate_secret(svc: Wiring, program_id: str, partner_id: str, *, now: dt.date
         for entry in document["secrets"]
         if entry.get("expires_at") is None or _time(entry["expires_at"]) > now
     ]
-    record = {**current, "rev": current["rev"] + 1, "secret_version": version + 1,
-              "updated_at": now.isoformat(), "updated_by": actor}
-    try:
-        svc.partners.put(record, expected_rev=current["rev"])
-    except WriteConflict as exc:
-        raise Conflict("the partner changed meanwhile; try again", {"partner_id": partner_id}) from exc
+    if made is not None:
+        first = next((e for e in document["secrets"] if e.get("version") == made["version"]), None)
+        if first is not None:
+            return {"partner_id": partner_id, "secret": first["secret"], "previous_valid_until": made["until"]}
+        if not (stalled and made["version"] == version):
+            raise Conflict("this rotation's secret was rotated again since; rotate with a new key",
+                           {"partner_id": partner_id})
+        # Its record was written and its secret never was (a fault between the two): finish it.
+        until = _time(made["until"])
+    else:
+        version += 1
+        rotations = {**(current.get("rotations") or {}), idempotency_key: {"version": version, "until": until.isoformat()}}
+        kept_keys = sorted(rotations.items(), key=lambda item: item[1]["version"])[-ROTATIONS_KEPT:]
+        record = {**current, "rev": current["rev"] + 1, "secret_version": version, "rotations": dict(kept_keys),
+                  "updated_at": now.isoformat(), "updated_by": actor}
+        try:
+            svc.partners.put(record, expected_rev=current["rev"])
+        except WriteConflict as exc:
+            raise Conflict("the partner changed meanwhile; try again", {"partner_id": partner_id}) from exc
     secret = new_secret_text()
-    svc.partners.put_secrets(partner_id, {"version": version + 1, "secrets": [_secret_entry(secret, now, None), *kept]})
+    svc.partners.put_secrets(partner_id, {"version": version,
+                                          "secrets": [_secret_entry(secret, now, None, version), *kept]})
     return {"partner_id": partner_id, "secret": secret, "previous_valid_until": until.isoformat()}
 
 
@@ -295,8 +317,8 @@ def new_secret_text() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _secret_entry(secret: str, now: dt.datetime, expires_at: dt.datetime | None) -> dict[str, Any]:
-    return {"secret": secret, "created_at": now.isoformat(),
+def _secret_entry(secret: str, now: dt.datetime, expires_at: dt.datetime | None, version: int) -> dict[str, Any]:
+    return {"secret": secret, "created_at": now.isoformat(), "version": version,
             "expires_at": expires_at.isoformat() if expires_at else None}
 
 

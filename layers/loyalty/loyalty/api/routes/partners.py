@@ -6,19 +6,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from pydantic import ConfigDict, Field
 
 from ...clock import utc_now
 from ...services import partners
 from ...services.wiring import wiring
-from ..http import admin_of, json_response
+from ..http import IDEMPOTENCY_KEY, admin_of, json_response
 from .answers import BODY, PARAMETERS, TOKEN, of, success
 from .schemas import Name
 
 admin_router = Router()
 
 PartnerPath = Annotated[str, Path(pattern=partners.PARTNER_ID)]
+# A rotation answers its secret once: a retry under the same key answers it again (never rotates twice).
+IdempotencyKey = Annotated[str, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY)]
 
 
 # The partner of the service as a request body: strict as every body (schemas.Body), its name
@@ -53,8 +55,9 @@ def put_partner(partner_id: PartnerPath, body: PartnerBody) -> Any:
 
 @admin_router.post("/v1/admin/partners/<partner_id>/secret",
                    summary="Rotate the partner's secret (the old one verifies 24 more hours)",
-                   responses=of(success(200, "SecretRotated", "The new secret (shown this once)"),
+                   responses=of(success(200, "SecretRotated", "The new secret (the same key again: this answer again)"),
                                 *TOKEN, *PARAMETERS, "CONFLICT"))
-def post_partner_secret(partner_id: PartnerPath) -> dict[str, Any]:
+def post_partner_secret(partner_id: PartnerPath, idempotency_key: IdempotencyKey) -> dict[str, Any]:
     program, actor = admin_of(admin_router)
-    return partners.rotate_secret(wiring(), program, partner_id, now=utc_now(), actor=actor)
+    return partners.rotate_secret(wiring(), program, partner_id, idempotency_key=idempotency_key, now=utc_now(),
+                                  actor=actor)
