@@ -227,6 +227,9 @@ def test_the_arrow_keys_walk_every_tab_and_wrap_around_the_new_ones(local: Local
     expect(page.get_by_role("tab", name="合作伙伴")).to_be_focused()
     expect(page.get_by_role("tab", name="合作伙伴")).to_have_attribute("aria-selected", "true")
     expect(page.locator("#partners")).to_be_visible()
+    # The panel the keyboard opened is drawn: its list came from the API (a table or "暂无").
+    expect(page.locator("#partners-table tbody tr").first.or_(page.locator("#partners-empty"))).to_be_visible()
+    screenshot(page, "console-tabs-keyboard-wrapped")
     page.keyboard.press("ArrowLeft")
     expect(page.get_by_role("tab", name="公益捐赠")).to_be_focused()
     page.keyboard.press("ArrowRight")
