@@ -102,11 +102,6 @@ def local_now(program: Program, now: dt.datetime) -> dt.datetime:
     return program.local_time(now).replace(tzinfo=None)
 
 
-def has_ended(program: Program, spec: LotterySpec, now: dt.datetime) -> bool:
-    """Draws are over and the seed is revealed."""
-    return local_now(program, now) >= spec.ends_at
-
-
 def window_status(program: Program, spec: LotterySpec, now: dt.datetime) -> str:
     """Where ``now`` is in the lottery's window: ``scheduled`` (before starts_at), ``open``, or
     ``ended`` (from ends_at on: the seed is revealed)."""
@@ -114,12 +109,17 @@ def window_status(program: Program, spec: LotterySpec, now: dt.datetime) -> str:
     return "scheduled" if local < spec.starts_at else "ended" if local >= spec.ends_at else "open"
 
 
+def has_ended(program: Program, spec: LotterySpec, now: dt.datetime) -> bool:
+    """Draws are over and the seed is revealed."""
+    return window_status(program, spec, now) == "ended"
+
+
 def check_open(program: Program, lottery_id: str, spec: LotterySpec, now: dt.datetime) -> None:
-    local = local_now(program, now)
-    if local < spec.starts_at:
+    status = window_status(program, spec, now)
+    if status == "scheduled":
         raise NotStarted("this lottery has not started", {"lottery_id": lottery_id,
                                                            "starts_at": spec.starts_at.isoformat()})
-    if local >= spec.ends_at:
+    if status == "ended":
         raise Ended("this lottery has ended", {"lottery_id": lottery_id, "ends_at": spec.ends_at.isoformat()})
 
 

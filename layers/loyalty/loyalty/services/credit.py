@@ -16,6 +16,7 @@ from ..domain.debt import repayment
 from ..domain.expiry import expires_on
 from ..domain.lots import Lot
 from ..domain.program import Program, QualifyingSource
+from ..domain.task_rules import Task
 from ..domain.tasks import TASKS, Happened, advance, task_ref
 from ..domain.tier_events import mark_within_reach
 from ..domain.tiers import apply_qualifying, qualifies
@@ -38,14 +39,13 @@ class Line:
 class Credited:
     account: Account  # after the credit and the repayment of any debt
     lot_changes: list[tuple[dt.date, int]]  # (expiry day, delta): the credit, then what repaid debt
-    tasks: tuple[Line, ...] = ()  # the task payouts among the lines
+    tasks: tuple[Task, ...] = ()  # the tasks this credit completed (and paid, a line each)
 
     def tasks_answer(self) -> dict[str, Any]:
         """What the write's answer says of the tasks this credit completed: nothing when none."""
         if not self.tasks:
             return {}
-        return {"tasks_completed": [{"task_id": line.details["task_id"], "name": line.reason.removeprefix("task: "),
-                                     "points": line.points} for line in self.tasks]}
+        return {"tasks_completed": [{"task_id": t.task_id, "name": t.name, "points": t.points} for t in self.tasks]}
 
     def lots(self, held: Iterable[Lot]) -> list[LotWrite]:
         return lot_writes(held, self.lot_changes)
@@ -62,12 +62,12 @@ def credit(program: Program, account: Account, book: EntryBuilder, lines: Sequen
     (it explains why nothing was credited) but touches no lot.
     ``happened``: what the write did that tasks count (a check-in, an action, a paid order): the
     tasks it completes are paid here, in the same credit and transaction (one bonus line each)."""
-    paid: list[Line] = []
+    completed: list[Task] = []
     if happened is not None:
-        account, paid = _pay_tasks(program, account, happened, today)
-        if paid:
-            lines = [*lines, *paid]
-            qualifying += qualifying_points(program, "bonus", sum(line.points for line in paid))
+        account, completed = _advance_tasks(program, account, happened, today)
+        if completed:
+            lines = [*lines, *(_task_line(task, today) for task in completed)]
+            qualifying += qualifying_points(program, "bonus", sum(task.points for task in completed))
             lot = lot or credit_expiry(program, account, today)
     total = sum(line.points for line in lines)
     if total and lot is None:
@@ -80,25 +80,28 @@ def credit(program: Program, account: Account, book: EntryBuilder, lines: Sequen
     added = added.evolve(**{counter: getattr(account, counter) + total})
     added = mark_within_reach(program, added, today)
     if not total or lot is None:
-        return Credited(added, [], tuple(paid))
+        return Credited(added, [], tuple(completed))
     settled, changes = settle_debt(added, book, [(lot, total)], ref)
     if counter != "earned":
         repaid = added.balance - settled.balance
         settled = settled.evolve(earned=added.earned, **{counter: getattr(added, counter) - repaid})
-    return Credited(settled, changes, tuple(paid))
+    return Credited(settled, changes, tuple(completed))
 
 
-def _pay_tasks(program: Program, account: Account, happened: Happened,
-               today: dt.date) -> tuple[Account, list[Line]]:
-    """The account with its task progress moved by ``happened``, and a line per task completed.
+def _advance_tasks(program: Program, account: Account, happened: Happened,
+                   today: dt.date) -> tuple[Account, list[Task]]:
+    """The account with its task progress moved by ``happened``, and the tasks it completes.
     When no task counts the write the account comes back as it was: nothing more is written."""
     progress = TASKS.read(account)
     after, completed = advance(progress, program.tasks, happened, today)
     if after is progress:
         return account, []
-    lines = [Line("bonus", task.points, f"task: {task.name}", task_ref(task, today),
-                  {"source": "task", "task_id": task.task_id, "task_kind": task.kind}) for task in completed]
-    return TASKS.write(account, after), lines
+    return TASKS.write(account, after), completed
+
+
+def _task_line(task: Task, today: dt.date) -> Line:
+    return Line("bonus", task.points, f"task: {task.name}", task_ref(task, today),
+                {"source": "task", "task_id": task.task_id, "task_kind": task.kind})
 
 
 def qualifying_points(program: Program, source: QualifyingSource, points: int) -> int:

@@ -10,18 +10,32 @@ import re
 from ..domain.errors import ValidationFailed
 
 
+def pack(text: str) -> str:
+    """Cursor text of ``text``: base64url, unpadded."""
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def unpack(cursor: str) -> str:
+    """The text a cursor packs; 422 for text no page gave."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, binascii.Error) as exc:
+        raise invalid() from exc
+
+
+def invalid() -> ValidationFailed:
+    return ValidationFailed("invalid cursor", {"field": "cursor"})
+
+
 def encode(last_id: str | None) -> str | None:
-    return None if last_id is None else base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+    return None if last_id is None else pack(last_id)
 
 
 def decode(cursor: str | None, id_pattern: str) -> str | None:
     """The id a cursor names; 422 for text no page gave (not base64url of an id of that kind)."""
     if cursor is None:
         return None
-    try:
-        last_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, binascii.Error) as exc:
-        raise ValidationFailed("invalid cursor", {"field": "cursor"}) from exc
+    last_id = unpack(cursor)
     if re.fullmatch(id_pattern, last_id) is None:
-        raise ValidationFailed("invalid cursor", {"field": "cursor"})
+        raise invalid()
     return last_id

@@ -3,8 +3,6 @@ created, and the list of its draws (what the verification reads)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import json
 import secrets
@@ -71,21 +69,21 @@ def put_lottery(svc: Wiring, program_id: str, lottery_id: str, spec: LotterySpec
 
 
 def _decode(cursor: str | None) -> dict[str, Any] | None:
+    """The draws' cursor: the shard and the last draw read of it, as JSON in cursor text."""
     if cursor is None:
         return None
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(decoded, dict) or not isinstance(decoded.get("shard"), int):
-            raise ValueError(cursor)
-        if not isinstance(decoded.get("after", ""), str):
-            raise ValueError(cursor)
-        return decoded
-    except (ValueError, binascii.Error) as exc:
-        raise ValidationFailed("invalid cursor", {"field": "cursor"}) from exc
+        decoded = json.loads(cursors.unpack(cursor))
+    except ValueError as exc:
+        raise cursors.invalid() from exc
+    if not isinstance(decoded, dict) or not isinstance(decoded.get("shard"), int) \
+            or not isinstance(decoded.get("after", ""), str):
+        raise cursors.invalid()
+    return decoded
 
 
 def _encode(cursor: dict[str, Any] | None) -> str | None:
-    return None if cursor is None else base64.urlsafe_b64encode(json.dumps(cursor).encode()).decode().rstrip("=")
+    return None if cursor is None else cursors.pack(json.dumps(cursor))
 
 
 def list_draws(svc: Wiring, program_id: str, lottery_id: str, *, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -23,6 +23,11 @@ HOLD_PREFIX = "POINTHOLD#"
 # Who invited the member (domain/referrals.py). It sorts between ACCOUNT and LOT#, so the
 # Query that reads a member's account and lots returns it too.
 INVITED = "INVITED"
+# The member's WeChat link (unionid, logins): it sorts after PENDING#, so the reads of a member's
+# writes (ACCOUNT .. PENDING#) never load it.
+WECHAT_LINK = "WECHAT"
+# A client IP's login counters, one item per minute (SK: the epoch minute), gone by TTL.
+LOGIN_RATE_PREFIX = "LOGINRATE#"
 # Every program of the stack, one item each in one partition: the sweeps' dispatcher reads them
 # with one Query, never a scan.
 REGISTRY_PK = "REGISTRY"

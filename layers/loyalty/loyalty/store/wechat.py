@@ -22,11 +22,7 @@ from . import keys
 from .partners import SECRETS_KEY, read_secure_json
 from .table import Store
 
-# The member's link to WeChat. It sorts after every other item of the member's partition, so no
-# read of the account, its lots or its ledger ever returns it.
-LINK_SK = "WECHAT"
-RATE_PREFIX = "LOGINRATE#"
-# A counter is needed for its minute only; TTL removes it (up to days later, which costs nothing).
+# A login counter is needed for its minute only; TTL removes it (up to days later, which costs nothing).
 RATE_TTL_SECONDS = 3600
 
 
@@ -83,13 +79,13 @@ class WeChatLoginStore:
             values[":u"] = unionid
             update += ", #u = :u"
         self.store.client.update_item(
-            TableName=self.store.table_name, Key={"PK": keys.member_pk(program, member), "SK": LINK_SK},
+            TableName=self.store.table_name, Key={"PK": keys.member_pk(program, member), "SK": keys.WECHAT_LINK},
             UpdateExpression=update + " ADD #n :one", ExpressionAttributeNames=names,
             ExpressionAttributeValues=values)
 
     def get_link(self, program: str, member: str) -> dict[str, Any] | None:
         item = self.store.client.get_item(TableName=self.store.table_name,
-                                          Key={"PK": keys.member_pk(program, member), "SK": LINK_SK},
+                                          Key={"PK": keys.member_pk(program, member), "SK": keys.WECHAT_LINK},
                                           ConsistentRead=True).get("Item")
         return {k: v for k, v in item.items() if k not in {"PK", "SK"}} if item else None
 
@@ -98,7 +94,7 @@ class WeChatLoginStore:
         were counted. One conditional ADD: concurrent logins never count past the limit."""
         try:
             self.store.client.update_item(
-                TableName=self.store.table_name, Key={"PK": f"{RATE_PREFIX}{ip}", "SK": str(minute)},
+                TableName=self.store.table_name, Key={"PK": f"{keys.LOGIN_RATE_PREFIX}{ip}", "SK": str(minute)},
                 UpdateExpression="ADD #n :one SET #ttl = if_not_exists(#ttl, :ttl)",
                 ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
                 ExpressionAttributeNames={"#n": "logins", "#ttl": "ttl"},
