@@ -151,18 +151,13 @@ class CharityStore:
         else:
             items = self._query(KeyConditionExpression="PK = :pk AND SK BETWEEN :a AND :b",
                                 ExpressionAttributeValues={":pk": pk, ":a": between[0], ":b": between[1]})
-        current: dict[str, Any] | None = None
+        projects: list[list[dict[str, Any]]] = []
         for item in items:  # in key order: a project, then its counters
-            if TOTAL_INFIX in item["SK"]:
-                if current is not None:
-                    current["raised_points"] += item.get("raised", 0)
-                    current["donations"] += item.get("donations", 0)
-                continue
-            if current is not None:
-                yield current
-            current = _with_totals([item])
-        if current is not None:
-            yield current
+            if TOTAL_INFIX not in item["SK"]:
+                projects.append([item])
+            elif projects:
+                projects[-1].append(item)
+        return (_with_totals(project) for project in projects)
 
     def _query(self, **kwargs: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
