@@ -33,6 +33,8 @@ BUSY = -1
 # The one errcode after which the secret is read again (a rotation the cache has not seen yet).
 STALE_SECRET = 40125
 
+# Where auth.code2Session answers (template parameter WeChatApiBase; a stand-in locally).
+WECHAT_API_BASE = "https://api.weixin.qq.com"
 _CODE = re.compile(r"^[A-Za-z0-9_\-]{1,128}$")
 # A mini-program's AppID is "wx" and 16 hex digits; its AppSecret 32 characters (hex in practice;
 # any letters and digits are accepted so a differently shaped secret of WeChat's still fits).

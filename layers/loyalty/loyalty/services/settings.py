@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..domain.wechat import LOGINS_PER_IP_MINUTE
+from ..domain.wechat import LOGINS_PER_IP_MINUTE, WECHAT_API_BASE
 
 # Setting -> its environment variable.
 ENVIRONMENT = {
@@ -54,7 +54,7 @@ class Settings(BaseModel):
     # credentials are (SSM), where code2Session answers, the engine's issuer and audience, and
     # its signing key: a KMS key id, or (SigningKey=LOCAL_SSM, local stacks) an SSM PEM.
     wechat_secrets_path: str = Field(default="/loyalty/wechat", pattern=r"^/[A-Za-z0-9_./-]+$")
-    wechat_api_base: str = Field(default="https://api.weixin.qq.com", pattern=r"^https?://[\x21-\x7e]+$")
+    wechat_api_base: str = Field(default=WECHAT_API_BASE, pattern=r"^https?://[\x21-\x7e]+$")
     engine_issuer: str = ""
     jwt_audience: str = "loyalty-api"
     signing_key_id: str = ""

@@ -17,14 +17,14 @@ import urllib.request
 from typing import Any
 
 from ..domain.errors import UpstreamUnavailable
+from ..domain.wechat import WECHAT_API_BASE
 
-DEFAULT_BASE = "https://api.weixin.qq.com"
 TIMEOUT_SECONDS = 3.0
 MAX_ANSWER_BYTES = 64 * 1024
 
 
 class Code2SessionClient:
-    def __init__(self, base_url: str = DEFAULT_BASE, *, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(self, base_url: str = WECHAT_API_BASE, *, timeout: float = TIMEOUT_SECONDS) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
