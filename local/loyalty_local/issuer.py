@@ -8,17 +8,13 @@ function, SigningKey=LOCAL_SSM) and issued by the engine's issuer URL, exactly a
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
-import json
 import os
 import pathlib
 import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -31,27 +27,18 @@ ENGINE_KEY = "engine-signing-key.pem"  # beside the dev issuer's key (Settings.e
 ENGINE_PATH = "/engine"  # the engine's issuer under the dev server (Settings.engine_issuer_url)
 
 
-def _b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
 def load_or_create_key(path: pathlib.Path) -> rsa.RSAPrivateKey:
-    if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise ValueError(f"{path} is not an RSA private key; delete it to make a new one")
-        return key
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written owner-only and atomically: a half-written key would lock every token out.
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    tmp.replace(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Written owner-only and atomically: a half-written key would lock every token out.
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(LocalSigner.generate_pem())
+        tmp.replace(path)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError(f"{path} is not an RSA private key; delete it to make a new one")
     return key
 
 
@@ -77,25 +64,20 @@ class DevIssuer:
         return LocalSigner(self.engine_pem)
 
     @functools.cached_property
-    def jwk(self) -> dict[str, str]:
-        numbers = self.key.public_key().public_numbers()
-        public = {"e": _b64url_uint(numbers.e), "kty": "RSA", "n": _b64url_uint(numbers.n)}
-        # RFC 7638 thumbprint as the key id: stable for the key, changes when the key does.
-        thumb = hashlib.sha256(json.dumps(public, separators=(",", ":"), sort_keys=True).encode()).digest()
-        kid = base64.urlsafe_b64encode(thumb).rstrip(b"=").decode()[:16]
-        return {**public, "kid": kid, "use": "sig", "alg": "RS256"}
+    def signer(self) -> LocalSigner:
+        """The brand's key as the engine's own signer code uses one (one JWT and JWKS encoding)."""
+        return LocalSigner(self.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+
+    @property
+    def jwk(self) -> dict[str, Any]:
+        return self.signer.public_jwk()
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [self.jwk]}
+        return tokens.jwks(self.signer)
 
     def openid_configuration(self) -> dict[str, Any]:
-        return {
-            "issuer": self.url,
-            "jwks_uri": f"{self.url}/.well-known/jwks.json",
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "response_types_supported": ["id_token"],
-            "subject_types_supported": ["public"],
-        }
+        return tokens.openid_configuration(self.url)
 
     def token(self, subject: str, *, program: str = "demo", admin: bool = False, hours: float = TOKEN_HOURS,
               now: float | None = None, **overrides: Any) -> str:
@@ -114,6 +96,4 @@ class DevIssuer:
             "exp": issued + int(hours * 3600),
         }
         claims.update(overrides)
-        if engine:
-            return tokens.encode(self.engine_signer, claims)
-        return jwt.encode(claims, self.key, algorithm="RS256", headers={"kid": self.jwk["kid"]})
+        return tokens.encode(self.engine_signer if engine else self.signer, claims)
